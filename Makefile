@@ -1,0 +1,52 @@
+# ordergraph — two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: install install-test run test lint format schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/ordergraph migrate
+	$(BIN)/ordergraph seed --demo
+	@echo "development admin token: $$($(BIN)/ordergraph token create --role admin --name make-run)"
+	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql  (send the token as Authorization: Bearer <token>)"
+	$(BIN)/ordergraph serve --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install-test lint
+	bash scripts/ensure-postgres.sh
+	$(BIN)/pytest
+
+format: install-test
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+schema: install
+	$(BIN)/ordergraph schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache ordergraph.db*

@@ -1,0 +1,3 @@
+"""ordergraph: a headless GraphQL order-management backend."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,193 @@
+"""The Starlette application: GraphQL over HTTP and websockets, health, metrics, GraphiQL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from cross_web import HTTPException
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
+
+from ordergraph.api import build_schema
+from ordergraph.auth.tokens import hash_token
+from ordergraph.config import Settings, get_settings
+from ordergraph.db.engine import create_engine
+from ordergraph.db.queries.tokens import principal_for_token
+from ordergraph.db.uow import SqlUnitOfWork
+from ordergraph.domain.clock import Clock, SystemClock
+from ordergraph.domain.principals import ANONYMOUS, Principal
+from ordergraph.schema.context import Context
+from ordergraph.schema.loaders import Loaders
+from ordergraph.services.deps import Deps
+from ordergraph.web.graphiql import (
+    GRAPHIQL_ASSETS_PREFIX,
+    GRAPHIQL_STATIC_DIR,
+    graphiql_html,
+)
+from ordergraph.web.middleware import MaxBodySize, Metrics
+
+
+@dataclass
+class Runtime:
+    """What the app holds between requests; filled in by the lifespan."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine | None = None
+    read_engine: AsyncEngine | None = None
+
+    @property
+    def deps(self) -> Deps:
+        engine = self.engine
+        assert engine is not None, "the app's lifespan has not started"
+        return Deps(uow=lambda: SqlUnitOfWork(engine, self.clock), clock=self.clock)
+
+
+class UnknownToken(Exception):
+    pass
+
+
+async def authenticate(runtime: Runtime, authorization: str | None) -> Principal:
+    """The principal behind an ``Authorization: Bearer`` value; anonymous if none was sent."""
+    if not authorization:
+        return ANONYMOUS
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        raise UnknownToken
+    assert runtime.read_engine is not None
+    principal = await principal_for_token(
+        runtime.engine or runtime.read_engine,
+        hash_token(token.strip()),
+        runtime.clock.now(),
+    )
+    if principal is None:
+        raise UnknownToken
+    return principal
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        settings = runtime.settings
+        super().__init__(
+            build_schema(
+                production=settings.is_production,
+                max_depth=settings.max_query_depth,
+                max_aliases=settings.max_aliases,
+                max_tokens=settings.max_tokens,
+            ),
+            graphql_ide=None if settings.is_production else "graphiql",
+            keep_alive=True,
+            keep_alive_interval=15,
+            **kwargs,
+        )
+        self.runtime = runtime
+        self._ide_page: str | None = None
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None
+    ) -> Context:
+        runtime = self.runtime
+        principal = ANONYMOUS
+        if isinstance(request, Request):
+            try:
+                principal = await authenticate(runtime, request.headers.get("authorization"))
+            except UnknownToken:
+                raise HTTPException(401, "Invalid or expired API token") from None
+        assert runtime.read_engine is not None
+        return Context(
+            request=request,
+            response=response,
+            principal=principal,
+            deps=runtime.deps,
+            read_engine=runtime.read_engine,
+            loaders=Loaders.build(runtime.read_engine),
+        )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        authorization = params.get("Authorization") or params.get("authorization")
+        try:
+            context.principal = await authenticate(
+                self.runtime, authorization if isinstance(authorization, str) else None
+            )
+        except UnknownToken:
+            raise ConnectionRejectionError({"message": "Invalid or expired API token"}) from None
+        return await super().on_ws_connect(context)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        if self._ide_page is None:
+            self._ide_page = graphiql_html(self.graphql_ide_html)
+        return HTMLResponse(self._ide_page)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+    settings = settings or get_settings()
+    settings.check()
+    runtime = Runtime(settings=settings, clock=clock or SystemClock())
+    view = GraphQLView(runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        runtime.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        runtime.read_engine = (
+            create_engine(settings.read_database_url, pool_size=settings.db_pool_size)
+            if settings.read_database_url
+            else runtime.engine
+        )
+        try:
+            yield
+        finally:
+            if runtime.read_engine is not runtime.engine:
+                await runtime.read_engine.dispose()
+            await runtime.engine.dispose()
+
+    async def healthz(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(_request: Request) -> Response:
+        assert runtime.engine is not None
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ready"})
+
+    async def metrics(_request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+            Mount(GRAPHIQL_ASSETS_PREFIX, StaticFiles(directory=GRAPHIQL_STATIC_DIR)),
+        ],
+        middleware=[
+            Middleware(Metrics),
+            Middleware(MaxBodySize, limit=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,1 @@
+"""Credentials: API token generation and hashing, password hashing."""

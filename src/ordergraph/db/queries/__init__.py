@@ -1,0 +1,1 @@
+"""The read side: keyset pages, counts and DataLoader batch functions."""

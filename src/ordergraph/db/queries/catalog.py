@@ -1,0 +1,43 @@
+"""Read queries for lists of warehouses, products, inventory levels and customers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ordergraph.db.tables import customers, inventory_levels, products, warehouses
+
+
+def warehouses_query() -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
+    return sa.select(warehouses), [warehouses.c.id]
+
+
+def products_query() -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
+    return sa.select(products), [products.c.id]
+
+
+def inventory_levels_query(
+    sku: str | None, warehouse_id: int | None
+) -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
+    stmt = sa.select(inventory_levels)
+    if sku is not None:
+        stmt = stmt.where(inventory_levels.c.sku == sku)
+    if warehouse_id is not None:
+        stmt = stmt.where(inventory_levels.c.warehouse_id == warehouse_id)
+    return stmt, [inventory_levels.c.sku, inventory_levels.c.warehouse_id]
+
+
+def customers_query(
+    search: str | None,
+) -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
+    stmt = sa.select(customers)
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            sa.or_(
+                customers.c.email.ilike(pattern, escape="\\"),
+                customers.c.name.ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt, [customers.c.id]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ordergraph.db.tables import products
+from ordergraph.domain.catalog import Product
+from ordergraph.domain.errors import Duplicate
+from ordergraph.domain.money import Money
+
+
+def product_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Product:
+    m = row._mapping if isinstance(row, sa.Row) else row
+    return Product(
+        id=m["id"],
+        sku=m["sku"],
+        name=m["name"],
+        price=Money(m["price_minor"], m["currency"]),
+        weight_grams=m["weight_grams"],
+        allow_backorder=m["allow_backorder"],
+        created_at=m["created_at"],
+    )
+
+
+class SqlProductRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, product: Product) -> Product:
+        values = {
+            "sku": product.sku,
+            "name": product.name,
+            "price_minor": product.price.minor_units,
+            "currency": product.price.currency,
+            "weight_grams": product.weight_grams,
+            "allow_backorder": product.allow_backorder,
+            "created_at": product.created_at,
+        }
+        # The service checks first; a concurrent twin still trips the unique index here.
+        try:
+            new_id = await self._conn.scalar(
+                sa.insert(products).values(**values).returning(products.c.id)
+            )
+        except IntegrityError as exc:
+            raise Duplicate(f"a product with SKU {product.sku} exists", field=["sku"]) from exc
+        product.id = new_id
+        return product
+
+    async def get_by_sku(self, sku: str) -> Product | None:
+        row = (await self._conn.execute(sa.select(products).where(products.c.sku == sku))).first()
+        return product_from_row(row) if row else None

@@ -1,0 +1,191 @@
+"""The schema as SQLAlchemy Core tables. Migrations create it; this module describes it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ordergraph.db.types import BigId, Json, UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", BigId, primary_key=True, autoincrement=True)
+
+
+warehouses = sa.Table(
+    "warehouses",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("country_code", sa.String(2), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    _id(),
+    sa.Column("sku", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("weight_grams", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("allow_backorder", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
+)
+
+inventory_levels = sa.Table(
+    "inventory_levels",
+    metadata,
+    sa.Column("sku", sa.String(64), sa.ForeignKey("products.sku"), primary_key=True),
+    sa.Column("warehouse_id", BigId, sa.ForeignKey("warehouses.id"), primary_key=True),
+    sa.Column("on_hand", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("reserved", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
+    sa.Index("ix_inventory_levels_warehouse_id", "warehouse_id", "sku"),
+)
+
+inventory_movements = sa.Table(
+    "inventory_movements",
+    metadata,
+    _id(),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("warehouse_id", BigId, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("on_hand_delta", sa.Integer, nullable=False),
+    sa.Column("reserved_delta", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(500)),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["sku", "warehouse_id"],
+        ["inventory_levels.sku", "inventory_levels.warehouse_id"],
+        name="fk_inventory_movements_level",
+    ),
+    sa.Index("ix_inventory_movements_level", "sku", "warehouse_id", "id"),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    _id(),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("password_hash", sa.String(200)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+addresses = sa.Table(
+    "addresses",
+    metadata,
+    _id(),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("line1", sa.String(200), nullable=False),
+    sa.Column("line2", sa.String(200)),
+    sa.Column("city", sa.String(100), nullable=False),
+    sa.Column("region", sa.String(32)),
+    sa.Column("postal_code", sa.String(20)),
+    sa.Column("country_code", sa.String(2), nullable=False),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    _id(),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("payment_status", sa.String(24), nullable=False),
+    sa.Column("channel", sa.String(24), nullable=False),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), index=True),
+    sa.Column("email", sa.String(254)),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("subtotal_minor", sa.BigInteger, nullable=False),
+    sa.Column("shipping_minor", sa.BigInteger, nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("shipping_address", Json, nullable=False),
+    sa.Column("placed_by", sa.String(200), nullable=False),
+    sa.Column("promised_delivery_at", UTCDateTime),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Index("ix_orders_status_created", "status", "created_at", "id"),
+    sa.Index("ix_orders_created", "created_at", "id"),
+)
+
+order_lines = sa.Table(
+    "order_lines",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("sku", sa.String(64), sa.ForeignKey("products.sku"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price_minor", sa.BigInteger, nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id")),
+    sa.Column("sequence", sa.Integer),
+    sa.Column("aggregate_type", sa.String(32), nullable=False),
+    sa.Column("aggregate_id", BigId, nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("order_id", "sequence", name="uq_outbox_order_sequence"),
+    sa.Index("ix_outbox_aggregate", "aggregate_type", "aggregate_id", "id"),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("scopes", Json, nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("revoked_at", UTCDateTime),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    _id(),
+    sa.Column("scope", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("operation", sa.String(64), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("result", Json, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),
+)

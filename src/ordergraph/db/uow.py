@@ -1,0 +1,106 @@
+"""The SQL unit of work: one connection, one transaction, events to the outbox on commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ordergraph.db.errors import is_retryable
+from ordergraph.db.repositories import (
+    SqlCustomerRepository,
+    SqlIdempotencyRepository,
+    SqlInventoryRepository,
+    SqlOutboxWriter,
+    SqlProductRepository,
+    SqlWarehouseRepository,
+)
+from ordergraph.db.repositories.tokens import SqlTokenRepository
+from ordergraph.domain.clock import Clock
+from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.ports import (
+    CustomerRepository,
+    IdempotencyRepository,
+    InventoryRepository,
+    ProductRepository,
+    RetryableConflict,
+    TokenRepository,
+    WarehouseRepository,
+)
+
+
+class SqlUnitOfWork:
+    # Typed as the ports, so mypy checks that each Sql* class implements its protocol.
+    warehouses: WarehouseRepository
+    products: ProductRepository
+    inventory: InventoryRepository
+    customers: CustomerRepository
+    idempotency: IdempotencyRepository
+    tokens: TokenRepository
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._conn: AsyncConnection | None = None
+        self._events: list[DomainEvent] = []
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        conn = await self._engine.connect()
+        if conn.dialect.name == "sqlite":
+            conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+        try:
+            await conn.begin()
+        except DBAPIError as exc:
+            await conn.close()
+            raise _translate(exc) from exc
+        self._conn = conn
+        self.warehouses = SqlWarehouseRepository(conn)
+        self.products = SqlProductRepository(conn)
+        self.inventory = SqlInventoryRepository(conn)
+        self.customers = SqlCustomerRepository(conn)
+        self.idempotency = SqlIdempotencyRepository(conn)
+        self.tokens = SqlTokenRepository(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if not self._committed:
+                await self._conn.rollback()
+        finally:
+            await self._conn.close()
+            self._conn = None
+        if isinstance(exc, DBAPIError):
+            translated = _translate(exc)
+            if translated is not exc:
+                raise translated from exc
+
+    def record(self, event: DomainEvent) -> None:
+        self._events.append(event)
+
+    async def commit(self) -> None:
+        assert self._conn is not None
+        try:
+            await SqlOutboxWriter(self._conn).write(self._events, self._clock.now())
+            await self._conn.commit()
+        except DBAPIError as exc:
+            raise _translate(exc) from exc
+        self._events.clear()
+        self._committed = True
+
+    async def rollback(self) -> None:
+        assert self._conn is not None
+        await self._conn.rollback()
+        self._events.clear()
+
+
+def _translate(exc: DBAPIError) -> Exception:
+    return RetryableConflict(str(exc.orig)) if is_retryable(exc) else exc

@@ -1,0 +1,1 @@
+"""Pure domain model: imports only the standard library and small pure helpers."""

@@ -1,0 +1,107 @@
+"""Customers and their addresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict
+
+from ordergraph.domain.validation import (
+    clean_country,
+    clean_email,
+    clean_phone,
+    clean_text,
+    optional_text,
+)
+
+MAX_NAME = 200
+MAX_LINE = 200
+
+
+class AddressFields(TypedDict):
+    """Raw address input, as a client sent it."""
+
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str | None
+    country_code: str
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A postal address. ``region`` is the routing code shared with warehouses (``EU-WEST``)."""
+
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str | None
+    country_code: str
+    phone: str | None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        name: str,
+        line1: str,
+        line2: str | None,
+        city: str,
+        region: str | None,
+        postal_code: str | None,
+        country_code: str,
+        phone: str | None,
+        field_prefix: tuple[str, ...] = ("address",),
+    ) -> Address:
+        def at(name: str) -> list[str]:
+            return [*field_prefix, name]
+
+        country = clean_country(country_code, at("countryCode"))
+        return cls(
+            name=clean_text(name, at("name"), max_length=MAX_NAME),
+            line1=clean_text(line1, at("line1"), max_length=MAX_LINE),
+            line2=optional_text(line2, at("line2"), max_length=MAX_LINE),
+            city=clean_text(city, at("city"), max_length=100),
+            region=(optional_text(region, at("region"), max_length=32) or "").upper() or None,
+            postal_code=optional_text(postal_code, at("postalCode"), max_length=20),
+            country_code=country,
+            phone=clean_phone(phone, at("phone"), country=country),
+        )
+
+
+@dataclass(slots=True)
+class Customer:
+    id: int | None
+    email: str
+    name: str
+    phone: str | None
+    password_hash: str | None
+    default_address: Address | None
+    created_at: datetime
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        email: str,
+        name: str,
+        phone: str | None,
+        address: Address | None,
+        now: datetime,
+    ) -> Customer:
+        """Validate and build a new customer; the password hash is set by the service."""
+        country = address.country_code if address else None
+        return cls(
+            id=None,
+            email=clean_email(email, ["email"]),
+            name=clean_text(name, ["name"], max_length=MAX_NAME),
+            phone=clean_phone(phone, ["phone"], country=country),
+            password_hash=None,
+            default_address=address,
+            created_at=now,
+        )

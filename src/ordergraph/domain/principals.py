@@ -1,0 +1,105 @@
+"""Who is calling: roles, scopes and the rules that tie them together."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from ordergraph.domain.errors import Forbidden
+
+
+class Role(enum.StrEnum):
+    ADMIN = "ADMIN"
+    STAFF = "STAFF"
+    STOREFRONT = "STOREFRONT"
+    CUSTOMER = "CUSTOMER"
+
+
+class Scope(enum.StrEnum):
+    CATALOG_READ = "catalog:read"
+    CATALOG_WRITE = "catalog:write"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
+    ORDERS_READ = "orders:read"
+    ORDERS_WRITE = "orders:write"
+    FULFILLMENT_WRITE = "fulfillment:write"
+    RETURNS_WRITE = "returns:write"
+    WEBHOOKS_MANAGE = "webhooks:manage"
+
+
+# What each role may do when its token names no scopes of its own.
+DEFAULT_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.ADMIN: frozenset(Scope),
+    Role.STAFF: frozenset(
+        {
+            Scope.CATALOG_READ,
+            Scope.INVENTORY_READ,
+            Scope.CUSTOMERS_READ,
+            Scope.ORDERS_READ,
+        }
+    ),
+    Role.STOREFRONT: frozenset({Scope.CATALOG_READ}),
+    Role.CUSTOMER: frozenset({Scope.CATALOG_READ}),
+}
+
+# Scopes a role can never hold, whatever its token says.
+ALLOWED_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.ADMIN: frozenset(Scope),
+    Role.STAFF: frozenset(Scope),
+    Role.STOREFRONT: frozenset({Scope.CATALOG_READ}),
+    Role.CUSTOMER: frozenset({Scope.CATALOG_READ}),
+}
+
+
+def scopes_for(role: Role, requested: frozenset[Scope] | None) -> frozenset[Scope]:
+    """The effective scopes of a token: its own (if any) capped by what the role allows."""
+    if role is Role.ADMIN:
+        return ALLOWED_SCOPES[role]
+    if not requested:
+        return DEFAULT_SCOPES[role]
+    disallowed = requested - ALLOWED_SCOPES[role]
+    if disallowed:
+        names = ", ".join(sorted(disallowed))
+        raise ValueError(f"role {role.value} cannot hold scopes: {names}")
+    return requested
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller. ``ANONYMOUS`` has no role and no scopes."""
+
+    role: Role | None
+    scopes: frozenset[Scope] = field(default_factory=frozenset)
+    name: str = "anonymous"
+    token_id: int | None = None
+    customer_id: int | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.role is not None
+
+    @property
+    def actor(self) -> str:
+        """How this caller appears in the timeline and the ledger."""
+        if self.role is None:
+            return "anonymous"
+        return f"{self.role.value.lower()}:{self.name}"
+
+    @property
+    def idempotency_scope(self) -> str:
+        """Keys are remembered per caller, so two clients can never collide."""
+        ident = self.token_id if self.token_id is not None else self.customer_id
+        return f"{self.actor}#{ident}" if ident is not None else self.actor
+
+    def can(self, scope: Scope) -> bool:
+        return scope in self.scopes
+
+    def require(self, scope: Scope) -> None:
+        if not self.can(scope):
+            raise Forbidden(f"this operation needs the {scope.value} permission")
+
+
+ANONYMOUS = Principal(role=None)
+SYSTEM = Principal(role=Role.ADMIN, scopes=frozenset(Scope), name="system")

@@ -1,0 +1,1 @@
+"""Outbox relay, subscription broker, webhook delivery (issue 6)."""

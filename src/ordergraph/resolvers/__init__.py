@@ -1,0 +1,1 @@
+"""Query and mutation resolvers: parse input, call a service, map the result."""

@@ -1,0 +1,37 @@
+"""Helpers shared by resolvers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from graphql import GraphQLError
+
+from ordergraph.domain.errors import DomainError, InvalidInput
+from ordergraph.schema.errors import UserError
+from ordergraph.schema.ids import decode_int_id
+
+T = TypeVar("T")
+
+
+async def attempt(
+    action: Callable[[], Awaitable[T]],
+) -> tuple[T | None, list[UserError]]:
+    """Run a use case; expected failures become ``userErrors``, nothing else is swallowed."""
+    try:
+        return await action(), []
+    except DomainError as error:
+        return None, [UserError.from_domain(error)]
+
+
+def query_id(global_id: str, expected_type: str, argument: str) -> int:
+    """Decode an ID argument of a query; a malformed one is a top-level INVALID_ID error."""
+    try:
+        return decode_int_id(global_id, expected_type, [argument])
+    except InvalidInput as exc:
+        raise GraphQLError(f"{argument}: {exc.message}", extensions={"code": "INVALID_ID"}) from exc
+
+
+def input_id(global_id: str, expected_type: str, field: Sequence[str]) -> int:
+    """Decode an ID inside a mutation input; raises ``InvalidInput`` for ``attempt``."""
+    return decode_int_id(global_id, expected_type, field)

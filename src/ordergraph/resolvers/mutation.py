@@ -1,0 +1,122 @@
+"""The Mutation root: one resolver per command."""
+
+from __future__ import annotations
+
+import strawberry
+
+from ordergraph.domain.inventory import InventoryLevel
+from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.schema.context import Info, authenticated
+from ordergraph.schema.inputs import (
+    AdjustInventoryInput,
+    CreateCustomerInput,
+    CreateProductInput,
+    CreateWarehouseInput,
+)
+from ordergraph.schema.payloads import (
+    AdjustInventoryPayload,
+    CreateCustomerPayload,
+    CreateProductPayload,
+    CreateWarehousePayload,
+)
+from ordergraph.schema.types.customer import CustomerType
+from ordergraph.schema.types.inventory_level import InventoryLevelType
+from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.warehouse import WarehouseType
+from ordergraph.services import catalog, customers, inventory
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a stock location (needs catalog:write).")
+    async def create_warehouse(
+        self, info: Info, input: CreateWarehouseInput
+    ) -> CreateWarehousePayload:
+        actor = authenticated(info)
+        warehouse, errors = await attempt(
+            lambda: catalog.create_warehouse(
+                info.context.deps,
+                actor,
+                code=input.code,
+                name=input.name,
+                region=input.region,
+                country_code=input.country_code,
+                priority=input.priority,
+                idempotency_key=input.idempotency_key,
+            )
+        )
+        return CreateWarehousePayload(
+            warehouse=WarehouseType.from_domain(warehouse) if warehouse else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(description="Add a product to the catalog (needs catalog:write).")
+    async def create_product(self, info: Info, input: CreateProductInput) -> CreateProductPayload:
+        actor = authenticated(info)
+        product, errors = await attempt(
+            lambda: catalog.create_product(
+                info.context.deps,
+                actor,
+                sku=input.sku,
+                name=input.name,
+                price_amount=input.price.amount,
+                price_currency=input.price.currency,
+                weight_grams=input.weight_grams,
+                allow_backorder=input.allow_backorder,
+                idempotency_key=input.idempotency_key,
+            )
+        )
+        return CreateProductPayload(
+            product=ProductType.from_domain(product) if product else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Change on-hand stock; recorded in the movement ledger (inventory:write)."
+    )
+    async def adjust_inventory(
+        self, info: Info, input: AdjustInventoryInput
+    ) -> AdjustInventoryPayload:
+        actor = authenticated(info)
+
+        async def run() -> InventoryLevel:
+            return await inventory.adjust_inventory(
+                info.context.deps,
+                actor,
+                sku=input.sku,
+                warehouse_id=input_id(input.warehouse_id, "Warehouse", ["warehouseId"]),
+                delta=input.delta,
+                reason=input.reason,
+                note=input.note,
+                idempotency_key=input.idempotency_key,
+            )
+
+        level, errors = await attempt(run)
+        return AdjustInventoryPayload(
+            inventory_level=InventoryLevelType.from_domain(level) if level else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(description="Register a customer (needs customers:write).")
+    async def create_customer(
+        self, info: Info, input: CreateCustomerInput
+    ) -> CreateCustomerPayload:
+        actor = authenticated(info)
+
+        address = input.address.to_fields() if input.address is not None else None
+        customer, errors = await attempt(
+            lambda: customers.create_customer(
+                info.context.deps,
+                actor,
+                email=input.email,
+                name=input.name,
+                phone=input.phone,
+                password=input.password,
+                address=address,
+                idempotency_key=input.idempotency_key,
+            )
+        )
+        return CreateCustomerPayload(
+            customer=CustomerType.from_domain(customer) if customer else None,
+            user_errors=errors,
+        )

@@ -1,0 +1,55 @@
+"""``node(id:)``: decode the global ID, check the caller may read that type, load it."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.principals import Scope
+from ordergraph.schema.context import Info, require
+from ordergraph.schema.ids import decode_id
+from ordergraph.schema.types.customer import CustomerType
+from ordergraph.schema.types.inventory_level import InventoryLevelType
+from ordergraph.schema.types.node import Node
+from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.warehouse import WarehouseType
+
+_SCOPES = {
+    "Product": Scope.CATALOG_READ,
+    "Warehouse": Scope.INVENTORY_READ,
+    "InventoryLevel": Scope.INVENTORY_READ,
+    "Customer": Scope.CUSTOMERS_READ,
+}
+
+
+def _invalid(message: str = "is not a valid ID") -> GraphQLError:
+    return GraphQLError(f"id: {message}", extensions={"code": "INVALID_ID"})
+
+
+async def resolve_node(info: Info, global_id: str) -> Node | None:
+    try:
+        type_name, key = decode_id(global_id)
+    except InvalidInput as exc:
+        raise _invalid() from exc
+    scope = _SCOPES.get(type_name)
+    if scope is None:
+        raise _invalid(f"names an unknown type {type_name!r}")
+    require(info, scope)
+    loaders = info.context.loaders
+    if type_name == "InventoryLevel":
+        warehouse_key, _, sku = key.partition(":")
+        if not warehouse_key.isdigit() or not sku:
+            raise _invalid()
+        level = await loaders.level_by_key.load((sku, int(warehouse_key)))
+        return InventoryLevelType.from_domain(level) if level else None
+    if not key.isdigit() or len(key) > 18:
+        raise _invalid()
+    pk = int(key)
+    if type_name == "Product":
+        product = await loaders.product_by_id.load(pk)
+        return ProductType.from_domain(product) if product else None
+    if type_name == "Warehouse":
+        warehouse = await loaders.warehouse_by_id.load(pk)
+        return WarehouseType.from_domain(warehouse) if warehouse else None
+    customer = await loaders.customer_by_id.load(pk)
+    return CustomerType.from_domain(customer) if customer else None

@@ -1,0 +1,142 @@
+"""The Query root."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+
+from ordergraph.db.queries import catalog as reads
+from ordergraph.db.repositories.customers import customer_from_row
+from ordergraph.db.repositories.inventory import level_from_row
+from ordergraph.db.repositories.products import product_from_row
+from ordergraph.db.repositories.warehouses import warehouse_from_row
+from ordergraph.domain.principals import Scope
+from ordergraph.resolvers.common import query_id
+from ordergraph.resolvers.node import resolve_node
+from ordergraph.schema.context import Info, require
+from ordergraph.schema.pagination import Connection, paginate
+from ordergraph.schema.types.customer import CustomerType
+from ordergraph.schema.types.inventory_level import InventoryLevelType
+from ordergraph.schema.types.node import Node
+from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.warehouse import WarehouseType
+
+MAX_SEARCH = 200
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Fetch any object by its global ID.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field
+    async def product(self, info: Info, sku: str) -> ProductType | None:
+        require(info, Scope.CATALOG_READ)
+        if len(sku) > 64 or "\x00" in sku:
+            return None
+        found = await info.context.loaders.product_by_sku.load(sku.strip())
+        return ProductType.from_domain(found) if found else None
+
+    @strawberry.field
+    async def products(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[ProductType]:
+        require(info, Scope.CATALOG_READ)
+        return await paginate(
+            info,
+            reads.products_query(),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=lambda row: ProductType.from_domain(product_from_row(row)),
+        )
+
+    @strawberry.field
+    async def warehouses(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[WarehouseType]:
+        require(info, Scope.INVENTORY_READ)
+        return await paginate(
+            info,
+            reads.warehouses_query(),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=lambda row: WarehouseType.from_domain(warehouse_from_row(row)),
+        )
+
+    @strawberry.field
+    async def inventory_levels(
+        self,
+        info: Info,
+        sku: str | None = None,
+        warehouse_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[InventoryLevelType]:
+        require(info, Scope.INVENTORY_READ)
+        warehouse_pk = query_id(warehouse_id, "Warehouse", "warehouseId") if warehouse_id else None
+        return await paginate(
+            info,
+            reads.inventory_levels_query(sku.strip() if sku else None, warehouse_pk),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=lambda row: InventoryLevelType.from_domain(level_from_row(row)),
+        )
+
+    @strawberry.field
+    async def customer(self, info: Info, id: strawberry.ID) -> CustomerType | None:
+        require(info, Scope.CUSTOMERS_READ)
+        found = await info.context.loaders.customer_by_id.load(query_id(id, "Customer", "id"))
+        return CustomerType.from_domain(found) if found else None
+
+    @strawberry.field
+    async def customers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Matches email or name, any case."),
+        ] = None,
+    ) -> Connection[CustomerType]:
+        require(info, Scope.CUSTOMERS_READ)
+        if search is not None and len(search) > MAX_SEARCH:
+            raise GraphQLError(
+                f"search must be at most {MAX_SEARCH} characters",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        return await paginate(
+            info,
+            reads.customers_query(search.strip() if search else None),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=lambda row: CustomerType.from_domain(customer_from_row(row, None)),
+        )
+
+
+__all__ = ["Query"]

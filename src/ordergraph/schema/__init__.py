@@ -1,0 +1,1 @@
+"""GraphQL types, inputs, payloads, error codes, context and DataLoaders."""

@@ -1,0 +1,50 @@
+"""``UserError`` and its ``ErrorCode`` enum: every expected failure a mutation can report."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from ordergraph.domain.errors import DomainError
+
+
+@strawberry.enum(description="Why a mutation could not do what was asked.")
+class ErrorCode(enum.Enum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    INVALID_CHARACTERS = "INVALID_CHARACTERS"
+    INVALID_ID = "INVALID_ID"
+    INVALID_COUNTRY = "INVALID_COUNTRY"
+    INVALID_CURRENCY = "INVALID_CURRENCY"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_PHONE = "INVALID_PHONE"
+    INVALID_PASSWORD = "INVALID_PASSWORD"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    FORBIDDEN = "FORBIDDEN"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    CONFLICT = "CONFLICT"
+
+
+@strawberry.type(description="An expected failure, tied to the input field that caused it.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="Path to the input field, e.g. ['input', 'price', 'amount']."
+    )
+    message: str
+    code: ErrorCode
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> UserError:
+        try:
+            code = ErrorCode(error.code)
+        except ValueError:
+            code = ErrorCode.INVALID
+        path = ["input", *error.field] if error.field is not None else None
+        return cls(field=path, message=error.message, code=code)

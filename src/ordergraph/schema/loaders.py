@@ -1,0 +1,50 @@
+"""Per-request DataLoaders, built in ``get_context`` and never shared between requests."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.dataloader import DataLoader
+
+from ordergraph.db.queries import batches
+from ordergraph.domain.catalog import Product, Warehouse
+from ordergraph.domain.customers import Address, Customer
+from ordergraph.domain.inventory import InventoryLevel
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _loader(
+    engine: AsyncEngine, batch: Callable[[AsyncEngine, Sequence[K]], Awaitable[list[V]]]
+) -> DataLoader[K, V]:
+    async def load(keys: list[K]) -> list[V]:
+        return await batch(engine, keys)
+
+    return DataLoader(load_fn=load, max_batch_size=500)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaders:
+    warehouse_by_id: DataLoader[int, Warehouse | None]
+    product_by_sku: DataLoader[str, Product | None]
+    product_by_id: DataLoader[int, Product | None]
+    levels_by_sku: DataLoader[str, list[InventoryLevel]]
+    level_by_key: DataLoader[tuple[str, int], InventoryLevel | None]
+    customer_by_id: DataLoader[int, Customer | None]
+    addresses_by_customer_id: DataLoader[int, list[Address]]
+
+    @classmethod
+    def build(cls, engine: AsyncEngine) -> Loaders:
+        return cls(
+            warehouse_by_id=_loader(engine, batches.warehouses_by_id),
+            product_by_sku=_loader(engine, batches.products_by_sku),
+            product_by_id=_loader(engine, batches.products_by_id),
+            levels_by_sku=_loader(engine, batches.levels_by_sku),
+            level_by_key=_loader(engine, batches.levels_by_key),
+            customer_by_id=_loader(engine, batches.customers_by_id),
+            addresses_by_customer_id=_loader(engine, batches.addresses_by_customer_id),
+        )

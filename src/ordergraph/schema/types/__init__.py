@@ -1,0 +1,1 @@
+"""One GraphQL object type per module."""

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from ordergraph.domain.customers import Address, AddressFields, Customer
+from ordergraph.schema.context import Info
+from ordergraph.schema.ids import encode_id
+from ordergraph.schema.types.node import Node
+
+
+@strawberry.type(name="Address")
+class AddressType:
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str | None
+    country_code: str
+    phone: str | None
+
+    @classmethod
+    def from_domain(cls, address: Address) -> AddressType:
+        return cls(
+            name=address.name,
+            line1=address.line1,
+            line2=address.line2,
+            city=address.city,
+            region=address.region,
+            postal_code=address.postal_code,
+            country_code=address.country_code,
+            phone=address.phone,
+        )
+
+
+@strawberry.input(description="A postal address; region is the routing code (e.g. EU-WEST).")
+class AddressInput:
+    name: str
+    line1: str
+    line2: str | None = None
+    city: str
+    region: str | None = None
+    postal_code: str | None = None
+    country_code: str
+    phone: str | None = None
+
+    def to_fields(self) -> AddressFields:
+        return AddressFields(
+            name=self.name,
+            line1=self.line1,
+            line2=self.line2,
+            city=self.city,
+            region=self.region,
+            postal_code=self.postal_code,
+            country_code=self.country_code,
+            phone=self.phone,
+        )
+
+
+@strawberry.type(name="Customer")
+class CustomerType(Node):
+    pk: strawberry.Private[int]
+    email: str
+    name: str
+    phone: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, customer: Customer) -> CustomerType:
+        assert customer.id is not None
+        return cls(
+            id=strawberry.ID(encode_id("Customer", customer.id)),
+            pk=customer.id,
+            email=customer.email,
+            name=customer.name,
+            phone=customer.phone,
+            created_at=customer.created_at,
+        )
+
+    @strawberry.field
+    async def addresses(self, info: Info) -> list[AddressType]:
+        found = await info.context.loaders.addresses_by_customer_id.load(self.pk)
+        return [AddressType.from_domain(a) for a in found]
+
+    @strawberry.field
+    async def default_address(self, info: Info) -> AddressType | None:
+        found = await info.context.loaders.addresses_by_customer_id.load(self.pk)
+        return AddressType.from_domain(found[0]) if found else None

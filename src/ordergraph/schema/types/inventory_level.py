@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from ordergraph.domain.inventory import InventoryLevel
+from ordergraph.schema.context import Info
+from ordergraph.schema.ids import encode_id
+from ordergraph.schema.types.node import Node
+from ordergraph.schema.types.warehouse import WarehouseType
+
+if TYPE_CHECKING:
+    from ordergraph.schema.types.product import ProductType
+
+
+def level_id(sku: str, warehouse_id: int) -> str:
+    return encode_id("InventoryLevel", f"{warehouse_id}:{sku}")
+
+
+@strawberry.type(name="InventoryLevel", description="Stock of one SKU in one warehouse.")
+class InventoryLevelType(Node):
+    sku: str
+    warehouse_pk: strawberry.Private[int]
+    on_hand: int
+    reserved: int
+    available: int = strawberry.field(description="onHand minus reserved: what can be sold.")
+    updated_at: datetime
+
+    @classmethod
+    def from_domain(cls, level: InventoryLevel) -> InventoryLevelType:
+        return cls(
+            id=strawberry.ID(level_id(level.sku, level.warehouse_id)),
+            sku=level.sku,
+            warehouse_pk=level.warehouse_id,
+            on_hand=level.on_hand,
+            reserved=level.reserved,
+            available=level.available,
+            updated_at=level.updated_at,
+        )
+
+    @strawberry.field
+    async def warehouse(self, info: Info) -> WarehouseType:
+        warehouse = await info.context.loaders.warehouse_by_id.load(self.warehouse_pk)
+        assert warehouse is not None  # a foreign key guarantees it
+        return WarehouseType.from_domain(warehouse)
+
+    @strawberry.field
+    async def product(
+        self, info: Info
+    ) -> Annotated[ProductType, strawberry.lazy("ordergraph.schema.types.product")]:
+        from ordergraph.schema.types.product import ProductType
+
+        product = await info.context.loaders.product_by_sku.load(self.sku)
+        assert product is not None  # a foreign key guarantees it
+        return ProductType.from_domain(product)

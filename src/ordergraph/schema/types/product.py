@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from ordergraph.domain.catalog import Product
+from ordergraph.domain.principals import Scope
+from ordergraph.schema.context import Info, require
+from ordergraph.schema.ids import encode_id
+from ordergraph.schema.types.inventory_level import InventoryLevelType
+from ordergraph.schema.types.money import MoneyType
+from ordergraph.schema.types.node import Node
+
+
+@strawberry.type(name="Product", description="A sellable SKU with its catalog price.")
+class ProductType(Node):
+    sku: str
+    name: str
+    price: MoneyType
+    weight_grams: int
+    allow_backorder: bool
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, product: Product) -> ProductType:
+        assert product.id is not None
+        return cls(
+            id=strawberry.ID(encode_id("Product", product.id)),
+            sku=product.sku,
+            name=product.name,
+            price=MoneyType.from_domain(product.price),
+            weight_grams=product.weight_grams,
+            allow_backorder=product.allow_backorder,
+            created_at=product.created_at,
+        )
+
+    @strawberry.field(description="Units that can be sold now, across all warehouses.")
+    async def available(self, info: Info) -> int:
+        levels = await info.context.loaders.levels_by_sku.load(self.sku)
+        return sum(level.available for level in levels)
+
+    @strawberry.field(description="Stock per warehouse (needs inventory:read).")
+    async def inventory_levels(self, info: Info) -> list[InventoryLevelType]:
+        require(info, Scope.INVENTORY_READ)
+        levels = await info.context.loaders.levels_by_sku.load(self.sku)
+        return [InventoryLevelType.from_domain(level) for level in levels]

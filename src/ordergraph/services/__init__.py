@@ -1,0 +1,1 @@
+"""Use cases: one async function per command, each one transaction."""

@@ -1,0 +1,79 @@
+"""Running a command: one transaction, retried on conflicts, optionally idempotent.
+
+A keyed command stores ``remember(result)`` beside its effects in the same transaction, so a
+retried request finds the record and answers with ``recall(record)`` instead of acting twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from ordergraph.domain.errors import IdempotencyKeyReused
+from ordergraph.domain.ports import IdempotencyRecord, RetryableConflict, UnitOfWork
+from ordergraph.domain.principals import Principal
+from ordergraph.domain.validation import clean_text
+from ordergraph.services.deps import Deps
+
+MAX_ATTEMPTS = 8
+
+T = TypeVar("T")
+
+
+def request_fingerprint(operation: str, request: Mapping[str, Any]) -> str:
+    canonical = json.dumps([operation, request], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def run_command(
+    deps: Deps,
+    actor: Principal,
+    *,
+    operation: str,
+    request: Mapping[str, Any],
+    run: Callable[[UnitOfWork], Awaitable[T]],
+    remember: Callable[[T], dict[str, Any]],
+    recall: Callable[[UnitOfWork, dict[str, Any]], Awaitable[T]],
+    idempotency_key: str | None = None,
+) -> T:
+    key = (
+        clean_text(idempotency_key, ["idempotencyKey"], max_length=200)
+        if idempotency_key is not None
+        else None
+    )
+    fingerprint = request_fingerprint(operation, request)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            async with deps.uow() as uow:
+                if key is not None:
+                    record = await uow.idempotency.get(actor.idempotency_scope, key)
+                    if record is not None:
+                        if record.request_hash != fingerprint:
+                            raise IdempotencyKeyReused(
+                                "this idempotency key was used with a different request",
+                                field=["idempotencyKey"],
+                            )
+                        return await recall(uow, record.result)
+                result = await run(uow)
+                if key is not None:
+                    await uow.idempotency.add(
+                        IdempotencyRecord(
+                            scope=actor.idempotency_scope,
+                            key=key,
+                            operation=operation,
+                            request_hash=fingerprint,
+                            result=remember(result),
+                            created_at=deps.clock.now(),
+                        )
+                    )
+                await uow.commit()
+                return result
+        except RetryableConflict:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise AssertionError("unreachable")

@@ -1,0 +1,85 @@
+"""Use cases for customers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ordergraph.auth.passwords import hash_password
+from ordergraph.domain.customers import Address, AddressFields, Customer
+from ordergraph.domain.errors import Duplicate, InvalidInput, NotFound
+from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.principals import Principal, Scope
+from ordergraph.services.command import run_command
+from ordergraph.services.deps import Deps
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 200
+
+
+async def create_customer(
+    deps: Deps,
+    actor: Principal,
+    *,
+    email: str,
+    name: str,
+    phone: str | None = None,
+    password: str | None = None,
+    address: AddressFields | None = None,
+    idempotency_key: str | None = None,
+) -> Customer:
+    """Validate and store a customer with an optional default address."""
+    actor.require(Scope.CUSTOMERS_WRITE)
+    default_address = Address.create(**address) if address is not None else None
+    customer = Customer.create(
+        email=email,
+        name=name,
+        phone=phone,
+        address=default_address,
+        now=deps.clock.now(),
+    )
+    if password is not None:
+        if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+            raise InvalidInput(
+                f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+                field=["password"],
+                code="INVALID_PASSWORD",
+            )
+        if "\x00" in password:
+            raise InvalidInput(
+                "must not contain NUL", field=["password"], code="INVALID_CHARACTERS"
+            )
+        customer.password_hash = hash_password(password)
+
+    async def run(uow: UnitOfWork) -> Customer:
+        if await uow.customers.get_by_email(customer.email) is not None:
+            raise Duplicate("a customer with this email exists", field=["email"])
+        stored = await uow.customers.add(customer)
+        assert stored.id is not None
+        uow.record(DomainEvent("customer.created", "Customer", stored.id, actor=actor.actor))
+        return stored
+
+    async def recall(uow: UnitOfWork, result: dict[str, Any]) -> Customer:
+        found = await uow.customers.get_by_email(result["email"])
+        if found is None:
+            raise NotFound("the customer this key created no longer exists")
+        return found
+
+    return await run_command(
+        deps,
+        actor,
+        operation="createCustomer",
+        request={
+            "email": email,
+            "name": name,
+            "phone": phone,
+            # never the password itself: only whether one was given
+            "password": password is not None,
+            "address": asdict(default_address) if default_address else None,
+        },
+        run=run,
+        remember=lambda c: {"email": c.email},
+        recall=recall,
+        idempotency_key=idempotency_key,
+    )

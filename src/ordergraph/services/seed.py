@@ -1,0 +1,152 @@
+"""Demo data: warehouses in four regions, 50 products, stock, 20 customers.
+
+Idempotent by construction: every write carries an idempotency key, so a second run replays
+instead of writing again.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ordergraph.domain.customers import AddressFields
+from ordergraph.domain.errors import Duplicate
+from ordergraph.domain.inventory import AdjustmentReason
+from ordergraph.domain.principals import SYSTEM
+from ordergraph.services import catalog, customers, inventory
+from ordergraph.services.deps import Deps
+
+WAREHOUSES = [
+    ("AMS-1", "Amsterdam", "EU-WEST", "NL", 10),
+    ("FRA-1", "Frankfurt", "EU-CENTRAL", "DE", 20),
+    ("LON-1", "London", "UK", "GB", 30),
+    ("NJ-1", "New Jersey", "US-EAST", "US", 10),
+    ("RNO-1", "Reno", "US-WEST", "US", 20),
+]
+CITIES = [
+    ("Amsterdam", "EU-WEST", "NL", "1011 AB", "+31 20 123 4567"),
+    ("Rotterdam", "EU-WEST", "NL", "3011 AA", "+31 10 123 4567"),
+    ("Berlin", "EU-CENTRAL", "DE", "10115", "+49 30 1234567"),
+    ("Munich", "EU-CENTRAL", "DE", "80331", "+49 89 1234567"),
+    ("London", "UK", "GB", "SW1A 1AA", "+44 20 7946 0000"),
+    ("Manchester", "UK", "GB", "M1 1AE", "+44 161 496 0000"),
+    ("New York", "US-EAST", "US", "10001", "+1 212 555 0100"),
+    ("Boston", "US-EAST", "US", "02108", "+1 617 555 0100"),
+    ("San Francisco", "US-WEST", "US", "94103", "+1 415 555 0100"),
+    ("Seattle", "US-WEST", "US", "98101", "+1 206 555 0100"),
+]
+KINDS = [
+    "Tee",
+    "Hoodie",
+    "Cap",
+    "Mug",
+    "Notebook",
+    "Backpack",
+    "Bottle",
+    "Sticker Pack",
+    "Socks",
+    "Tote",
+]
+COLOURS = ["Black", "White", "Forest", "Ocean", "Sand"]
+FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "Ken",
+    "Radia",
+    "Tim",
+]
+LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedSummary:
+    warehouses: int
+    products: int
+    stock_levels: int
+    customers: int
+
+
+async def seed_demo(deps: Deps) -> SeedSummary:
+    rng = random.Random(20261129)
+    warehouse_ids: dict[str, int] = {}
+    for code, name, region, country, priority in WAREHOUSES:
+        warehouse = await catalog.create_warehouse(
+            deps,
+            SYSTEM,
+            code=code,
+            name=f"{name} DC",
+            region=region,
+            country_code=country,
+            priority=priority,
+            idempotency_key=f"seed:warehouse:{code}",
+        )
+        assert warehouse.id is not None
+        warehouse_ids[code] = warehouse.id
+
+    skus: list[str] = []
+    for i, kind in enumerate(KINDS):
+        for j, colour in enumerate(COLOURS):
+            sku = f"{kind.upper().replace(' ', '-')[:8]}-{colour.upper()[:3]}"
+            price = Decimal(rng.randrange(400, 9000)) / 100
+            await catalog.create_product(
+                deps,
+                SYSTEM,
+                sku=sku,
+                name=f"{colour} {kind}",
+                price_amount=price,
+                price_currency="EUR",
+                weight_grams=100 + 50 * (i + j),
+                idempotency_key=f"seed:product:{sku}",
+            )
+            skus.append(sku)
+
+    levels = 0
+    for sku in skus:
+        for code in rng.sample(sorted(warehouse_ids), k=3):
+            await inventory.adjust_inventory(
+                deps,
+                SYSTEM,
+                sku=sku,
+                warehouse_id=warehouse_ids[code],
+                delta=rng.randrange(0, 120) + 1,
+                reason=AdjustmentReason.RECEIVED,
+                note="demo stock",
+                idempotency_key=f"seed:stock:{sku}:{code}",
+            )
+            levels += 1
+
+    created = 0
+    for n in range(20):
+        first, last = FIRST[n % len(FIRST)], LAST[n // len(FIRST) % len(LAST) + n % 2]
+        city, region, country, postal, phone = CITIES[n % len(CITIES)]
+        email = f"{first}.{last}.{n}@example.com".lower()
+        try:
+            await customers.create_customer(
+                deps,
+                SYSTEM,
+                email=email,
+                name=f"{first} {last}",
+                phone=phone,
+                password="demo-password" if n == 0 else None,
+                address=AddressFields(
+                    name=f"{first} {last}",
+                    line1=f"{10 + n} Main Street",
+                    line2=None,
+                    city=city,
+                    region=region,
+                    postal_code=postal,
+                    country_code=country,
+                    phone=phone,
+                ),
+                idempotency_key=f"seed:customer:{email}",
+            )
+        except Duplicate:
+            continue  # created by hand with the same email: leave it alone
+        created += 1
+    return SeedSummary(len(warehouse_ids), len(skus), levels, created)

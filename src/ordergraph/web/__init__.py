@@ -1,0 +1,1 @@
+"""HTTP/web layer helpers for ordergraph (ASGI app pieces, static assets)."""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+import sqlalchemy as sa
+
+from ordergraph.app import Runtime, create_app
 from ordergraph.config import Settings
 from ordergraph.db.engine import create_engine
 from ordergraph.db.uow import SqlUnitOfWork
@@ -17,6 +22,26 @@ from tests.support.aio import run_sync
 from tests.support.server import live_server
 
 
+@dataclass
+class StatementLog:
+    """Counts SQL statements the server runs, to pin queries per request."""
+
+    statements: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, statement: str) -> None:
+        with self._lock:
+            self.statements.append(statement)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.statements.clear()
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
 @dataclass(frozen=True)
 class LiveApi:
     backend: str
@@ -25,6 +50,7 @@ class LiveApi:
     admin_token: str
     staff_token: str  # read-only staff: the default STAFF scopes
     storefront_token: str
+    sql: StatementLog
 
 
 def issue_tokens(database_url: str) -> dict[str, str]:
@@ -61,7 +87,16 @@ def issue_token(database_url: str, role: Role, scopes: frozenset[Scope] | None =
 def live_api(backend: str, database_url: str, **settings: object) -> Iterator[LiveApi]:
     tokens = issue_tokens(database_url)
     config = Settings(DATABASE_URL=database_url, **settings)  # type: ignore[arg-type]
-    with live_server(config) as base_url:
+    app = create_app(config)
+    log = StatementLog()
+    with live_server(config, app) as base_url:
+        runtime: Runtime = app.state.runtime
+        assert runtime.engine is not None
+
+        def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            log.record(statement)
+
+        sa.event.listen(runtime.engine.sync_engine, "before_cursor_execute", on_execute)
         yield LiveApi(
             backend=backend,
             base_url=base_url,
@@ -69,4 +104,5 @@ def live_api(backend: str, database_url: str, **settings: object) -> Iterator[Li
             admin_token=tokens["admin"],
             staff_token=tokens["staff"],
             storefront_token=tokens["storefront"],
+            sql=log,
         )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.applications import Starlette
 
 from ordergraph.app import create_app
 from ordergraph.config import Settings
@@ -15,11 +16,15 @@ from tests.support.pg import free_port
 
 
 @contextmanager
-def live_server(settings: Settings) -> Iterator[str]:
-    """Serve ``create_app(settings)``; yields the base URL, stops the server on exit."""
+def live_server(settings: Settings, app: Starlette | None = None) -> Iterator[str]:
+    """Serve ``app`` (default ``create_app(settings)``); yields the base URL, stops on exit."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        app or create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -21,6 +21,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from ordergraph.api import build_schema
@@ -40,6 +42,8 @@ from ordergraph.web.graphiql import (
     graphiql_html,
 )
 from ordergraph.web.middleware import MaxBodySize, Metrics
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 @dataclass
@@ -109,6 +113,8 @@ class GraphQLView(GraphQL[Context, None]):
             except UnknownToken:
                 raise HTTPException(401, "Invalid or expired API token") from None
         assert runtime.read_engine is not None
+        if isinstance(request, Request) and isinstance(response, Response):
+            request.state.sub_response = response
         return Context(
             request=request,
             response=response,
@@ -128,6 +134,27 @@ class GraphQLView(GraphQL[Context, None]):
         except UnknownToken:
             raise ConnectionRejectionError({"message": "Invalid or expired API token"}) from None
         return await super().on_ws_connect(context)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """GraphQL over HTTP: clients that accept ``application/graphql-response+json`` get it,
+        and a request that never executed (parse or validation failure) is a 400 for them."""
+        processed = await super().process_result(request, result)
+        sub_response = getattr(request.state, "sub_response", None)
+        if sub_response is not None and GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+            sub_response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if result.data is None and result.errors and all(e.path is None for e in result.errors):
+                sub_response.status_code = 400
+        return processed
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if "content-type" in sub_response.headers:
+            response.headers["content-type"] = sub_response.headers["content-type"]
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -54,16 +54,17 @@ ALLOWED_SCOPES: dict[Role, frozenset[Scope]] = {
 
 
 def scopes_for(role: Role, requested: frozenset[Scope] | None) -> frozenset[Scope]:
-    """The effective scopes of a token: its own (if any) capped by what the role allows."""
-    if role is Role.ADMIN:
-        return ALLOWED_SCOPES[role]
-    if not requested:
-        return DEFAULT_SCOPES[role]
+    """The effective scopes of a token: the role's defaults plus the token's own.
+
+    A STAFF token always reads; its scopes add what it may write. A role can never hold scopes
+    beyond ``ALLOWED_SCOPES``.
+    """
+    requested = requested or frozenset()
     disallowed = requested - ALLOWED_SCOPES[role]
     if disallowed:
         names = ", ".join(sorted(disallowed))
         raise ValueError(f"role {role.value} cannot hold scopes: {names}")
-    return requested
+    return DEFAULT_SCOPES[role] | requested
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from graphql import GraphQLError
 
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.principals import Scope
-from ordergraph.schema.context import Info, require
+from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.ids import decode_id
 from ordergraph.schema.types.customer import CustomerType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
@@ -27,6 +27,7 @@ def _invalid(message: str = "is not a valid ID") -> GraphQLError:
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:
+    authenticated(info)  # anonymous callers learn nothing, not even whether an ID is well-formed
     try:
         type_name, key = decode_id(global_id)
     except InvalidInput as exc:

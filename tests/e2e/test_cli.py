@@ -1,0 +1,231 @@
+"""The real ``ordergraph`` console script, run as a subprocess against fresh databases."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ordergraph.auth.tokens import hash_token
+from ordergraph.db import tables
+from ordergraph.domain.principals import Scope
+from tests.support.aio import run_sync
+from tests.support.databases import Databases
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+
+
+def ordergraph_executable() -> str:
+    beside_python = Path(sys.executable).parent / "ordergraph"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("ordergraph")
+    assert found is not None, "the ordergraph console script is not installed"
+    return found
+
+
+def run_cli(
+    *args: str, database_url: str, cwd: Path, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("READ_DATABASE_URL", None)
+    result = subprocess.run(
+        [ordergraph_executable(), *args],
+        env=env,
+        cwd=cwd,  # a clean directory: no stray .env is picked up
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if check:
+        assert result.returncode == 0, (
+            f"ordergraph {' '.join(args)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
+
+
+def table_names(database_url: str) -> set[str]:
+    async def read() -> set[str]:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                names = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+        finally:
+            await engine.dispose()
+        return set(names)
+
+    return run_sync(read)
+
+
+def row_counts(database_url: str) -> dict[str, int]:
+    async def read() -> dict[str, int]:
+        engine = create_async_engine(database_url)
+        counts: dict[str, int] = {}
+        try:
+            async with engine.connect() as conn:
+                for name, table in tables.metadata.tables.items():
+                    query = sa.select(sa.func.count()).select_from(table)
+                    counts[name] = int((await conn.execute(query)).scalar_one())
+        finally:
+            await engine.dispose()
+        return counts
+
+    return run_sync(read)
+
+
+def token_row(database_url: str, token: str) -> sa.Row[tuple[object, ...]] | None:
+    async def read() -> sa.Row[tuple[object, ...]] | None:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                query = sa.select(tables.api_tokens).where(
+                    tables.api_tokens.c.token_hash == hash_token(token)
+                )
+                return (await conn.execute(query)).one_or_none()
+        finally:
+            await engine.dispose()
+
+    return run_sync(read)
+
+
+@pytest.fixture
+def empty_postgres(databases: Databases) -> Iterator[str]:
+    url = databases.new_postgres(migrated=False)
+    try:
+        yield url
+    finally:
+        databases.drop_postgres(url)
+
+
+@pytest.fixture
+def migrated_postgres(databases: Databases) -> Iterator[str]:
+    url = databases.new_postgres()
+    try:
+        yield url
+    finally:
+        databases.drop_postgres(url)
+
+
+def test_migrate_creates_every_table_in_an_empty_postgres_database(
+    empty_postgres: str, tmp_path: Path
+) -> None:
+    assert table_names(empty_postgres) == set()
+    run_cli("migrate", database_url=empty_postgres, cwd=tmp_path)
+    created = table_names(empty_postgres)
+    assert set(tables.metadata.tables) <= created
+    assert "alembic_version" in created
+    # Running it again is a no-op, not an error.
+    run_cli("migrate", database_url=empty_postgres, cwd=tmp_path)
+    assert table_names(empty_postgres) == created
+
+
+def test_token_create_prints_only_the_admin_token_on_stdout(
+    migrated_postgres: str, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "token", "create", "--role", "admin", database_url=migrated_postgres, cwd=tmp_path
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    assert result.stdout == lines[0] + "\n"
+    token = lines[0]
+    assert token.strip() == token
+    assert token.startswith("og_ad_")
+    row = token_row(migrated_postgres, token)
+    assert row is not None, "the printed token is not the one stored"
+    assert row.role == "ADMIN"
+
+
+def test_token_create_gives_staff_the_requested_scopes(
+    migrated_postgres: str, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "token",
+        "create",
+        "--role",
+        "staff",
+        "--scopes",
+        "catalog:write,inventory:write",
+        database_url=migrated_postgres,
+        cwd=tmp_path,
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    row = token_row(migrated_postgres, lines[0])
+    assert row is not None
+    assert row.role == "STAFF"
+    assert isinstance(row.scopes, list)
+    assert set(row.scopes) == {"catalog:write", "inventory:write"}
+
+
+def test_token_create_refuses_an_unknown_scope_and_names_the_valid_ones(
+    migrated_postgres: str, tmp_path: Path
+) -> None:
+    before = row_counts(migrated_postgres)["api_tokens"]
+    result = run_cli(
+        "token",
+        "create",
+        "--role",
+        "staff",
+        "--scopes",
+        "catalog:write,orders:teleport",
+        database_url=migrated_postgres,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "orders:teleport" in result.stderr
+    for scope in Scope:
+        assert scope.value in result.stderr
+    assert row_counts(migrated_postgres)["api_tokens"] == before
+
+
+def test_seed_demo_loads_the_demo_data_once_on_postgres(
+    migrated_postgres: str, tmp_path: Path
+) -> None:
+    run_cli("seed", "--demo", database_url=migrated_postgres, cwd=tmp_path)
+    first = row_counts(migrated_postgres)
+    assert first["warehouses"] == 5
+    assert first["products"] == 50
+    assert first["customers"] == 20
+    assert first["inventory_levels"] == 150
+    assert first["inventory_movements"] > 0
+    assert first["outbox"] > 0
+
+    run_cli("seed", "--demo", database_url=migrated_postgres, cwd=tmp_path)
+    assert row_counts(migrated_postgres) == first
+
+
+def test_migrate_and_seed_work_on_a_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "cli.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    run_cli("migrate", database_url=url, cwd=tmp_path)
+    assert path.exists()
+    assert set(tables.metadata.tables) <= table_names(url)
+
+    run_cli("seed", "--demo", database_url=url, cwd=tmp_path)
+    first = row_counts(url)
+    assert first["warehouses"] == 5
+    assert first["products"] == 50
+    assert first["customers"] == 20
+    run_cli("seed", "--demo", database_url=url, cwd=tmp_path)
+    assert row_counts(url) == first
+
+
+def test_schema_command_prints_the_checked_in_schema(tmp_path: Path) -> None:
+    # The schema needs no database; point at one that would fail loudly if it were opened.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'never.db'}"
+    result = run_cli("schema", database_url=url, cwd=tmp_path)
+    assert result.stdout == SCHEMA_FILE.read_text(encoding="utf-8"), (
+        "`ordergraph schema` differs from schema.graphql: run `make schema`"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 import pycountry
 
@@ -69,7 +69,14 @@ class Money:
             raise InvalidInput("is not a decimal number", field=[*field, "amount"]) from exc
         if not value.is_finite():
             raise InvalidInput("must be a finite number", field=[*field, "amount"])
-        scaled = value.scaleb(currency_exponent(code))
+        too_large = InvalidInput("is too large", field=[*field, "amount"], code="INVALID_AMOUNT")
+        if value.adjusted() > 15:
+            raise too_large
+        exponent = currency_exponent(code)
+        with localcontext() as ctx:
+            # enough precision that scaling is exact: never round away a stray digit
+            ctx.prec = len(value.as_tuple().digits) + exponent + 2
+            scaled = value.scaleb(exponent)
         if scaled != scaled.to_integral_value():
             raise InvalidInput(
                 f"has more decimal places than {code} allows",
@@ -78,7 +85,7 @@ class Money:
             )
         minor = int(scaled)
         if abs(minor) > MAX_MINOR_UNITS:
-            raise InvalidInput("is too large", field=[*field, "amount"], code="INVALID_AMOUNT")
+            raise too_large
         return cls(minor, code)
 
     @property

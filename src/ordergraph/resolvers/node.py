@@ -7,7 +7,7 @@ from graphql import GraphQLError
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, authenticated, require
-from ordergraph.schema.ids import decode_id
+from ordergraph.schema.ids import decode_id, is_int_key
 from ordergraph.schema.types.customer import CustomerType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.node import Node
@@ -39,11 +39,11 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     loaders = info.context.loaders
     if type_name == "InventoryLevel":
         warehouse_key, _, sku = key.partition(":")
-        if not warehouse_key.isdigit() or not sku:
+        if not is_int_key(warehouse_key) or not sku:
             raise _invalid()
         level = await loaders.level_by_key.load((sku, int(warehouse_key)))
         return InventoryLevelType.from_domain(level) if level else None
-    if not key.isdigit() or len(key) > 18:
+    if not is_int_key(key):
         raise _invalid()
     pk = int(key)
     if type_name == "Product":

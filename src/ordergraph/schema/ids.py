@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Sequence
 
 from ordergraph.domain.errors import InvalidInput
 
 MAX_ID_LENGTH = 200
+_INT_KEY = re.compile(r"[0-9]{1,18}")
+
+
+def is_int_key(key: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` would accept superscripts and other scripts' digits."""
+    return _INT_KEY.fullmatch(key) is not None
 
 
 def encode_id(type_name: str, key: int | str) -> str:
@@ -36,7 +43,7 @@ def decode_int_id(global_id: str, expected_type: str, field: Sequence[str]) -> i
         type_name, key = decode_id(global_id)
         if type_name != expected_type:
             raise InvalidInput(f"is not a {expected_type} ID", code="INVALID_ID")
-        if not key.isdigit() or len(key) > 18:
+        if not is_int_key(key):
             raise InvalidInput("is not a valid ID", code="INVALID_ID")
     except InvalidInput as exc:
         raise InvalidInput(exc.message, field=field, code="INVALID_ID") from exc

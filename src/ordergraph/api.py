@@ -23,7 +23,9 @@ from ordergraph.resolvers.mutation import Mutation
 from ordergraph.resolvers.query import Query
 from ordergraph.schema.hygiene import NoNulInStringLiterals, RejectNulVariables
 from ordergraph.schema.types.customer import CustomerType
+from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
+from ordergraph.schema.types.order import OrderLineType, OrderType
 from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.warehouse import WarehouseType
 
@@ -71,7 +73,15 @@ def build_schema(
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[ProductType, WarehouseType, InventoryLevelType, CustomerType],
+        types=[
+            ProductType,
+            WarehouseType,
+            InventoryLevelType,
+            CustomerType,
+            OrderType,
+            OrderLineType,
+            FulfillmentType,
+        ],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

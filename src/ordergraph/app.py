@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -33,9 +34,11 @@ from ordergraph.db.queries.tokens import principal_for_token
 from ordergraph.db.uow import SqlUnitOfWork
 from ordergraph.domain.clock import Clock, SystemClock
 from ordergraph.domain.principals import ANONYMOUS, Principal
+from ordergraph.events.background import every
 from ordergraph.schema.context import Context
 from ordergraph.schema.loaders import Loaders
-from ordergraph.services.deps import Deps
+from ordergraph.services.cancellation import expire_unpaid_orders
+from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
     GRAPHIQL_STATIC_DIR,
@@ -54,12 +57,17 @@ class Runtime:
     clock: Clock
     engine: AsyncEngine | None = None
     read_engine: AsyncEngine | None = None
+    policy: OrderPolicy = field(default_factory=OrderPolicy)
 
     @property
     def deps(self) -> Deps:
         engine = self.engine
         assert engine is not None, "the app's lifespan has not started"
-        return Deps(uow=lambda: SqlUnitOfWork(engine, self.clock), clock=self.clock)
+        return Deps(
+            uow=lambda: SqlUnitOfWork(engine, self.clock),
+            clock=self.clock,
+            policy=self.policy,
+        )
 
 
 class UnknownToken(Exception):
@@ -168,7 +176,9 @@ class GraphQLView(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     settings = settings or get_settings()
     settings.check()
-    runtime = Runtime(settings=settings, clock=clock or SystemClock())
+    runtime = Runtime(
+        settings=settings, clock=clock or SystemClock(), policy=settings.order_policy()
+    )
     view = GraphQLView(runtime)
 
     @contextlib.asynccontextmanager
@@ -179,9 +189,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if settings.read_database_url
             else runtime.engine
         )
+        jobs: list[asyncio.Task[None]] = []
+        if settings.expiry_interval_seconds > 0:
+            jobs.append(
+                asyncio.create_task(
+                    every(
+                        settings.expiry_interval_seconds,
+                        lambda: expire_unpaid_orders(runtime.deps),
+                        "expire unpaid orders",
+                    )
+                )
+            )
         try:
             yield
         finally:
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             if runtime.read_engine is not runtime.engine:
                 await runtime.read_engine.dispose()
             await runtime.engine.dispose()

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ordergraph.domain.money import Money
+from ordergraph.domain.shipping import ShippingRate
+from ordergraph.services.deps import OrderPolicy
+
 DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class ShippingRateSetting(BaseModel):
+    """One rate, e.g. {"match": "EU-WEST", "currency": "EUR", "base": "4.95", "perKg": "1.00",
+    "freeOver": "75.00"}; ``match`` is a region, a country code or "*"."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    match: str
+    currency: str
+    base: Decimal
+    per_kg: Decimal = Field(default=Decimal(0), alias="perKg")
+    free_over: Decimal | None = Field(default=None, alias="freeOver")
 
 
 class Settings(BaseSettings):
@@ -27,9 +46,41 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, validation_alias="ORDERGRAPH_MAX_ALIASES")
     max_tokens: int = Field(default=5000, validation_alias="ORDERGRAPH_MAX_TOKENS")
     max_body_bytes: int = Field(default=1_000_000, validation_alias="ORDERGRAPH_MAX_BODY_BYTES")
+    unpaid_order_ttl_minutes: float = Field(
+        default=30, gt=0, validation_alias="ORDERGRAPH_UNPAID_ORDER_TTL_MINUTES"
+    )
+    expiry_interval_seconds: float = Field(
+        default=15, ge=0, validation_alias="ORDERGRAPH_EXPIRY_INTERVAL_SECONDS"
+    )
+    shipping_rates: list[ShippingRateSetting] | None = Field(
+        default=None, validation_alias="ORDERGRAPH_SHIPPING_RATES"
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL"
     )
+
+    def order_policy(self) -> OrderPolicy:
+        if not self.shipping_rates:
+            return OrderPolicy(unpaid_ttl=timedelta(minutes=self.unpaid_order_ttl_minutes))
+        rates = []
+        for rate in self.shipping_rates:
+
+            def minor(amount: Decimal, rate: ShippingRateSetting = rate) -> int:
+                return Money.parse(amount, rate.currency, ["ORDERGRAPH_SHIPPING_RATES"]).minor_units
+
+            rates.append(
+                ShippingRate(
+                    match=rate.match.upper(),
+                    currency=rate.currency.upper(),
+                    base_minor=minor(rate.base),
+                    per_kg_minor=minor(rate.per_kg),
+                    free_over_minor=minor(rate.free_over) if rate.free_over is not None else None,
+                )
+            )
+        return OrderPolicy(
+            unpaid_ttl=timedelta(minutes=self.unpaid_order_ttl_minutes),
+            shipping_rates=tuple(rates),
+        )
 
     @property
     def is_production(self) -> bool:

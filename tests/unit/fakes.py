@@ -6,7 +6,9 @@ sequences that a rollback does not rewind, and events reach ``FakeStore.outbox``
 
 A unit of work copies the committed state on entry and swaps its copy in on commit, so leaving
 the ``async with`` block without committing discards everything. Stored objects are never handed
-out: repositories store and return copies, so a shallow copy of the containers is a snapshot.
+out: repositories store and return copies, and replace a stored object rather than change it, so
+a shallow copy of the containers is a snapshot. Row locks (``for_update``, SKIP LOCKED) are not
+modelled: a commit conflicts with any commit made since its unit of work began instead.
 """
 
 from __future__ import annotations
@@ -22,25 +24,44 @@ from typing import Self
 
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
-from ordergraph.domain.customers import Customer
+from ordergraph.domain.customers import AddressFields, Customer
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
-from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, StockAdjustment
+from ordergraph.domain.fulfillments import FulfillmentStatus
+from ordergraph.domain.inventory import (
+    AdjustmentReason,
+    InventoryLevel,
+    InventoryMovement,
+    StockAdjustment,
+)
+from ordergraph.domain.orders import Order, OrderStatus
+from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     CustomerRepository,
     IdempotencyRecord,
     IdempotencyRepository,
     InventoryRepository,
+    OrderRepository,
+    PaymentRepository,
     ProductRepository,
     RetryableConflict,
+    StoredAllocation,
     TokenRepository,
     UnitOfWork,
     WarehouseRepository,
 )
-from ordergraph.domain.principals import Role, Scope
-from ordergraph.services.deps import Deps
+from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
+from ordergraph.domain.routing import Allocation
+from ordergraph.gateways import TestGateway
+from ordergraph.services.catalog import create_product, create_warehouse
+from ordergraph.services.deps import Deps, OrderPolicy
+from ordergraph.services.inventory import adjust_inventory
 
 DEFAULT_NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+FIRST_ORDER_NUMBER = 100001
+OPEN_FULFILLMENT = frozenset(
+    {FulfillmentStatus.PENDING, FulfillmentStatus.PICKING, FulfillmentStatus.PACKED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +79,30 @@ class StoredToken:
     expires_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredAllocationRow:
+    """A row of ``order_allocations``: units of one line reserved in one warehouse."""
+
+    id: int
+    order_id: int
+    order_line_id: int
+    allocation: Allocation
+    released_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFulfillment:
+    """A row of ``fulfillments`` with its lines."""
+
+    id: int
+    order_id: int
+    warehouse_id: int
+    status: FulfillmentStatus
+    lines: tuple[StoredAllocation, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
 @dataclass(slots=True)
 class FakeState:
     """Everything the store holds; one of these is committed, each open unit of work has a copy."""
@@ -69,6 +114,10 @@ class FakeState:
     customers: dict[str, Customer] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     tokens: dict[int, StoredToken] = field(default_factory=dict)
+    orders: dict[int, Order] = field(default_factory=dict)
+    allocations: dict[int, StoredAllocationRow] = field(default_factory=dict)
+    fulfillments: dict[int, StoredFulfillment] = field(default_factory=dict)
+    payments: dict[int, PaymentTransaction] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)
 
     def copy(self) -> FakeState:
@@ -80,6 +129,10 @@ class FakeState:
             customers=dict(self.customers),
             idempotency=dict(self.idempotency),
             tokens=dict(self.tokens),
+            orders=dict(self.orders),
+            allocations=dict(self.allocations),
+            fulfillments=dict(self.fulfillments),
+            payments=dict(self.payments),
             outbox=list(self.outbox),
         )
 
@@ -136,6 +189,22 @@ class FakeStore:
         return list(self.state.tokens.values())
 
     @property
+    def orders(self) -> list[Order]:
+        return [copy_order(o) for o in self.state.orders.values()]
+
+    @property
+    def allocations(self) -> list[StoredAllocationRow]:
+        return list(self.state.allocations.values())
+
+    @property
+    def fulfillments(self) -> list[StoredFulfillment]:
+        return list(self.state.fulfillments.values())
+
+    @property
+    def payments(self) -> list[PaymentTransaction]:
+        return list(self.state.payments.values())
+
+    @property
     def outbox(self) -> list[DomainEvent]:
         return list(self.state.outbox)
 
@@ -169,6 +238,9 @@ class FakeWarehouseRepository:
                 return dataclasses.replace(warehouse)
         return None
 
+    async def list_all(self) -> list[Warehouse]:
+        return [dataclasses.replace(w) for _, w in sorted(self._state.warehouses.items())]
+
 
 class FakeProductRepository:
     def __init__(self, state: FakeState, store: FakeStore) -> None:
@@ -186,6 +258,10 @@ class FakeProductRepository:
         found = self._state.products.get(sku)
         return dataclasses.replace(found) if found else None
 
+    async def get_many(self, skus: list[str]) -> dict[str, Product]:
+        products = self._state.products
+        return {sku: dataclasses.replace(products[sku]) for sku in skus if sku in products}
+
 
 class FakeInventoryRepository:
     def __init__(self, state: FakeState, store: FakeStore) -> None:
@@ -194,13 +270,7 @@ class FakeInventoryRepository:
 
     async def adjust(self, adjustment: StockAdjustment, now: datetime) -> InventoryLevel:
         key = (adjustment.sku, adjustment.warehouse_id)
-        current = self._state.levels.get(key) or InventoryLevel(
-            sku=adjustment.sku,
-            warehouse_id=adjustment.warehouse_id,
-            on_hand=0,
-            reserved=0,
-            updated_at=now,
-        )
+        current = self._state.levels.get(key) or self._empty_level(*key, now)
         level = adjustment.apply(current, now)  # raises InsufficientStock, changing nothing
         self._state.levels[key] = level
         return level
@@ -208,6 +278,58 @@ class FakeInventoryRepository:
     async def record_movement(self, movement: InventoryMovement) -> None:
         stored = dataclasses.replace(movement, id=self._store.next_id("inventory_movements"))
         self._state.movements.append(stored)
+
+    def _empty_level(self, sku: str, warehouse_id: int, now: datetime) -> InventoryLevel:
+        """A new level row carries its product's backorder limit."""
+        product = self._state.products.get(sku)
+        return InventoryLevel(
+            sku=sku,
+            warehouse_id=warehouse_id,
+            on_hand=0,
+            reserved=0,
+            updated_at=now,
+            backorder_limit=product.backorder_limit if product else 0,
+        )
+
+    async def availability(self, skus: list[str]) -> dict[tuple[str, int], int]:
+        """Reservable units: on hand - reserved + backorder limit; with backorders, every
+        warehouse counts even without a level row."""
+        found: dict[tuple[str, int], int] = {}
+        for sku in dict.fromkeys(skus):
+            product = self._state.products.get(sku)
+            if product is None:
+                continue
+            for warehouse_id in self._state.warehouses:
+                level = self._state.levels.get((sku, warehouse_id))
+                if level is not None:
+                    found[(sku, warehouse_id)] = level.available + level.backorder_limit
+                elif product.allow_backorder:
+                    found[(sku, warehouse_id)] = product.backorder_limit
+        return found
+
+    async def reserve(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
+        # UPDATE … WHERE on_hand + backorder_limit - reserved >= quantity; like the SQL one,
+        # a missing level row is created first (empty, with the product's backorder limit).
+        key = (sku, warehouse_id)
+        level = self._state.levels.get(key)
+        if level is None:
+            if sku not in self._state.products:
+                return False
+            level = self._state.levels[key] = self._empty_level(sku, warehouse_id, now)
+        if level.available + level.backorder_limit < quantity:
+            return False
+        self._state.levels[key] = dataclasses.replace(
+            level, reserved=level.reserved + quantity, updated_at=now
+        )
+        return True
+
+    async def release(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> None:
+        level = self._state.levels.get((sku, warehouse_id))
+        if level is None or level.reserved < quantity:
+            raise RuntimeError(f"release of {quantity} {sku} exceeds what is reserved")
+        self._state.levels[(sku, warehouse_id)] = dataclasses.replace(
+            level, reserved=level.reserved - quantity, updated_at=now
+        )
 
 
 class FakeCustomerRepository:
@@ -225,6 +347,12 @@ class FakeCustomerRepository:
     async def get_by_email(self, email: str) -> Customer | None:
         found = self._state.customers.get(email)
         return dataclasses.replace(found) if found else None
+
+    async def get(self, customer_id: int) -> Customer | None:
+        for customer in self._state.customers.values():
+            if customer.id == customer_id:
+                return dataclasses.replace(customer)
+        return None
 
 
 class FakeIdempotencyRepository:
@@ -276,6 +404,139 @@ class FakeTokenRepository:
         return token_id
 
 
+def copy_order(order: Order) -> Order:
+    """A copy sharing nothing mutable with ``order``; pending events are not stored."""
+    return dataclasses.replace(
+        order,
+        lines=[dataclasses.replace(line) for line in order.lines],
+        holds=[dataclasses.replace(hold) for hold in order.holds],
+        routing=copy.deepcopy(order.routing),
+        pending_events=[],
+    )
+
+
+class FakeOrderRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def next_number(self) -> str:
+        # a sequence: numbers taken by a rolled-back transaction are not handed out again
+        return f"OG-{FIRST_ORDER_NUMBER - 1 + self._store.next_id('order_numbers')}"
+
+    async def add(self, order: Order) -> Order:
+        if any(o.number == order.number for o in self._state.orders.values()):
+            raise Duplicate(f"an order numbered {order.number} exists", field=["number"])
+        order.id = self._store.next_id("orders")
+        for line in order.lines:
+            line.id = self._store.next_id("order_lines")
+        for hold in order.holds:
+            hold.id = self._store.next_id("order_holds")
+        self._state.orders[order.id] = copy_order(order)
+        return order
+
+    async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
+        found = self._state.orders.get(order_id)
+        return copy_order(found) if found else None
+
+    async def save(self, order: Order) -> None:
+        """Like the SQL UPDATE: status, payment, timestamps and version; new and released holds."""
+        assert order.id is not None
+        stored = self._state.orders[order.id]
+        holds = {h.id: dataclasses.replace(h) for h in stored.holds}
+        for hold in order.holds:
+            if hold.id is None:
+                hold.id = self._store.next_id("order_holds")
+                holds[hold.id] = dataclasses.replace(hold)
+            elif hold.released_at is not None and hold.id in holds and holds[hold.id].active:
+                holds[hold.id] = dataclasses.replace(
+                    holds[hold.id], released_at=hold.released_at, released_by=hold.released_by
+                )
+        self._state.orders[order.id] = dataclasses.replace(
+            copy_order(stored),
+            status=order.status,
+            payment_status=order.payment_status,
+            expires_at=order.expires_at,
+            promised_delivery_at=order.promised_delivery_at,
+            confirmed_at=order.confirmed_at,
+            cancelled_at=order.cancelled_at,
+            cancel_reason=order.cancel_reason,
+            updated_at=order.updated_at,
+            version=order.version,
+            holds=list(holds.values()),
+        )
+
+    async def add_allocations(self, order_id: int, allocations: list[StoredAllocation]) -> None:
+        for a in allocations:
+            row_id = self._store.next_id("order_allocations")
+            self._state.allocations[row_id] = StoredAllocationRow(
+                row_id, order_id, a.order_line_id, a.allocation
+            )
+
+    async def active_allocations(self, order_id: int) -> list[StoredAllocation]:
+        rows = sorted(
+            (r for r in self._state.allocations.values() if r.order_id == order_id),
+            key=lambda r: (r.allocation.sku, r.allocation.warehouse_id, r.id),
+        )
+        return [
+            StoredAllocation(r.order_line_id, r.allocation) for r in rows if r.released_at is None
+        ]
+
+    async def release_allocations(self, order_id: int, now: datetime) -> None:
+        for row_id, row in list(self._state.allocations.items()):
+            if row.order_id == order_id and row.released_at is None:
+                self._state.allocations[row_id] = dataclasses.replace(row, released_at=now)
+
+    async def add_fulfillment(
+        self, order_id: int, warehouse_id: int, lines: list[StoredAllocation], now: datetime
+    ) -> int:
+        fulfillment_id = self._store.next_id("fulfillments")
+        self._state.fulfillments[fulfillment_id] = StoredFulfillment(
+            id=fulfillment_id,
+            order_id=order_id,
+            warehouse_id=warehouse_id,
+            status=FulfillmentStatus.PENDING,
+            lines=tuple(lines),
+            created_at=now,
+            updated_at=now,
+        )
+        return fulfillment_id
+
+    async def cancel_open_fulfillments(self, order_id: int, now: datetime) -> int:
+        cancelled = 0
+        for fulfillment_id, f in list(self._state.fulfillments.items()):
+            if f.order_id == order_id and f.status in OPEN_FULFILLMENT:
+                self._state.fulfillments[fulfillment_id] = dataclasses.replace(
+                    f, status=FulfillmentStatus.CANCELLED, updated_at=now
+                )
+                cancelled += 1
+        return cancelled
+
+    async def expired_unpaid(self, now: datetime, limit: int) -> list[int]:
+        due = [
+            o
+            for o in self._state.orders.values()
+            if o.status is OrderStatus.PLACED and o.expires_at is not None and o.expires_at <= now
+        ]
+        due.sort(key=lambda o: (o.expires_at or now, o.id or 0))
+        return [o.id for o in due[:limit] if o.id is not None]
+
+
+class FakePaymentRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, transaction: PaymentTransaction) -> PaymentTransaction:
+        stored = dataclasses.replace(transaction, id=self._store.next_id("payment_transactions"))
+        assert stored.id is not None
+        self._state.payments[stored.id] = stored
+        return stored
+
+    async def for_order(self, order_id: int) -> list[PaymentTransaction]:
+        return [t for _, t in sorted(self._state.payments.items()) if t.order_id == order_id]
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -290,6 +551,8 @@ class FakeUnitOfWork:
     customers: CustomerRepository
     idempotency: IdempotencyRepository
     tokens: TokenRepository
+    orders: OrderRepository
+    payments: PaymentRepository
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -342,10 +605,113 @@ class FakeUnitOfWork:
         self.customers = FakeCustomerRepository(self._state, self._store)
         self.idempotency = FakeIdempotencyRepository(self._state)
         self.tokens = FakeTokenRepository(self._state, self._store)
+        self.orders = FakeOrderRepository(self._state, self._store)
+        self.payments = FakePaymentRepository(self._state, self._store)
 
 
-def fake_deps(store: FakeStore, clock: FixedClock | None = None) -> Deps:
+def fake_deps(
+    store: FakeStore,
+    clock: FixedClock | None = None,
+    *,
+    gateway: PaymentGateway | None = None,
+    policy: OrderPolicy | None = None,
+) -> Deps:
     """``Deps`` whose units of work all share ``store``."""
     # Typed as the port, so mypy checks that a FakeUnitOfWork is a UnitOfWork.
     open_uow: Callable[[], UnitOfWork] = store.unit_of_work
-    return Deps(uow=open_uow, clock=clock or FixedClock(DEFAULT_NOW))
+    return Deps(
+        uow=open_uow,
+        clock=clock or FixedClock(DEFAULT_NOW),
+        gateway=gateway or TestGateway(),
+        policy=policy or OrderPolicy(),
+    )
+
+
+# Builders for the order use-case tests: a small shop, set up through the real use cases.
+
+ADMIN = Principal(role=Role.ADMIN, scopes=scopes_for(Role.ADMIN, None), name="ops", token_id=901)
+STOREFRONT = Principal(
+    role=Role.STOREFRONT, scopes=scopes_for(Role.STOREFRONT, None), name="web", token_id=902
+)
+
+
+def address(
+    *, country_code: str = "NL", region: str | None = "EU-WEST", name: str = "Ann Smith"
+) -> AddressFields:
+    return {
+        "name": name,
+        "line1": "Damrak 1",
+        "line2": None,
+        "city": "Amsterdam",
+        "region": region,
+        "postal_code": "1012 LG",
+        "country_code": country_code,
+        "phone": None,
+    }
+
+
+@dataclass(slots=True)
+class Shop:
+    """A fake store, its clock and ``Deps``, and the warehouses created so far (code → id)."""
+
+    store: FakeStore = field(default_factory=FakeStore)
+    clock: FixedClock = field(default_factory=lambda: FixedClock(DEFAULT_NOW))
+    warehouses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def deps(self) -> Deps:
+        return fake_deps(self.store, self.clock)
+
+    async def add_warehouse(
+        self, code: str, region: str, country_code: str, *, priority: int = 100
+    ) -> int:
+        created = await create_warehouse(
+            self.deps,
+            ADMIN,
+            code=code,
+            name=code,
+            region=region,
+            country_code=country_code,
+            priority=priority,
+        )
+        assert created.id is not None
+        self.warehouses[created.code] = created.id
+        return created.id
+
+    async def add_product(
+        self,
+        sku: str,
+        price: str,
+        *,
+        currency: str = "EUR",
+        weight_grams: int = 300,
+        backorder_limit: int | None = None,
+    ) -> None:
+        await create_product(
+            self.deps,
+            ADMIN,
+            sku=sku,
+            name=f"Product {sku}",
+            price_amount=price,
+            price_currency=currency,
+            weight_grams=weight_grams,
+            allow_backorder=backorder_limit is not None,
+            backorder_limit=backorder_limit,
+        )
+
+    async def receive(self, sku: str, warehouse_code: str, quantity: int) -> None:
+        await adjust_inventory(
+            self.deps,
+            ADMIN,
+            sku=sku,
+            warehouse_id=self.warehouses[warehouse_code],
+            delta=quantity,
+            reason=AdjustmentReason.RECEIVED,
+        )
+
+    def level(self, sku: str, warehouse_code: str) -> InventoryLevel:
+        return self.store.levels[(sku, self.warehouses[warehouse_code])]
+
+    def stock(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """(on hand, reserved) of every level, for before/after comparisons."""
+        return {key: (lvl.on_hand, lvl.reserved) for key, lvl in self.store.levels.items()}

@@ -43,8 +43,10 @@ products = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("weight_grams", sa.Integer, nullable=False, server_default="0"),
     sa.Column("allow_backorder", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("backorder_limit", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    sa.CheckConstraint("backorder_limit >= 0", name="backorder_limit_not_negative"),
 )
 
 inventory_levels = sa.Table(
@@ -55,7 +57,12 @@ inventory_levels = sa.Table(
     sa.Column("on_hand", sa.Integer, nullable=False, server_default="0"),
     sa.Column("reserved", sa.Integer, nullable=False, server_default="0"),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved_within_on_hand"),
+    # copied from the product, so the database itself refuses a reservation past the floor
+    sa.Column("backorder_limit", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint(
+        "reserved >= 0 AND reserved <= on_hand + backorder_limit", name="reserved_within_stock"
+    ),
+    sa.CheckConstraint("on_hand >= 0 AND backorder_limit >= 0", name="on_hand_not_negative"),
     sa.Index("ix_inventory_levels_warehouse_id", "warehouse_id", "sku"),
 )
 
@@ -118,19 +125,31 @@ orders = sa.Table(
     sa.Column("channel", sa.String(24), nullable=False),
     sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), index=True),
     sa.Column("email", sa.String(254)),
+    sa.Column("contact_name", sa.String(200)),
+    sa.Column("phone", sa.String(32)),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("subtotal_minor", sa.BigInteger, nullable=False),
     sa.Column("shipping_minor", sa.BigInteger, nullable=False),
     sa.Column("total_minor", sa.BigInteger, nullable=False),
     sa.Column("shipping_address", Json, nullable=False),
     sa.Column("placed_by", sa.String(200), nullable=False),
+    sa.Column("placed_by_token_id", BigId, sa.ForeignKey("api_tokens.id")),
     sa.Column("promised_delivery_at", UTCDateTime),
     sa.Column("expires_at", UTCDateTime),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("confirmed_at", UTCDateTime),
+    sa.Column("cancelled_at", UTCDateTime),
+    sa.Column("cancel_reason", sa.String(500)),
+    sa.Column("shipping_region", sa.String(32)),
+    sa.Column("shipping_country", sa.String(2)),
+    sa.Column("routing", Json),
+    sa.Column("active_holds", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_orders_status_created", "status", "created_at", "id"),
     sa.Index("ix_orders_created", "created_at", "id"),
+    sa.Index("ix_orders_expires_at", "expires_at"),
+    sa.Index("ix_orders_email", "email"),
 )
 
 order_lines = sa.Table(
@@ -188,4 +207,80 @@ idempotency_keys = sa.Table(
     sa.Column("result", Json, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("scope", "key", name="uq_idempotency_keys_scope_key"),
+)
+
+order_allocations = sa.Table(
+    "order_allocations",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id"), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("warehouse_id", BigId, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("released_at", UTCDateTime),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+order_holds = sa.Table(
+    "order_holds",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("reason", sa.String(500)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("released_at", UTCDateTime),
+    sa.Column("released_by", sa.String(200)),
+)
+
+payment_transactions = sa.Table(
+    "payment_transactions",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("gateway", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("error_code", sa.String(64)),
+    sa.Column("message", sa.String(500)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+fulfillments = sa.Table(
+    "fulfillments",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("warehouse_id", BigId, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_fulfillments_warehouse_status", "warehouse_id", "status", "id"),
+)
+
+fulfillment_lines = sa.Table(
+    "fulfillment_lines",
+    metadata,
+    _id(),
+    sa.Column(
+        "fulfillment_id", BigId, sa.ForeignKey("fulfillments.id"), nullable=False, index=True
+    ),
+    sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id"), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+# Order numbers on SQLite (PostgreSQL uses the sequence order_number_seq instead, which never
+# makes concurrent orders wait on one counter row).
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
 )

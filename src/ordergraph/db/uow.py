@@ -13,7 +13,9 @@ from ordergraph.db.repositories import (
     SqlCustomerRepository,
     SqlIdempotencyRepository,
     SqlInventoryRepository,
+    SqlOrderRepository,
     SqlOutboxWriter,
+    SqlPaymentRepository,
     SqlProductRepository,
     SqlWarehouseRepository,
 )
@@ -24,6 +26,8 @@ from ordergraph.domain.ports import (
     CustomerRepository,
     IdempotencyRepository,
     InventoryRepository,
+    OrderRepository,
+    PaymentRepository,
     ProductRepository,
     RetryableConflict,
     TokenRepository,
@@ -39,6 +43,8 @@ class SqlUnitOfWork:
     customers: CustomerRepository
     idempotency: IdempotencyRepository
     tokens: TokenRepository
+    orders: OrderRepository
+    payments: PaymentRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -63,6 +69,8 @@ class SqlUnitOfWork:
         self.customers = SqlCustomerRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
         self.tokens = SqlTokenRepository(conn)
+        self.orders = SqlOrderRepository(conn)
+        self.payments = SqlPaymentRepository(conn)
         return self
 
     async def __aexit__(

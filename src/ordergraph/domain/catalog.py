@@ -16,6 +16,8 @@ from ordergraph.domain.validation import (
 
 MAX_NAME = 200
 MAX_PRIORITY = 1_000_000
+DEFAULT_BACKORDER_LIMIT = 100
+MAX_BACKORDER_LIMIT = 1_000_000
 
 
 @dataclass(slots=True)
@@ -57,7 +59,11 @@ class Warehouse:
 
 @dataclass(slots=True)
 class Product:
-    """A sellable SKU with its catalog price. Weight drives shipping rates later."""
+    """A sellable SKU with its catalog price and shipping weight.
+
+    With ``allow_backorder``, each warehouse may reserve up to ``backorder_limit`` units beyond
+    what it has on hand: its ``available`` can go that far below zero, never further.
+    """
 
     id: int | None
     sku: str
@@ -66,6 +72,7 @@ class Product:
     weight_grams: int
     allow_backorder: bool
     created_at: datetime
+    backorder_limit: int = 0
 
     @classmethod
     def create(
@@ -77,12 +84,23 @@ class Product:
         weight_grams: int,
         allow_backorder: bool,
         now: datetime,
+        backorder_limit: int | None = None,
     ) -> Product:
         """Validate and build a new product (not yet stored)."""
         if price.minor_units < 0:
             raise InvalidInput("must not be negative", field=["price", "amount"])
         if not 0 <= weight_grams <= 10_000_000:
             raise InvalidInput("must be between 0 and 10,000,000", field=["weightGrams"])
+        if backorder_limit is None:
+            backorder_limit = DEFAULT_BACKORDER_LIMIT if allow_backorder else 0
+        if not 0 <= backorder_limit <= MAX_BACKORDER_LIMIT:
+            raise InvalidInput(
+                f"must be between 0 and {MAX_BACKORDER_LIMIT}", field=["backorderLimit"]
+            )
+        if backorder_limit and not allow_backorder:
+            raise InvalidInput(
+                "a backorder limit needs allowBackorder: true", field=["backorderLimit"]
+            )
         return cls(
             id=None,
             sku=clean_sku(sku, ["sku"]),
@@ -91,4 +109,5 @@ class Product:
             weight_grams=weight_grams,
             allow_backorder=allow_backorder,
             created_at=now,
+            backorder_limit=backorder_limit,
         )

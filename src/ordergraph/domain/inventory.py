@@ -40,16 +40,22 @@ class AdjustmentReason(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class InventoryLevel:
-    """Stock of one SKU in one warehouse. ``reserved`` never exceeds ``on_hand``."""
+    """Stock of one SKU in one warehouse.
+
+    ``reserved`` never exceeds ``on_hand + backorder_limit`` (the limit is 0 unless the product
+    allows backorders), and ``on_hand`` is never negative.
+    """
 
     sku: str
     warehouse_id: int
     on_hand: int
     reserved: int
     updated_at: datetime
+    backorder_limit: int = 0
 
     @property
     def available(self) -> int:
+        """On hand minus reserved; below zero only for backordered units."""
         return self.on_hand - self.reserved
 
 
@@ -98,7 +104,7 @@ class StockAdjustment:
     def apply(self, level: InventoryLevel, now: datetime) -> InventoryLevel:
         """The level after this adjustment; stock can never drop below what is reserved."""
         on_hand = level.on_hand + self.delta
-        if on_hand < level.reserved:
+        if on_hand < 0 or on_hand + level.backorder_limit < level.reserved:
             raise InsufficientStock(
                 f"on hand would be {on_hand}, below the {level.reserved} reserved",
                 field=["delta"],

@@ -18,7 +18,10 @@ from ordergraph.domain.inventory import (
     InventoryMovement,
     StockAdjustment,
 )
+from ordergraph.domain.orders import Order
+from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.principals import Role, Scope
+from ordergraph.domain.routing import Allocation
 
 
 class RetryableConflict(Exception):
@@ -29,11 +32,13 @@ class WarehouseRepository(Protocol):
     async def add(self, warehouse: Warehouse) -> Warehouse: ...
     async def get(self, warehouse_id: int) -> Warehouse | None: ...
     async def get_by_code(self, code: str) -> Warehouse | None: ...
+    async def list_all(self) -> list[Warehouse]: ...
 
 
 class ProductRepository(Protocol):
     async def add(self, product: Product) -> Product: ...
     async def get_by_sku(self, sku: str) -> Product | None: ...
+    async def get_many(self, skus: list[str]) -> dict[str, Product]: ...
 
 
 class InventoryRepository(Protocol):
@@ -43,9 +48,20 @@ class InventoryRepository(Protocol):
 
     async def record_movement(self, movement: InventoryMovement) -> None: ...
 
+    async def availability(self, skus: list[str]) -> dict[tuple[str, int], int]:
+        """Units available to reserve, per (sku, warehouse id)."""
+        ...
+
+    async def reserve(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
+        """Reserve atomically; False (and no change) if fewer than ``quantity`` are available."""
+        ...
+
+    async def release(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> None: ...
+
 
 class CustomerRepository(Protocol):
     async def add(self, customer: Customer) -> Customer: ...
+    async def get(self, customer_id: int) -> Customer | None: ...
     async def get_by_email(self, email: str) -> Customer | None: ...
 
 
@@ -83,6 +99,48 @@ class TokenRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoredAllocation:
+    order_line_id: int
+    allocation: Allocation
+
+
+class OrderRepository(Protocol):
+    async def next_number(self) -> str: ...
+
+    async def add(self, order: Order) -> Order:
+        """Insert the order and its lines; fills in their ids."""
+        ...
+
+    async def get(self, order_id: int, *, for_update: bool = False) -> Order | None: ...
+
+    async def save(self, order: Order) -> None:
+        """Write back status, payment, timestamps and holds."""
+        ...
+
+    async def add_allocations(self, order_id: int, allocations: list[StoredAllocation]) -> None: ...
+    async def active_allocations(self, order_id: int) -> list[StoredAllocation]: ...
+    async def release_allocations(self, order_id: int, now: datetime) -> None: ...
+
+    async def add_fulfillment(
+        self, order_id: int, warehouse_id: int, lines: list[StoredAllocation], now: datetime
+    ) -> int: ...
+
+    async def cancel_open_fulfillments(self, order_id: int, now: datetime) -> int: ...
+
+    async def expired_unpaid(self, now: datetime, limit: int) -> list[int]:
+        """Ids of PLACED orders past ``expires_at``, claimed so other workers skip them."""
+        ...
+
+
+class PaymentRepository(Protocol):
+    async def add(self, transaction: PaymentTransaction) -> PaymentTransaction:
+        """Store it; returns it with its id."""
+        ...
+
+    async def for_order(self, order_id: int) -> list[PaymentTransaction]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Events collected here are written to the outbox on commit."""
 
@@ -92,6 +150,8 @@ class UnitOfWork(Protocol):
     customers: CustomerRepository
     idempotency: IdempotencyRepository
     tokens: TokenRepository
+    orders: OrderRepository
+    payments: PaymentRepository
 
     async def __aenter__(self) -> Self: ...
 

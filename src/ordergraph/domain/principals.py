@@ -23,6 +23,7 @@ class Scope(enum.StrEnum):
     CUSTOMERS_READ = "customers:read"
     CUSTOMERS_WRITE = "customers:write"
     ORDERS_READ = "orders:read"
+    ORDERS_PLACE = "orders:place"
     ORDERS_WRITE = "orders:write"
     FULFILLMENT_WRITE = "fulfillment:write"
     RETURNS_WRITE = "returns:write"
@@ -40,16 +41,16 @@ DEFAULT_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.ORDERS_READ,
         }
     ),
-    Role.STOREFRONT: frozenset({Scope.CATALOG_READ}),
-    Role.CUSTOMER: frozenset({Scope.CATALOG_READ}),
+    Role.STOREFRONT: frozenset({Scope.CATALOG_READ, Scope.ORDERS_PLACE}),
+    Role.CUSTOMER: frozenset({Scope.CATALOG_READ, Scope.ORDERS_PLACE}),
 }
 
 # Scopes a role can never hold, whatever its token says.
 ALLOWED_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.ADMIN: frozenset(Scope),
     Role.STAFF: frozenset(Scope),
-    Role.STOREFRONT: frozenset({Scope.CATALOG_READ}),
-    Role.CUSTOMER: frozenset({Scope.CATALOG_READ}),
+    Role.STOREFRONT: frozenset({Scope.CATALOG_READ, Scope.ORDERS_PLACE}),
+    Role.CUSTOMER: frozenset({Scope.CATALOG_READ, Scope.ORDERS_PLACE}),
 }
 
 

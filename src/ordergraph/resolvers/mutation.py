@@ -6,6 +6,7 @@ import strawberry
 
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.inputs import (
     AdjustInventoryInput,
@@ -27,7 +28,7 @@ from ordergraph.services import catalog, customers, inventory
 
 
 @strawberry.type
-class Mutation:
+class Mutation(OrderMutation):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(
         self, info: Info, input: CreateWarehouseInput
@@ -63,6 +64,7 @@ class Mutation:
                 price_currency=input.price.currency,
                 weight_grams=input.weight_grams,
                 allow_backorder=input.allow_backorder,
+                backorder_limit=input.backorder_limit,
                 idempotency_key=input.idempotency_key,
             )
         )

@@ -15,6 +15,7 @@ from ordergraph.db.repositories.warehouses import warehouse_from_row
 from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.node import resolve_node
+from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.schema.context import Info, require
 from ordergraph.schema.pagination import Connection, paginate
 from ordergraph.schema.types.customer import CustomerType
@@ -27,7 +28,7 @@ MAX_SEARCH = 200
 
 
 @strawberry.type
-class Query:
+class Query(OrderQuery):
     @strawberry.field(description="Fetch any object by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)

@@ -33,7 +33,14 @@ class CreateProductInput:
     name: str
     price: MoneyInput
     weight_grams: int = 0
-    allow_backorder: bool = False
+    allow_backorder: bool = strawberry.field(
+        default=False, description="Accept orders beyond stock, down to -backorderLimit."
+    )
+    backorder_limit: int | None = strawberry.field(
+        default=None,
+        description="Units each warehouse may reserve beyond on-hand (default 100 when "
+        "allowBackorder is true).",
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 

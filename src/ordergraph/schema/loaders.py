@@ -10,9 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from ordergraph.db.queries import batches
+from ordergraph.db.queries import orders as order_reads
+from ordergraph.db.queries.orders import EventRow, FulfillmentRow
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
 from ordergraph.domain.inventory import InventoryLevel
+from ordergraph.domain.orders import Hold, Order, OrderLine
+from ordergraph.domain.payments import PaymentTransaction
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -36,6 +40,12 @@ class Loaders:
     level_by_key: DataLoader[tuple[str, int], InventoryLevel | None]
     customer_by_id: DataLoader[int, Customer | None]
     addresses_by_customer_id: DataLoader[int, list[Address]]
+    order_by_id: DataLoader[int, Order | None]
+    lines_by_order_id: DataLoader[int, list[OrderLine]]
+    holds_by_order_id: DataLoader[int, list[Hold]]
+    fulfillments_by_order_id: DataLoader[int, list[FulfillmentRow]]
+    events_by_order_id: DataLoader[int, list[EventRow]]
+    payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -47,4 +57,10 @@ class Loaders:
             level_by_key=_loader(engine, batches.levels_by_key),
             customer_by_id=_loader(engine, batches.customers_by_id),
             addresses_by_customer_id=_loader(engine, batches.addresses_by_customer_id),
+            order_by_id=_loader(engine, order_reads.orders_by_id),
+            lines_by_order_id=_loader(engine, order_reads.lines_by_order_id),
+            holds_by_order_id=_loader(engine, order_reads.holds_by_order_id),
+            fulfillments_by_order_id=_loader(engine, order_reads.fulfillments_by_order_id),
+            events_by_order_id=_loader(engine, order_reads.events_by_order_id),
+            payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
         )

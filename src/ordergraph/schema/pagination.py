@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ import strawberry
 from graphql import GraphQLError
 
 from ordergraph.db.queries.pagination import Page, PageRequest, count, fetch_page
+from ordergraph.db.types import UTCDateTime
 from ordergraph.schema.context import Info
 
 MAX_PAGE_SIZE = 100
@@ -72,6 +74,39 @@ def page_request(
     )
 
 
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _typed(request: PageRequest, keys: Sequence[sa.ColumnElement[Any]]) -> PageRequest:
+    """Cursor values back to the key columns' types (timestamps travel as ISO strings)."""
+
+    def convert(values: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+        if values is None:
+            return None
+        out = []
+        for key, value in zip(keys, values, strict=True):
+            if isinstance(key.type, UTCDateTime):
+                try:
+                    parsed = datetime.fromisoformat(str(value))
+                except ValueError as exc:
+                    raise PaginationError("invalid cursor") from exc
+                if parsed.tzinfo is None:
+                    raise PaginationError("invalid cursor")
+                value = parsed
+            elif isinstance(key.type, sa.Integer) and not isinstance(value, int):
+                raise PaginationError("invalid cursor")
+            out.append(value)
+        return tuple(out)
+
+    return PageRequest(
+        first=request.first,
+        after=convert(request.after),
+        last=request.last,
+        before=convert(request.before),
+    )
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool
@@ -110,15 +145,16 @@ async def paginate(
     last: int | None,
     before: str | None,
     to_node: Callable[[sa.RowMapping], NodeT],
+    descending: bool = False,
 ) -> Connection[NodeT]:
     """Run one keyset page; ``totalCount`` runs its own query only when asked for."""
     stmt, keys = query
-    request = page_request(first, after, last, before, len(keys))
+    request = _typed(page_request(first, after, last, before, len(keys)), keys)
     engine = info.context.read_engine
-    page: Page = await fetch_page(engine, stmt, keys, request)
+    page: Page = await fetch_page(engine, stmt, keys, request, descending=descending)
     key_names = [k.key for k in keys if isinstance(k, sa.ColumnClause | sa.Column)]
     edges = [
-        Edge(cursor=encode_cursor([row[name] for name in key_names]), node=to_node(row))
+        Edge(cursor=encode_cursor([_plain(row[name]) for name in key_names]), node=to_node(row))
         for row in page.rows
     ]
 

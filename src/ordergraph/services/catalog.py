@@ -86,6 +86,7 @@ async def create_product(
     price_currency: str,
     weight_grams: int = 0,
     allow_backorder: bool = False,
+    backorder_limit: int | None = None,
     idempotency_key: str | None = None,
 ) -> Product:
     actor.require(Scope.CATALOG_WRITE)
@@ -96,6 +97,7 @@ async def create_product(
         weight_grams=weight_grams,
         allow_backorder=allow_backorder,
         now=deps.clock.now(),
+        backorder_limit=backorder_limit,
     )
 
     async def run(uow: UnitOfWork) -> Product:
@@ -130,6 +132,7 @@ async def create_product(
             "price": [str(price_amount), price_currency],
             "weight": weight_grams,
             "backorder": allow_backorder,
+            "limit": backorder_limit,
         },
         run=run,
         remember=lambda p: {"sku": p.sku},

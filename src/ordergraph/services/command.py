@@ -2,6 +2,8 @@
 
 A keyed command stores ``remember(result)`` beside its effects in the same transaction, so a
 retried request finds the record and answers with ``recall(record)`` instead of acting twice.
+``remember`` may return None for an outcome worth trying again (a gateway outage): then the key
+stays free.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ async def run_command(
     operation: str,
     request: Mapping[str, Any],
     run: Callable[[UnitOfWork], Awaitable[T]],
-    remember: Callable[[T], dict[str, Any]],
+    remember: Callable[[T], dict[str, Any] | None],
     recall: Callable[[UnitOfWork, dict[str, Any]], Awaitable[T]],
     idempotency_key: str | None = None,
 ) -> T:
@@ -61,14 +63,15 @@ async def run_command(
                             )
                         return await recall(uow, record.result)
                 result = await run(uow)
-                if key is not None:
+                remembered = remember(result) if key is not None else None
+                if key is not None and remembered is not None:
                     await uow.idempotency.add(
                         IdempotencyRecord(
                             scope=actor.idempotency_scope,
                             key=key,
                             operation=operation,
                             request_hash=fingerprint,
-                            result=remember(result),
+                            result=remembered,
                             created_at=deps.clock.now(),
                         )
                     )

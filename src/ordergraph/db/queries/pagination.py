@@ -44,16 +44,22 @@ async def fetch_page(
     stmt: sa.Select[Any],
     keys: Sequence[sa.ColumnElement[Any]],
     page: PageRequest,
+    *,
+    descending: bool = False,
 ) -> Page:
+    """One page in ``keys`` order (every key descending if ``descending``)."""
     key = _key(keys)
     if page.after is not None:
-        stmt = stmt.where(key > _value(page.after))
+        after = _value(page.after)
+        stmt = stmt.where(key < after if descending else key > after)
     if page.before is not None:
-        stmt = stmt.where(key < _value(page.before))
+        before = _value(page.before)
+        stmt = stmt.where(key > before if descending else key < before)
     backwards = page.first is None
     limit = page.last if backwards else page.first
     assert limit is not None
-    order = [k.desc() for k in keys] if backwards else list(keys)
+    reverse = backwards != descending
+    order = [k.desc() for k in keys] if reverse else list(keys)
     async with engine.connect() as conn:
         rows = list((await conn.execute(stmt.order_by(*order).limit(limit + 1))).mappings())
     more = len(rows) > limit

@@ -73,9 +73,13 @@ class SqlCustomerRepository:
         return customer
 
     async def get_by_email(self, email: str) -> Customer | None:
-        row = (
-            await self._conn.execute(sa.select(customers).where(customers.c.email == email))
-        ).first()
+        return await self._get_where(customers.c.email == email)
+
+    async def get(self, customer_id: int) -> Customer | None:
+        return await self._get_where(customers.c.id == customer_id)
+
+    async def _get_where(self, condition: sa.ColumnElement[bool]) -> Customer | None:
+        row = (await self._conn.execute(sa.select(customers).where(condition))).first()
         if row is None:
             return None
         address_row = (

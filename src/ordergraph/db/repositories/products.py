@@ -20,6 +20,7 @@ def product_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Product
         weight_grams=m["weight_grams"],
         allow_backorder=m["allow_backorder"],
         created_at=m["created_at"],
+        backorder_limit=m["backorder_limit"],
     )
 
 
@@ -35,6 +36,7 @@ class SqlProductRepository:
             "currency": product.price.currency,
             "weight_grams": product.weight_grams,
             "allow_backorder": product.allow_backorder,
+            "backorder_limit": product.backorder_limit,
             "created_at": product.created_at,
         }
         # The service checks first; a concurrent twin still trips the unique index here.
@@ -50,3 +52,9 @@ class SqlProductRepository:
     async def get_by_sku(self, sku: str) -> Product | None:
         row = (await self._conn.execute(sa.select(products).where(products.c.sku == sku))).first()
         return product_from_row(row) if row else None
+
+    async def get_many(self, skus: list[str]) -> dict[str, Product]:
+        if not skus:
+            return {}
+        rows = await self._conn.execute(sa.select(products).where(products.c.sku.in_(skus)))
+        return {r.sku: product_from_row(r) for r in rows}

@@ -53,3 +53,7 @@ class SqlWarehouseRepository:
             await self._conn.execute(sa.select(warehouses).where(warehouses.c.code == code))
         ).first()
         return warehouse_from_row(row) if row else None
+
+    async def list_all(self) -> list[Warehouse]:
+        rows = await self._conn.execute(sa.select(warehouses).order_by(warehouses.c.id))
+        return [warehouse_from_row(r) for r in rows]

@@ -25,7 +25,12 @@ class InventoryLevelType(Node):
     warehouse_pk: strawberry.Private[int]
     on_hand: int
     reserved: int
-    available: int = strawberry.field(description="onHand minus reserved: what can be sold.")
+    available: int = strawberry.field(
+        description="onHand minus reserved: what can be sold (negative when backordered)."
+    )
+    backorder_limit: int = strawberry.field(
+        description="How far below zero available may go (0 unless the product allows it)."
+    )
     updated_at: datetime
 
     @classmethod
@@ -37,6 +42,7 @@ class InventoryLevelType(Node):
             on_hand=level.on_hand,
             reserved=level.reserved,
             available=level.available,
+            backorder_limit=level.backorder_limit,
             updated_at=level.updated_at,
         )
 

@@ -20,6 +20,7 @@ class ProductType(Node):
     price: MoneyType
     weight_grams: int
     allow_backorder: bool
+    backorder_limit: int
     created_at: datetime
 
     @classmethod
@@ -32,6 +33,7 @@ class ProductType(Node):
             price=MoneyType.from_domain(product.price),
             weight_grams=product.weight_grams,
             allow_backorder=product.allow_backorder,
+            backorder_limit=product.backorder_limit,
             created_at=product.created_at,
         )
 

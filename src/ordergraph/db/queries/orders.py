@@ -1,0 +1,244 @@
+"""Read queries for orders: filtered, sorted keyset pages and DataLoader batches."""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ordergraph.db.repositories.orders import hold_from_row, line_from_row, order_from_row
+from ordergraph.db.repositories.payments import transaction_from_row
+from ordergraph.db.tables import (
+    fulfillment_lines,
+    fulfillments,
+    order_holds,
+    order_lines,
+    orders,
+    outbox,
+    payment_transactions,
+)
+from ordergraph.domain.orders import Hold, Order, OrderLine
+from ordergraph.domain.payments import PaymentTransaction
+
+
+class OrderSortField(enum.Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NUMBER = "id"  # numbers are issued in id order
+    TOTAL = "total_minor"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilterSpec:
+    statuses: Sequence[str] = ()
+    payment_statuses: Sequence[str] = ()
+    channels: Sequence[str] = ()
+    customer_id: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    search: str | None = None
+    has_hold: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def orders_query(
+    spec: OrderFilterSpec, sort: OrderSortField
+) -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
+    t = orders.c
+    stmt = sa.select(orders)
+    if spec.statuses:
+        stmt = stmt.where(t.status.in_(spec.statuses))
+    if spec.payment_statuses:
+        stmt = stmt.where(t.payment_status.in_(spec.payment_statuses))
+    if spec.channels:
+        stmt = stmt.where(t.channel.in_(spec.channels))
+    if spec.customer_id is not None:
+        stmt = stmt.where(t.customer_id == spec.customer_id)
+    if spec.created_after is not None:
+        stmt = stmt.where(t.created_at >= spec.created_after)
+    if spec.created_before is not None:
+        stmt = stmt.where(t.created_at < spec.created_before)
+    if spec.has_hold is not None:
+        stmt = stmt.where(t.active_holds > 0 if spec.has_hold else t.active_holds == 0)
+    if spec.search:
+        pattern = _like(spec.search)
+        stmt = stmt.where(
+            sa.or_(
+                t.number.ilike(pattern, escape="\\"),
+                t.email.ilike(pattern, escape="\\"),
+                t.contact_name.ilike(pattern, escape="\\"),
+            )
+        )
+    column = t[sort.value]
+    keys: list[sa.ColumnElement[Any]] = [column] if column is t.id else [column, t.id]
+    return stmt, keys
+
+
+async def orders_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Order | None]:
+    """Orders with lines and holds: three queries for any number of orders."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(orders).where(orders.c.id.in_(ids)))).mappings()
+        found = {r["id"]: r for r in rows}
+        lines = await _lines(conn, list(found), {i: r["currency"] for i, r in found.items()})
+        holds = await _holds(conn, list(found))
+    return [
+        order_from_row(found[i], lines.get(i, []), holds.get(i, [])) if i in found else None
+        for i in ids
+    ]
+
+
+def orders_from_rows(rows: Sequence[sa.RowMapping]) -> list[Order]:
+    """Page rows as orders without lines or holds (those load through DataLoaders)."""
+    return [order_from_row(r, [], []) for r in rows]
+
+
+async def _lines(
+    conn: Any, order_ids: list[int], currency: dict[int, str]
+) -> dict[int, list[OrderLine]]:
+    grouped: dict[int, list[OrderLine]] = defaultdict(list)
+    if order_ids:
+        rows = await conn.execute(
+            sa.select(order_lines)
+            .where(order_lines.c.order_id.in_(order_ids))
+            .order_by(order_lines.c.id)
+        )
+        for m in rows.mappings():
+            grouped[m["order_id"]].append(line_from_row(m, currency[m["order_id"]]))
+    return grouped
+
+
+async def _holds(conn: Any, order_ids: list[int]) -> dict[int, list[Hold]]:
+    grouped: dict[int, list[Hold]] = defaultdict(list)
+    if order_ids:
+        rows = await conn.execute(
+            sa.select(order_holds)
+            .where(order_holds.c.order_id.in_(order_ids))
+            .order_by(order_holds.c.id)
+        )
+        for m in rows.mappings():
+            grouped[m["order_id"]].append(hold_from_row(m))
+    return grouped
+
+
+async def lines_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[OrderLine]]:
+    async with engine.connect() as conn:
+        currencies = {
+            r.id: r.currency
+            for r in await conn.execute(
+                sa.select(orders.c.id, orders.c.currency).where(orders.c.id.in_(ids))
+            )
+        }
+        grouped = await _lines(conn, list(currencies), currencies)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def holds_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[Hold]]:
+    async with engine.connect() as conn:
+        grouped = await _holds(conn, list(ids))
+    return [grouped.get(i, []) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentRow:
+    id: int
+    order_id: int
+    warehouse_id: int
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    lines: tuple[tuple[int, str, int], ...]  # (order line id, sku, quantity)
+
+
+async def fulfillments_by_order_id(
+    engine: AsyncEngine, ids: Sequence[int]
+) -> list[list[FulfillmentRow]]:
+    f, fl = fulfillments.c, fulfillment_lines.c
+    async with engine.connect() as conn:
+        rows = list(
+            (
+                await conn.execute(
+                    sa.select(fulfillments).where(f.order_id.in_(ids)).order_by(f.id)
+                )
+            ).mappings()
+        )
+        lines: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+        if rows:
+            for m in (
+                await conn.execute(
+                    sa.select(fulfillment_lines)
+                    .where(fl.fulfillment_id.in_([r["id"] for r in rows]))
+                    .order_by(fl.id)
+                )
+            ).mappings():
+                lines[m["fulfillment_id"]].append((m["order_line_id"], m["sku"], m["quantity"]))
+    grouped: dict[int, list[FulfillmentRow]] = defaultdict(list)
+    for r in rows:
+        grouped[r["order_id"]].append(
+            FulfillmentRow(
+                r["id"],
+                r["order_id"],
+                r["warehouse_id"],
+                r["status"],
+                r["created_at"],
+                r["updated_at"],
+                tuple(lines[r["id"]]),
+            )
+        )
+    return [grouped.get(i, []) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    id: int
+    order_id: int
+    sequence: int
+    type: str
+    payload: dict[str, Any]
+    actor: str
+    occurred_at: datetime
+
+
+async def events_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[EventRow]]:
+    t = outbox.c
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(outbox).where(t.order_id.in_(ids)).order_by(t.order_id, t.sequence)
+        )
+        grouped: dict[int, list[EventRow]] = defaultdict(list)
+        for m in rows.mappings():
+            grouped[m["order_id"]].append(
+                EventRow(
+                    m["id"],
+                    m["order_id"],
+                    m["sequence"],
+                    m["type"],
+                    m["payload"],
+                    m["actor"],
+                    m["occurred_at"],
+                )
+            )
+    return [grouped.get(i, []) for i in ids]
+
+
+async def payments_by_order_id(
+    engine: AsyncEngine, ids: Sequence[int]
+) -> list[list[PaymentTransaction]]:
+    t = payment_transactions.c
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(payment_transactions).where(t.order_id.in_(ids)).order_by(t.id)
+        )
+        grouped: dict[int, list[PaymentTransaction]] = defaultdict(list)
+        for m in rows.mappings():
+            grouped[m["order_id"]].append(transaction_from_row(m))
+    return [grouped.get(i, []) for i in ids]

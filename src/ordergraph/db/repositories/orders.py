@@ -1,0 +1,298 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ordergraph.db.repositories._insert import insert_ignoring_conflict
+from ordergraph.db.tables import (
+    counters,
+    fulfillment_lines,
+    fulfillments,
+    order_allocations,
+    order_holds,
+    order_lines,
+    orders,
+)
+from ordergraph.domain.customers import Address
+from ordergraph.domain.money import Money
+from ordergraph.domain.orders import (
+    Channel,
+    Hold,
+    HoldType,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentStatus,
+)
+from ordergraph.domain.ports import StoredAllocation
+from ordergraph.domain.routing import Allocation
+
+NUMBER_PREFIX = "OG-"
+FIRST_NUMBER = 100001
+
+
+def line_from_row(m: sa.RowMapping, currency: str) -> OrderLine:
+    return OrderLine(
+        id=m["id"],
+        sku=m["sku"],
+        name=m["name"],
+        quantity=m["quantity"],
+        unit_price=Money(m["unit_price_minor"], currency),
+    )
+
+
+def hold_from_row(m: sa.RowMapping) -> Hold:
+    return Hold(
+        id=m["id"],
+        type=HoldType(m["type"]),
+        reason=m["reason"],
+        created_at=m["created_at"],
+        created_by=m["created_by"],
+        released_at=m["released_at"],
+        released_by=m["released_by"],
+    )
+
+
+def order_from_row(m: sa.RowMapping, lines: Sequence[OrderLine], holds: Sequence[Hold]) -> Order:
+    return Order(
+        id=m["id"],
+        number=m["number"],
+        status=OrderStatus(m["status"]),
+        payment_status=PaymentStatus(m["payment_status"]),
+        channel=Channel(m["channel"]),
+        customer_id=m["customer_id"],
+        email=m["email"],
+        contact_name=m["contact_name"],
+        phone=m["phone"],
+        currency=m["currency"],
+        lines=list(lines),
+        shipping_total=Money(m["shipping_minor"], m["currency"]),
+        shipping_address=Address(**m["shipping_address"]),
+        placed_by=m["placed_by"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        expires_at=m["expires_at"],
+        promised_delivery_at=m["promised_delivery_at"],
+        confirmed_at=m["confirmed_at"],
+        cancelled_at=m["cancelled_at"],
+        cancel_reason=m["cancel_reason"],
+        routing=m["routing"],
+        placed_by_token_id=m["placed_by_token_id"],
+        holds=list(holds),
+        version=m["version"],
+    )
+
+
+def _order_values(order: Order) -> dict[str, Any]:
+    return {
+        "status": order.status.value,
+        "payment_status": order.payment_status.value,
+        "subtotal_minor": order.subtotal.minor_units,
+        "shipping_minor": order.shipping_total.minor_units,
+        "total_minor": order.total.minor_units,
+        "expires_at": order.expires_at,
+        "promised_delivery_at": order.promised_delivery_at,
+        "confirmed_at": order.confirmed_at,
+        "cancelled_at": order.cancelled_at,
+        "cancel_reason": order.cancel_reason,
+        "updated_at": order.updated_at,
+        "version": order.version,
+        "active_holds": len(order.active_holds),
+    }
+
+
+class SqlOrderRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def next_number(self) -> str:
+        if self._conn.dialect.name == "postgresql":
+            value = await self._conn.scalar(sa.text("SELECT nextval('order_number_seq')"))
+        else:
+            await insert_ignoring_conflict(
+                self._conn, counters, {"name": "order_number", "value": FIRST_NUMBER - 1}, ["name"]
+            )
+            value = await self._conn.scalar(
+                sa.update(counters)
+                .where(counters.c.name == "order_number")
+                .values(value=counters.c.value + 1)
+                .returning(counters.c.value)
+            )
+        return f"{NUMBER_PREFIX}{value}"
+
+    async def add(self, order: Order) -> Order:
+        address = order.shipping_address
+        order.id = await self._conn.scalar(
+            sa.insert(orders)
+            .values(
+                number=order.number,
+                channel=order.channel.value,
+                customer_id=order.customer_id,
+                email=order.email,
+                contact_name=order.contact_name,
+                phone=order.phone,
+                currency=order.currency,
+                shipping_address=asdict(address),
+                shipping_region=address.region,
+                shipping_country=address.country_code,
+                placed_by=order.placed_by,
+                placed_by_token_id=order.placed_by_token_id,
+                created_at=order.created_at,
+                routing=order.routing,
+                **_order_values(order),
+            )
+            .returning(orders.c.id)
+        )
+        for line in order.lines:
+            line.id = await self._conn.scalar(
+                sa.insert(order_lines)
+                .values(
+                    order_id=order.id,
+                    sku=line.sku,
+                    name=line.name,
+                    quantity=line.quantity,
+                    unit_price_minor=line.unit_price.minor_units,
+                    total_minor=line.total.minor_units,
+                )
+                .returning(order_lines.c.id)
+            )
+        return order
+
+    async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
+        stmt = sa.select(orders).where(orders.c.id == order_id)
+        if for_update and self._conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        row = (await self._conn.execute(stmt)).mappings().first()
+        if row is None:
+            return None
+        lines = await self._conn.execute(
+            sa.select(order_lines)
+            .where(order_lines.c.order_id == order_id)
+            .order_by(order_lines.c.id)
+        )
+        holds = await self._conn.execute(
+            sa.select(order_holds)
+            .where(order_holds.c.order_id == order_id)
+            .order_by(order_holds.c.id)
+        )
+        return order_from_row(
+            row,
+            [line_from_row(m, row["currency"]) for m in lines.mappings()],
+            [hold_from_row(m) for m in holds.mappings()],
+        )
+
+    async def save(self, order: Order) -> None:
+        assert order.id is not None
+        await self._conn.execute(
+            sa.update(orders).where(orders.c.id == order.id).values(**_order_values(order))
+        )
+        for hold in order.holds:
+            if hold.id is None:
+                hold.id = await self._conn.scalar(
+                    sa.insert(order_holds)
+                    .values(
+                        order_id=order.id,
+                        type=hold.type.value,
+                        reason=hold.reason,
+                        created_at=hold.created_at,
+                        created_by=hold.created_by,
+                    )
+                    .returning(order_holds.c.id)
+                )
+            elif hold.released_at is not None:
+                await self._conn.execute(
+                    sa.update(order_holds)
+                    .where(order_holds.c.id == hold.id, order_holds.c.released_at.is_(None))
+                    .values(released_at=hold.released_at, released_by=hold.released_by)
+                )
+
+    async def add_allocations(self, order_id: int, allocations: list[StoredAllocation]) -> None:
+        if allocations:
+            await self._conn.execute(
+                sa.insert(order_allocations),
+                [
+                    {
+                        "order_id": order_id,
+                        "order_line_id": a.order_line_id,
+                        "sku": a.allocation.sku,
+                        "warehouse_id": a.allocation.warehouse_id,
+                        "quantity": a.allocation.quantity,
+                    }
+                    for a in allocations
+                ],
+            )
+
+    async def active_allocations(self, order_id: int) -> list[StoredAllocation]:
+        t = order_allocations.c
+        rows = await self._conn.execute(
+            sa.select(order_allocations)
+            .where(t.order_id == order_id, t.released_at.is_(None))
+            .order_by(t.sku, t.warehouse_id, t.id)
+        )
+        return [
+            StoredAllocation(r.order_line_id, Allocation(r.sku, r.warehouse_id, r.quantity))
+            for r in rows
+        ]
+
+    async def release_allocations(self, order_id: int, now: datetime) -> None:
+        t = order_allocations.c
+        await self._conn.execute(
+            sa.update(order_allocations)
+            .where(t.order_id == order_id, t.released_at.is_(None))
+            .values(released_at=now)
+        )
+
+    async def add_fulfillment(
+        self, order_id: int, warehouse_id: int, lines: list[StoredAllocation], now: datetime
+    ) -> int:
+        fulfillment_id = await self._conn.scalar(
+            sa.insert(fulfillments)
+            .values(
+                order_id=order_id,
+                warehouse_id=warehouse_id,
+                status="PENDING",
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(fulfillments.c.id)
+        )
+        assert fulfillment_id is not None
+        await self._conn.execute(
+            sa.insert(fulfillment_lines),
+            [
+                {
+                    "fulfillment_id": fulfillment_id,
+                    "order_line_id": a.order_line_id,
+                    "sku": a.allocation.sku,
+                    "quantity": a.allocation.quantity,
+                }
+                for a in lines
+            ],
+        )
+        return int(fulfillment_id)
+
+    async def cancel_open_fulfillments(self, order_id: int, now: datetime) -> int:
+        t = fulfillments.c
+        result = await self._conn.execute(
+            sa.update(fulfillments)
+            .where(t.order_id == order_id, t.status.in_(["PENDING", "PICKING", "PACKED"]))
+            .values(status="CANCELLED", updated_at=now)
+            .returning(t.id)
+        )
+        return len(result.all())
+
+    async def expired_unpaid(self, now: datetime, limit: int) -> list[int]:
+        stmt = (
+            sa.select(orders.c.id)
+            .where(orders.c.status == OrderStatus.PLACED.value, orders.c.expires_at <= now)
+            .order_by(orders.c.expires_at)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return [int(i) for i in (await self._conn.scalars(stmt))]

@@ -1,0 +1,315 @@
+"""The order aggregate: its lifecycle, lines, totals, holds and the events it records."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ordergraph.domain.customers import Address
+from ordergraph.domain.errors import DomainError, InvalidInput
+from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.money import Money
+
+MAX_LINES = 250
+MAX_QUANTITY = 10_000
+
+
+class OrderStatus(enum.StrEnum):
+    PLACED = "PLACED"
+    CONFIRMED = "CONFIRMED"
+    PROCESSING = "PROCESSING"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    AUTHORIZED = "AUTHORIZED"
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+    VOIDED = "VOIDED"
+    FAILED = "FAILED"
+
+
+class Channel(enum.StrEnum):
+    WEB = "WEB"
+    APP = "APP"
+    STORE = "STORE"
+    PHONE = "PHONE"
+    SALES_REP = "SALES_REP"
+    MARKETPLACE = "MARKETPLACE"
+
+
+class HoldType(enum.StrEnum):
+    PAYMENT_REVIEW = "PAYMENT_REVIEW"
+    FRAUD_REVIEW = "FRAUD_REVIEW"
+    ADDRESS_VERIFICATION = "ADDRESS_VERIFICATION"
+    STOCK_ISSUE = "STOCK_ISSUE"
+    CUSTOMER_REQUEST = "CUSTOMER_REQUEST"
+    OTHER = "OTHER"
+
+
+TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PLACED: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
+    OrderStatus.PROCESSING: frozenset(
+        {OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.CANCELLED}
+    ),
+    OrderStatus.PARTIALLY_SHIPPED: frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(DomainError):
+    """The order's status does not allow this step."""
+
+    code = "ILLEGAL_TRANSITION"
+
+    def __init__(self, order_number: str, current: OrderStatus, wanted: OrderStatus) -> None:
+        super().__init__(
+            f"order {order_number} is {current.value} and cannot become {wanted.value}"
+        )
+        self.current = current
+        self.wanted = wanted
+
+
+class OrderNotCancellable(DomainError):
+    code = "ORDER_NOT_CANCELLABLE"
+
+    def __init__(self, order_number: str, status: OrderStatus) -> None:
+        super().__init__(f"order {order_number} is {status.value} and can no longer be cancelled")
+
+
+class OrderNotPayable(DomainError):
+    code = "ORDER_NOT_PAYABLE"
+
+
+class OrderOnHold(DomainError):
+    code = "ORDER_ON_HOLD"
+
+
+class OutOfStock(DomainError):
+    """Not enough stock across all warehouses for one or more SKUs."""
+
+    code = "OUT_OF_STOCK"
+
+    def __init__(self, shortfall: Mapping[str, int]) -> None:
+        detail = ", ".join(f"{sku} short by {n}" for sku, n in sorted(shortfall.items()))
+        super().__init__(f"not enough stock: {detail}", field=["lines"])
+        self.shortfall = dict(shortfall)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedLine:
+    sku: str
+    quantity: int
+
+
+def merge_lines(lines: list[RequestedLine]) -> dict[str, int]:
+    """Validate requested lines and merge duplicate SKUs (order of first appearance kept)."""
+    if not lines:
+        raise InvalidInput("an order needs at least one line", field=["lines"], code="REQUIRED")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(
+            f"an order may have at most {MAX_LINES} lines", field=["lines"], code="TOO_MANY_LINES"
+        )
+    merged: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            raise InvalidInput(
+                f"must be between 1 and {MAX_QUANTITY}",
+                field=["lines", str(index), "quantity"],
+                code="INVALID_QUANTITY",
+            )
+        merged[line.sku] = merged.get(line.sku, 0) + line.quantity
+        if merged[line.sku] > MAX_QUANTITY:
+            raise InvalidInput(
+                f"total quantity of {line.sku} exceeds {MAX_QUANTITY}",
+                field=["lines", str(index), "quantity"],
+                code="INVALID_QUANTITY",
+            )
+    return merged
+
+
+@dataclass(slots=True)
+class OrderLine:
+    id: int | None
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+
+    @property
+    def total(self) -> Money:
+        return self.unit_price * self.quantity
+
+
+@dataclass(slots=True)
+class Hold:
+    id: int | None
+    type: HoldType
+    reason: str | None
+    created_at: datetime
+    created_by: str
+    released_at: datetime | None = None
+    released_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
+
+
+@dataclass(slots=True)
+class Order:
+    id: int | None
+    number: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    channel: Channel
+    customer_id: int | None
+    email: str
+    contact_name: str | None
+    phone: str | None
+    currency: str
+    lines: list[OrderLine]
+    shipping_total: Money
+    shipping_address: Address
+    placed_by: str
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None = None
+    promised_delivery_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    routing: dict[str, Any] | None = None
+    placed_by_token_id: int | None = None  # the API token that placed it, if any
+    holds: list[Hold] = field(default_factory=list)
+    version: int = 1
+    pending_events: list[DomainEvent] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Money:
+        total = Money(0, self.currency)
+        for line in self.lines:
+            total = total + line.total
+        return total
+
+    @property
+    def total(self) -> Money:
+        return self.subtotal + self.shipping_total
+
+    @property
+    def active_holds(self) -> list[Hold]:
+        return [h for h in self.holds if h.active]
+
+    def record(self, type_: str, actor: str, payload: dict[str, Any] | None = None) -> None:
+        assert self.id is not None, "record events after the order has an id"
+        self.pending_events.append(
+            DomainEvent(
+                type=type_,
+                aggregate_type="Order",
+                aggregate_id=self.id,
+                payload={"number": self.number, "status": self.status.value, **(payload or {})},
+                order_id=self.id,
+                actor=actor,
+            )
+        )
+
+    def _move(self, wanted: OrderStatus, now: datetime) -> None:
+        if wanted not in TRANSITIONS[self.status]:
+            raise IllegalTransition(self.number, self.status, wanted)
+        self.status = wanted
+        self.updated_at = now
+        self.version += 1
+
+    def can_take_payment(self) -> bool:
+        return self.status is OrderStatus.PLACED and self.payment_status in {
+            PaymentStatus.PENDING,
+            PaymentStatus.FAILED,
+        }
+
+    def confirm(self, payment_status: PaymentStatus, now: datetime, actor: str) -> None:
+        """Payment secured: PLACED → CONFIRMED; the reservation no longer expires."""
+        self._move(OrderStatus.CONFIRMED, now)
+        self.payment_status = payment_status
+        self.confirmed_at = now
+        self.expires_at = None
+        self.record("order.confirmed", actor, {"paymentStatus": payment_status.value})
+
+    def payment_failed(self, now: datetime, actor: str, code: str) -> None:
+        self.payment_status = PaymentStatus.FAILED
+        self.updated_at = now
+        self.version += 1
+        self.record("order.payment_failed", actor, {"code": code})
+
+    def mark_captured(self, now: datetime, actor: str) -> None:
+        """Capture of an earlier authorization."""
+        if self.status is OrderStatus.CANCELLED:
+            raise OrderNotPayable(f"order {self.number} is CANCELLED")
+        if self.payment_status is not PaymentStatus.AUTHORIZED:
+            raise OrderNotPayable(
+                f"order {self.number} has payment {self.payment_status.value}, not AUTHORIZED"
+            )
+        self.payment_status = PaymentStatus.PAID
+        self.updated_at = now
+        self.version += 1
+        self.record("order.payment_captured", actor)
+
+    def set_payment_status(self, status: PaymentStatus, now: datetime, actor: str) -> None:
+        """Money moved after the fact (void, refund)."""
+        self.payment_status = status
+        self.updated_at = now
+        self.version += 1
+        self.record("order.payment_updated", actor, {"paymentStatus": status.value})
+
+    def cancel(self, reason: str, now: datetime, actor: str) -> None:
+        if OrderStatus.CANCELLED not in TRANSITIONS[self.status]:
+            raise OrderNotCancellable(self.number, self.status)
+        self._move(OrderStatus.CANCELLED, now)
+        self.cancelled_at = now
+        self.cancel_reason = reason
+        self.expires_at = None
+        self.record("order.cancelled", actor, {"reason": reason})
+
+    def place_hold(self, hold: Hold, now: datetime) -> None:
+        if self.status in {OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.SHIPPED}:
+            raise IllegalTransition(self.number, self.status, self.status)
+        if any(h.type is hold.type for h in self.active_holds):
+            raise InvalidInput(
+                f"order {self.number} already has an active {hold.type.value} hold",
+                field=["type"],
+                code="DUPLICATE",
+            )
+        self.holds.append(hold)
+        self.updated_at = now
+        self.version += 1
+        self.record("order.hold_placed", hold.created_by, {"holdType": hold.type.value})
+
+    def release_hold(self, hold_type: HoldType, now: datetime, actor: str) -> Hold:
+        hold = next((h for h in self.active_holds if h.type is hold_type), None)
+        if hold is None:
+            raise InvalidInput(
+                f"order {self.number} has no active {hold_type.value} hold",
+                field=["type"],
+                code="NOT_FOUND",
+            )
+        hold.released_at = now
+        hold.released_by = actor
+        self.updated_at = now
+        self.version += 1
+        self.record("order.hold_released", actor, {"holdType": hold_type.value})
+        return hold
+
+    def ensure_not_on_hold(self) -> None:
+        if self.active_holds:
+            kinds = ", ".join(h.type.value for h in self.active_holds)
+            raise OrderOnHold(f"order {self.number} is on hold ({kinds})")

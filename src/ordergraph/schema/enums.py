@@ -1,0 +1,42 @@
+"""The domain's enums, exposed to GraphQL under the names of the public contract."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from ordergraph.db.queries.orders import OrderSortField
+from ordergraph.domain.fulfillments import FulfillmentStatus
+from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
+from ordergraph.domain.payments import TransactionKind, TransactionStatus
+
+# Import enums from here, never straight from the domain, in schema modules: strawberry would
+# otherwise register an undecorated copy under the same name first.
+strawberry.enum(OrderStatus, name="OrderStatus")
+strawberry.enum(PaymentStatus, name="PaymentStatus")
+strawberry.enum(Channel, name="Channel", description="Where an order came from.")
+strawberry.enum(HoldType, name="HoldType")
+strawberry.enum(FulfillmentStatus, name="FulfillmentStatus")
+strawberry.enum(TransactionKind, name="PaymentTransactionKind")
+strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")
+strawberry.enum(OrderSortField, name="OrderSortField")
+
+
+@strawberry.enum
+class SortDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+__all__ = [
+    "Channel",
+    "FulfillmentStatus",
+    "HoldType",
+    "OrderSortField",
+    "OrderStatus",
+    "PaymentStatus",
+    "SortDirection",
+    "TransactionKind",
+    "TransactionStatus",
+]

@@ -1,0 +1,66 @@
+"""Inputs of the order mutations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from ordergraph.schema.enums import Channel, HoldType
+from ordergraph.schema.inputs import IDEMPOTENCY_HELP
+from ordergraph.schema.types.customer import AddressInput
+
+
+@strawberry.input
+class OrderLineInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input
+class PlaceOrderInput:
+    channel: Channel
+    lines: list[OrderLineInput] = strawberry.field(
+        description="At most 250 lines; repeated SKUs are merged. Prices come from the catalog."
+    )
+    shipping_address: AddressInput
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An existing customer (staff, or the customer themself)."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="Contact email; required for guest orders."
+    )
+    name: str | None = None
+    phone: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class PaymentInput:
+    order_id: strawberry.ID
+    token: str | None = strawberry.field(
+        default=None,
+        description="Payment method token from the gateway (test gateway: tok_ok, "
+        "tok_declined, tok_unavailable). Not needed to capture an earlier authorization.",
+    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class CancelOrderInput:
+    order_id: strawberry.ID
+    reason: str
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class HoldOrderInput:
+    order_id: strawberry.ID
+    type: HoldType
+    reason: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class ReleaseOrderHoldInput:
+    order_id: strawberry.ID
+    type: HoldType
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)

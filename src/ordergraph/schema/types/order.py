@@ -1,0 +1,270 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import strawberry
+
+from ordergraph.db.repositories.orders import order_from_row
+from ordergraph.domain.money import Money
+from ordergraph.domain.orders import Hold, Order, OrderLine
+from ordergraph.domain.payments import PaymentTransaction
+from ordergraph.schema.context import Info
+from ordergraph.schema.enums import (
+    Channel,
+    HoldType,
+    OrderStatus,
+    PaymentStatus,
+    TransactionKind,
+    TransactionStatus,
+)
+from ordergraph.schema.ids import encode_id
+from ordergraph.schema.types.customer import AddressType, CustomerType
+from ordergraph.schema.types.fulfillment import FulfillmentType
+from ordergraph.schema.types.money import MoneyType
+from ordergraph.schema.types.node import Node
+from ordergraph.schema.types.order_event import OrderEventType
+from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.warehouse import WarehouseType
+
+
+@strawberry.type(name="OrderLine")
+class OrderLineType(Node):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: MoneyType
+    total: MoneyType
+
+    @classmethod
+    def from_domain(cls, line: OrderLine) -> OrderLineType:
+        assert line.id is not None
+        return cls(
+            id=strawberry.ID(encode_id("OrderLine", line.id)),
+            sku=line.sku,
+            name=line.name,
+            quantity=line.quantity,
+            unit_price=MoneyType.from_domain(line.unit_price),
+            total=MoneyType.from_domain(line.total),
+        )
+
+    @strawberry.field
+    async def product(self, info: Info) -> ProductType | None:
+        product = await info.context.loaders.product_by_sku.load(self.sku)
+        return ProductType.from_domain(product) if product else None
+
+
+@strawberry.type(name="OrderHold", description="A stop on fulfillment until released.")
+class OrderHoldType:
+    id: strawberry.ID
+    type: HoldType
+    reason: str | None
+    active: bool
+    created_at: datetime
+    created_by: str
+    released_at: datetime | None
+    released_by: str | None
+
+    @classmethod
+    def from_domain(cls, hold: Hold) -> OrderHoldType:
+        return cls(
+            id=strawberry.ID(encode_id("OrderHold", hold.id or 0)),
+            type=hold.type,
+            reason=hold.reason,
+            active=hold.active,
+            created_at=hold.created_at,
+            created_by=hold.created_by,
+            released_at=hold.released_at,
+            released_by=hold.released_by,
+        )
+
+
+@strawberry.type(name="PaymentTransaction", description="One call to the payment gateway.")
+class PaymentTransactionType:
+    id: strawberry.ID
+    gateway: str
+    kind: TransactionKind
+    status: TransactionStatus
+    amount: MoneyType
+    reference: str | None
+    error_code: str | None
+    message: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, t: PaymentTransaction) -> PaymentTransactionType:
+        return cls(
+            id=strawberry.ID(encode_id("PaymentTransaction", t.id or 0)),
+            gateway=t.gateway,
+            kind=t.kind,
+            status=t.status,
+            amount=MoneyType.from_domain(t.amount),
+            reference=t.reference,
+            error_code=t.error_code,
+            message=t.message,
+            created_at=t.created_at,
+        )
+
+
+@strawberry.type(name="RoutingCandidate")
+class RoutingCandidateType:
+    warehouse_pk: strawberry.Private[int]
+    rank: int
+    reason: str
+    chosen: bool
+
+    @strawberry.field
+    async def warehouse(self, info: Info) -> WarehouseType | None:
+        found = await info.context.loaders.warehouse_by_id.load(self.warehouse_pk)
+        return WarehouseType.from_domain(found) if found else None
+
+
+@strawberry.type(name="RoutingAllocation")
+class RoutingAllocationType:
+    sku: str
+    quantity: int
+    warehouse_pk: strawberry.Private[int]
+
+    @strawberry.field
+    async def warehouse(self, info: Info) -> WarehouseType | None:
+        found = await info.context.loaders.warehouse_by_id.load(self.warehouse_pk)
+        return WarehouseType.from_domain(found) if found else None
+
+
+@strawberry.type(
+    name="RoutingDecision",
+    description="Why the order's stock was reserved where it was: every warehouse considered, "
+    "ranked (region, then country, then priority), and where each SKU went.",
+)
+class RoutingDecisionType:
+    candidates: list[RoutingCandidateType]
+    allocations: list[RoutingAllocationType]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RoutingDecisionType:
+        return cls(
+            candidates=[
+                RoutingCandidateType(
+                    warehouse_pk=c["warehouse_id"],
+                    rank=c["rank"],
+                    reason=c["reason"],
+                    chosen=c["chosen"],
+                )
+                for c in data.get("candidates", [])
+            ],
+            allocations=[
+                RoutingAllocationType(
+                    sku=a["sku"], quantity=a["quantity"], warehouse_pk=a["warehouse_id"]
+                )
+                for a in data.get("allocations", [])
+            ],
+        )
+
+
+@strawberry.type(name="Order")
+class OrderType(Node):
+    pk: strawberry.Private[int]
+    customer_pk: strawberry.Private[int | None]
+    routing_data: strawberry.Private[dict[str, Any] | None]
+    number: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    channel: Channel
+    email: str
+    contact_name: str | None
+    phone: str | None
+    subtotal: MoneyType
+    shipping_total: MoneyType
+    total: MoneyType
+    shipping_address: AddressType
+    placed_by: str
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None = strawberry.field(
+        description="When an unpaid order is cancelled and its stock released."
+    )
+    promised_delivery_at: datetime | None
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+    @classmethod
+    def from_domain(cls, order: Order, totals: tuple[int, int, int] | None = None) -> OrderType:
+        assert order.id is not None
+        subtotal, shipping, total = totals or (
+            order.subtotal.minor_units,
+            order.shipping_total.minor_units,
+            order.total.minor_units,
+        )
+        return cls(
+            id=strawberry.ID(encode_id("Order", order.id)),
+            pk=order.id,
+            customer_pk=order.customer_id,
+            routing_data=order.routing,
+            number=order.number,
+            status=order.status,
+            payment_status=order.payment_status,
+            channel=order.channel,
+            email=order.email,
+            contact_name=order.contact_name,
+            phone=order.phone,
+            subtotal=MoneyType.from_domain(Money(subtotal, order.currency)),
+            shipping_total=MoneyType.from_domain(Money(shipping, order.currency)),
+            total=MoneyType.from_domain(Money(total, order.currency)),
+            shipping_address=AddressType.from_domain(order.shipping_address),
+            placed_by=order.placed_by,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            expires_at=order.expires_at,
+            promised_delivery_at=order.promised_delivery_at,
+            confirmed_at=order.confirmed_at,
+            cancelled_at=order.cancelled_at,
+            cancel_reason=order.cancel_reason,
+        )
+
+    @classmethod
+    def from_row(cls, row: sa.RowMapping) -> OrderType:
+        """From an ``orders`` row alone: totals as stored, lines left to the loaders."""
+        return cls.from_domain(
+            order_from_row(row, [], []),
+            (row["subtotal_minor"], row["shipping_minor"], row["total_minor"]),
+        )
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLineType]:
+        return [
+            OrderLineType.from_domain(line)
+            for line in await info.context.loaders.lines_by_order_id.load(self.pk)
+        ]
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerType | None:
+        if self.customer_pk is None:
+            return None
+        found = await info.context.loaders.customer_by_id.load(self.customer_pk)
+        return CustomerType.from_domain(found) if found else None
+
+    @strawberry.field(description="Active and released holds, oldest first.")
+    async def holds(self, info: Info, active: bool | None = None) -> list[OrderHoldType]:
+        holds = await info.context.loaders.holds_by_order_id.load(self.pk)
+        return [OrderHoldType.from_domain(h) for h in holds if active is None or h.active == active]
+
+    @strawberry.field
+    async def fulfillments(self, info: Info) -> list[FulfillmentType]:
+        rows = await info.context.loaders.fulfillments_by_order_id.load(self.pk)
+        return [FulfillmentType.from_row(r) for r in rows]
+
+    @strawberry.field(description="The order's timeline, in order.")
+    async def events(self, info: Info) -> list[OrderEventType]:
+        rows = await info.context.loaders.events_by_order_id.load(self.pk)
+        return [OrderEventType.from_row(r) for r in rows]
+
+    @strawberry.field(description="Every payment gateway call, in order.")
+    async def payments(self, info: Info) -> list[PaymentTransactionType]:
+        found = await info.context.loaders.payments_by_order_id.load(self.pk)
+        return [PaymentTransactionType.from_domain(t) for t in found]
+
+    @strawberry.field
+    def routing(self) -> RoutingDecisionType | None:
+        return RoutingDecisionType.from_json(self.routing_data) if self.routing_data else None

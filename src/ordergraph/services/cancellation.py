@@ -1,0 +1,138 @@
+"""Cancelling orders, by request or because an unpaid order expired.
+
+Stock is released in the cancelling transaction. Money is given back after it commits: an
+authorization is voided, a capture refunded, each recorded as a payment transaction. A failed
+refund leaves the payment PAID with an ERROR transaction, to be retried with ``refundOrder``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordergraph.domain.errors import NotFound
+from ordergraph.domain.orders import Order, PaymentStatus
+from ordergraph.domain.payments import PaymentTransaction, TransactionKind, TransactionStatus
+from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.principals import SYSTEM, Principal
+from ordergraph.domain.validation import clean_text
+from ordergraph.services.command import run_command
+from ordergraph.services.deps import Deps
+from ordergraph.services.order_support import load_order_to_act, publish, release_reservations
+
+
+async def cancel_order(
+    deps: Deps,
+    actor: Principal,
+    *,
+    order_id: int,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> Order:
+    reason = clean_text(reason, ["reason"], max_length=500)
+
+    async def run(uow: UnitOfWork) -> Order:
+        order = await load_order_to_act(uow, order_id, actor)
+        await _cancel_in(uow, order, reason, actor, deps)
+        return order
+
+    async def recall(uow: UnitOfWork, result: dict[str, Any]) -> Order:
+        found = await uow.orders.get(result["id"])
+        if found is None:
+            raise NotFound("no such order", field=["orderId"])
+        return found
+
+    order = await run_command(
+        deps,
+        actor,
+        operation="cancelOrder",
+        request={"order": order_id, "reason": reason},
+        run=run,
+        remember=lambda o: {"id": o.id},
+        recall=recall,
+        idempotency_key=idempotency_key,
+    )
+    return await _return_money(deps, order, actor, key=idempotency_key)
+
+
+async def _cancel_in(
+    uow: UnitOfWork, order: Order, reason: str, actor: Principal, deps: Deps
+) -> None:
+    now = deps.clock.now()
+    order.cancel(reason, now, actor.actor)
+    assert order.id is not None
+    await release_reservations(uow, order, actor, now)
+    await uow.orders.cancel_open_fulfillments(order.id, now)
+    await uow.orders.save(order)
+    publish(uow, order)
+
+
+async def _return_money(deps: Deps, order: Order, actor: Principal, key: str | None) -> Order:
+    """Void an authorization or refund a capture of a cancelled order (at most once)."""
+    if order.payment_status not in {PaymentStatus.AUTHORIZED, PaymentStatus.PAID}:
+        return order
+    assert order.id is not None
+    async with deps.uow() as uow:
+        transactions = await uow.payments.for_order(order.id)
+    charge = next(
+        (
+            t
+            for t in reversed(transactions)
+            if t.status is TransactionStatus.SUCCESS
+            and t.kind in {TransactionKind.AUTHORIZE, TransactionKind.SALE, TransactionKind.CAPTURE}
+        ),
+        None,
+    )
+    if charge is None or charge.reference is None:
+        return order
+    gateway_key = f"cancel-{order.number}"
+    if order.payment_status is PaymentStatus.AUTHORIZED:
+        kind = TransactionKind.VOID
+        result = await deps.gateway.void(
+            authorization=charge.reference, idempotency_key=gateway_key
+        )
+        after = PaymentStatus.VOIDED
+    else:
+        kind = TransactionKind.REFUND
+        result = await deps.gateway.refund(
+            amount=order.total, capture=charge.reference, idempotency_key=gateway_key
+        )
+        after = PaymentStatus.REFUNDED
+    async with deps.uow() as uow:
+        current = await uow.orders.get(order.id, for_update=True)
+        assert current is not None
+        if current.payment_status is order.payment_status:  # nobody did it meanwhile
+            await uow.payments.add(
+                PaymentTransaction(
+                    id=None,
+                    order_id=order.id,
+                    gateway=deps.gateway.name,
+                    kind=kind,
+                    status=result.status,
+                    amount=order.total,
+                    reference=result.reference,
+                    error_code=result.error_code,
+                    message=result.message,
+                    created_at=deps.clock.now(),
+                )
+            )
+            if result.succeeded:
+                current.set_payment_status(after, deps.clock.now(), actor.actor)
+                await uow.orders.save(current)
+                publish(uow, current)
+            await uow.commit()
+        return current
+
+
+async def expire_unpaid_orders(deps: Deps, *, limit: int = 100) -> int:
+    """Cancel PLACED orders whose payment window has passed; safe to run in every worker."""
+    async with deps.uow() as uow:
+        now = deps.clock.now()
+        expired = 0
+        for order_id in await uow.orders.expired_unpaid(now, limit):
+            order = await uow.orders.get(order_id, for_update=True)
+            if order is None or not order.can_take_payment():
+                continue
+            await _cancel_in(uow, order, "expired: not paid in time", SYSTEM, deps)
+            expired += 1
+        await uow.commit()
+    return expired

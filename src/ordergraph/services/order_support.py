@@ -1,0 +1,101 @@
+"""Helpers shared by the order use cases: loading, publishing events, stock movements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ordergraph.domain.errors import Forbidden, NotFound
+from ordergraph.domain.inventory import InventoryMovement, MovementKind
+from ordergraph.domain.orders import Order
+from ordergraph.domain.ports import StoredAllocation, UnitOfWork
+from ordergraph.domain.principals import Principal, Scope
+
+
+async def load_order_for_update(uow: UnitOfWork, order_id: int, actor: Principal) -> Order:
+    """The order, row-locked for this transaction; NotFound if the caller may not see it."""
+    order = await uow.orders.get(order_id, for_update=True)
+    if order is None or not may_see(actor, order):
+        raise NotFound("no such order", field=["orderId"])
+    return order
+
+
+def may_see(actor: Principal, order: Order) -> bool:
+    if actor.can(Scope.ORDERS_READ):
+        return True
+    return actor.customer_id is not None and actor.customer_id == order.customer_id
+
+
+def may_act(actor: Principal, order: Order) -> bool:
+    """Staff with orders:write, the owning customer, or the client that placed the order."""
+    if actor.can(Scope.ORDERS_WRITE):
+        return True
+    if actor.customer_id is not None:
+        return actor.customer_id == order.customer_id
+    return actor.token_id is not None and actor.token_id == order.placed_by_token_id
+
+
+async def load_order_to_act(uow: UnitOfWork, order_id: int, actor: Principal) -> Order:
+    """The order, row-locked; NotFound if the caller may neither see nor act on it."""
+    order = await uow.orders.get(order_id, for_update=True)
+    if order is None or not (may_see(actor, order) or may_act(actor, order)):
+        raise NotFound("no such order", field=["orderId"])
+    if not may_act(actor, order):
+        raise Forbidden("changing this order needs orders:write")
+    return order
+
+
+def publish(uow: UnitOfWork, order: Order) -> None:
+    for event in order.pending_events:
+        uow.record(event)
+    order.pending_events.clear()
+
+
+async def record_movement(
+    uow: UnitOfWork,
+    stored: StoredAllocation,
+    *,
+    kind: MovementKind,
+    reserved_delta: int,
+    on_hand_delta: int = 0,
+    actor: Principal,
+    order: Order,
+    now: datetime,
+) -> None:
+    allocation = stored.allocation
+    await uow.inventory.record_movement(
+        InventoryMovement(
+            id=None,
+            sku=allocation.sku,
+            warehouse_id=allocation.warehouse_id,
+            kind=kind,
+            on_hand_delta=on_hand_delta,
+            reserved_delta=reserved_delta,
+            reason=None,
+            actor=actor.actor,
+            reference=f"order:{order.number}",
+            created_at=now,
+        )
+    )
+
+
+async def release_reservations(
+    uow: UnitOfWork, order: Order, actor: Principal, now: datetime
+) -> int:
+    """Give back every unit the order still holds; returns how many."""
+    assert order.id is not None
+    released = 0
+    for stored in await uow.orders.active_allocations(order.id):
+        a = stored.allocation
+        await uow.inventory.release(a.sku, a.warehouse_id, a.quantity, now)
+        await record_movement(
+            uow,
+            stored,
+            kind=MovementKind.RELEASE,
+            reserved_delta=-a.quantity,
+            actor=actor,
+            order=order,
+            now=now,
+        )
+        released += a.quantity
+    await uow.orders.release_allocations(order.id, now)
+    return released

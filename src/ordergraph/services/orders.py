@@ -1,0 +1,207 @@
+"""Use cases for capturing an order: price it, reserve its stock, route it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ordergraph.domain.customers import Address, AddressFields
+from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
+from ordergraph.domain.inventory import MovementKind
+from ordergraph.domain.money import Money
+from ordergraph.domain.orders import (
+    Channel,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OutOfStock,
+    PaymentStatus,
+    RequestedLine,
+    merge_lines,
+)
+from ordergraph.domain.ports import RetryableConflict, StoredAllocation, UnitOfWork
+from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
+from ordergraph.domain.shipping import shipping_cost
+from ordergraph.domain.validation import clean_email, clean_phone, clean_sku, optional_text
+from ordergraph.services.command import run_command
+from ordergraph.services.deps import Deps
+from ordergraph.services.order_support import publish, record_movement
+
+
+class ReservationLost(RetryableConflict):
+    """Stock seen in the snapshot was taken before our UPDATE: plan again from fresh numbers."""
+
+
+def routing_explanation(plan: RoutingPlan) -> dict[str, Any]:
+    return {
+        "candidates": [asdict(c) for c in plan.candidates],
+        "allocations": [asdict(a) for a in plan.allocations],
+    }
+
+
+async def place_order(
+    deps: Deps,
+    actor: Principal,
+    *,
+    channel: Channel,
+    lines: list[RequestedLine],
+    shipping_address: AddressFields,
+    customer_id: int | None = None,
+    email: str | None = None,
+    contact_name: str | None = None,
+    phone: str | None = None,
+    idempotency_key: str | None = None,
+) -> Order:
+    """Capture an order: priced from the catalog, stock reserved, routed — or nothing at all."""
+    if not actor.can(Scope.ORDERS_WRITE):
+        actor.require(Scope.ORDERS_PLACE)
+    if actor.customer_id is not None:
+        if customer_id not in (None, actor.customer_id):
+            raise Forbidden("customers place orders for themselves only")
+        customer_id = actor.customer_id
+    elif customer_id is not None and not actor.can(Scope.ORDERS_WRITE):
+        raise Forbidden("placing an order for a customer account needs orders:write")
+
+    requested = [
+        RequestedLine(clean_sku(line.sku, ["lines", str(i), "sku"]), line.quantity)
+        for i, line in enumerate(lines)
+    ]
+    demand = merge_lines(requested)
+    address = Address.create(**shipping_address, field_prefix=("shippingAddress",))
+    contact_email = clean_email(email, ["email"]) if email is not None else None
+    name = optional_text(contact_name, ["name"], max_length=200)
+    contact_phone = clean_phone(phone, ["phone"], country=address.country_code)
+    if customer_id is None and contact_email is None:
+        raise InvalidInput("a guest order needs an email", field=["email"], code="REQUIRED")
+
+    async def run(uow: UnitOfWork) -> Order:
+        now = deps.clock.now()
+        products = await uow.products.get_many(list(demand))
+        for index, line in enumerate(requested):
+            if line.sku not in products:
+                raise NotFound(f"no product has SKU {line.sku}", field=["lines", str(index), "sku"])
+        currencies = {p.price.currency for p in products.values()}
+        if len(currencies) > 1:
+            raise InvalidInput(
+                "all lines of an order must be priced in one currency",
+                field=["lines"],
+                code="MIXED_CURRENCY",
+            )
+        (currency,) = currencies
+
+        order_email = contact_email
+        if customer_id is not None:
+            customer = await uow.customers.get(customer_id)
+            if customer is None:
+                raise NotFound("no such customer", field=["customerId"])
+            order_email = order_email or customer.email
+
+        warehouses = await uow.warehouses.list_all()
+        available = await uow.inventory.availability(list(demand))
+        plan = plan_routing(
+            demand, available, warehouses, Destination(address.region, address.country_code)
+        )
+        if not plan.complete:
+            raise OutOfStock(plan.shortfall)
+
+        order_lines = [
+            OrderLine(None, sku, products[sku].name, quantity, products[sku].price)
+            for sku, quantity in demand.items()
+        ]
+        subtotal = sum((line.total for line in order_lines), Money(0, currency))
+        weight = sum(products[line.sku].weight_grams * line.quantity for line in order_lines)
+        shipping = shipping_cost(
+            deps.policy.shipping_rates,
+            region=address.region,
+            country_code=address.country_code,
+            weight_grams=weight,
+            subtotal=subtotal,
+        )
+        if shipping is None:
+            raise InvalidInput(
+                f"no shipping rate for {address.region or address.country_code} in {currency}",
+                field=["shippingAddress", "countryCode"],
+                code="SHIPPING_UNAVAILABLE",
+            )
+
+        order = Order(
+            id=None,
+            number=await uow.orders.next_number(),
+            status=OrderStatus.PLACED,
+            payment_status=PaymentStatus.PENDING,
+            channel=channel,
+            customer_id=customer_id,
+            email=order_email or "",
+            contact_name=name or address.name,
+            phone=contact_phone or address.phone,
+            currency=currency,
+            lines=order_lines,
+            shipping_total=shipping,
+            shipping_address=address,
+            placed_by=actor.actor,
+            placed_by_token_id=actor.token_id,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + deps.policy.unpaid_ttl,
+            routing=routing_explanation(plan),
+        )
+        await uow.orders.add(order)
+        assert order.id is not None
+        line_ids = {line.sku: line.id for line in order.lines}
+        stored = [
+            StoredAllocation(line_ids[a.sku] or 0, a)
+            for a in sorted(plan.allocations, key=lambda a: (a.sku, a.warehouse_id))
+        ]
+        # fixed (sku, warehouse) order, so concurrent orders never deadlock on each other
+        for item in stored:
+            a = item.allocation
+            if not await uow.inventory.reserve(a.sku, a.warehouse_id, a.quantity, now):
+                raise ReservationLost(f"{a.sku} at warehouse {a.warehouse_id}")
+            await record_movement(
+                uow,
+                item,
+                kind=MovementKind.RESERVE,
+                reserved_delta=a.quantity,
+                actor=actor,
+                order=order,
+                now=now,
+            )
+        await uow.orders.add_allocations(order.id, stored)
+        order.record(
+            "order.placed",
+            actor.actor,
+            {
+                "channel": channel.value,
+                "total": str(order.total.amount),
+                "currency": currency,
+                "warehouses": list(plan.warehouse_ids),
+            },
+        )
+        publish(uow, order)
+        return order
+
+    async def recall(uow: UnitOfWork, result: dict[str, Any]) -> Order:
+        found = await uow.orders.get(result["id"])
+        if found is None:
+            raise NotFound("the order this key created no longer exists")
+        return found
+
+    return await run_command(
+        deps,
+        actor,
+        operation="placeOrder",
+        request={
+            "channel": channel.value,
+            "lines": [[line.sku, line.quantity] for line in lines],
+            "address": dict(shipping_address),
+            "customer": customer_id,
+            "email": email,
+            "name": contact_name,
+            "phone": phone,
+        },
+        run=run,
+        remember=lambda o: {"id": o.id},
+        recall=recall,
+        idempotency_key=idempotency_key,
+    )

@@ -67,7 +67,8 @@ def seed(demo: bool) -> None:
             summary = await seed_demo(deps)
         click.echo(
             f"seeded: {summary.warehouses} warehouses, {summary.products} products, "
-            f"{summary.stock_levels} stock levels, {summary.customers} customers",
+            f"{summary.stock_levels} stock levels, {summary.customers} customers, "
+            f"{summary.orders} orders",
             err=True,
         )
 

@@ -30,26 +30,40 @@ async def test_seeding_writes_the_demo_data_and_a_second_run_writes_nothing() ->
     assert len({p.sku for p in store.products}) == 50
     assert len(store.levels) == 150
     assert all(level.on_hand > 0 for level in store.levels.values())
-    assert len(store.movements) == 150
-    assert {m.kind for m in store.movements} == {MovementKind.RECEIVE}
+    receipts = [m for m in store.movements if m.kind is MovementKind.RECEIVE]
+    assert len(receipts) == 150
+    assert {m.kind for m in store.movements} == {
+        MovementKind.RECEIVE,
+        MovementKind.RESERVE,
+        MovementKind.RELEASE,
+    }
     assert sum(m.on_hand_delta for m in store.movements) == sum(
         level.on_hand for level in store.levels.values()
+    )
+    assert sum(m.reserved_delta for m in store.movements) == sum(
+        level.reserved for level in store.levels.values()
     )
     assert len(store.customers) == 20
     with_password = [c for c in store.customers if c.password_hash is not None]
     assert len(with_password) == 1
     assert with_password[0].password_hash is not None
     assert verify_password(with_password[0].password_hash, "demo-password")
-    assert Counter(e.type for e in store.outbox) == {
+    events = Counter(e.type for e in store.outbox)
+    assert {k: events[k] for k in ("warehouse.created", "product.created")} == {
         "warehouse.created": 5,
         "product.created": 50,
-        "inventory.adjusted": 150,
-        "customer.created": 20,
     }
+    assert events["inventory.adjusted"] == 150
+    assert events["customer.created"] == 20
+    assert summary.orders == events["order.placed"] == 12
+    assert events["order.confirmed"] == 8
+    assert events["order.cancelled"] == 2
+    assert events["order.hold_placed"] == 2
 
     committed_before = store.commits
     outbox_before = len(store.outbox)
     levels_before = store.levels
+    movements_before = len(store.movements)
 
     again = await seed_demo(deps)
 
@@ -58,7 +72,7 @@ async def test_seeding_writes_the_demo_data_and_a_second_run_writes_nothing() ->
     assert len(store.outbox) == outbox_before
     assert store.commits == committed_before
     assert store.levels == levels_before
-    assert len(store.movements) == 150
+    assert len(store.movements) == movements_before
     assert len(store.customers) == 20
 
 

@@ -1,4 +1,4 @@
-"""Demo data: warehouses in four regions, 50 products, stock, 20 customers.
+"""Demo data: warehouses in five regions, 50 products, stock, 20 customers, 12 orders.
 
 Idempotent by construction: every write carries an idempotency key, so a second run replays
 instead of writing again.
@@ -10,11 +10,20 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ordergraph.domain.customers import AddressFields
+from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.inventory import AdjustmentReason
+from ordergraph.domain.orders import Channel, HoldType, OutOfStock, RequestedLine
 from ordergraph.domain.principals import SYSTEM
-from ordergraph.services import catalog, customers, inventory
+from ordergraph.services import (
+    cancellation,
+    catalog,
+    customers,
+    holds,
+    inventory,
+    orders,
+    payments,
+)
 from ordergraph.services.deps import Deps
 
 WAREHOUSES = [
@@ -70,6 +79,7 @@ class SeedSummary:
     products: int
     stock_levels: int
     customers: int
+    orders: int = 0
 
 
 async def seed_demo(deps: Deps) -> SeedSummary:
@@ -122,12 +132,13 @@ async def seed_demo(deps: Deps) -> SeedSummary:
             levels += 1
 
     created = 0
+    customer_ids: list[tuple[int, AddressFields]] = []
     for n in range(20):
         first, last = FIRST[n % len(FIRST)], LAST[n // len(FIRST) % len(LAST) + n % 2]
         city, region, country, postal, phone = CITIES[n % len(CITIES)]
         email = f"{first}.{last}.{n}@example.com".lower()
         try:
-            await customers.create_customer(
+            customer = await customers.create_customer(
                 deps,
                 SYSTEM,
                 email=email,
@@ -149,4 +160,76 @@ async def seed_demo(deps: Deps) -> SeedSummary:
         except Duplicate:
             continue  # created by hand with the same email: leave it alone
         created += 1
-    return SeedSummary(len(warehouse_ids), len(skus), levels, created)
+        assert customer.id is not None
+        assert customer.default_address is not None
+        customer_ids.append((customer.id, _fields(customer.default_address)))
+    placed = await _seed_orders(deps, rng, skus, customer_ids)
+    return SeedSummary(len(warehouse_ids), len(skus), levels, created, placed)
+
+
+def _fields(address: Address) -> AddressFields:
+    return AddressFields(
+        name=address.name,
+        line1=address.line1,
+        line2=address.line2,
+        city=address.city,
+        region=address.region,
+        postal_code=address.postal_code,
+        country_code=address.country_code,
+        phone=address.phone,
+    )
+
+
+async def _seed_orders(
+    deps: Deps,
+    rng: random.Random,
+    skus: list[str],
+    customer_ids: list[tuple[int, AddressFields]],
+) -> int:
+    """Orders in every state the demo needs: paid, authorized, unpaid, on hold, cancelled."""
+    channels = list(Channel)
+    placed = 0
+    for n, (customer_id, address) in enumerate(customer_ids[:12]):
+        key = f"seed:order:{n}"
+        lines = [RequestedLine(sku, rng.randrange(1, 3)) for sku in rng.sample(skus, k=1 + n % 3)]
+        try:
+            order = await orders.place_order(
+                deps,
+                SYSTEM,
+                channel=channels[n % len(channels)],
+                lines=lines,
+                shipping_address=address,
+                customer_id=customer_id,
+                idempotency_key=key,
+            )
+        except OutOfStock:
+            continue  # stock was changed by hand since the first seed
+        placed += 1
+        assert order.id is not None
+        step = n % 6
+        if step in (0, 1):
+            await payments.capture_payment(
+                deps, SYSTEM, order_id=order.id, token="tok_ok", idempotency_key=f"{key}:pay"
+            )
+        elif step in (2, 3):
+            await payments.authorize_payment(
+                deps, SYSTEM, order_id=order.id, token="tok_ok", idempotency_key=f"{key}:pay"
+            )
+        if step == 3:
+            await holds.hold_order(
+                deps,
+                SYSTEM,
+                order_id=order.id,
+                hold_type=HoldType.FRAUD_REVIEW,
+                reason="demo: billing and shipping countries differ",
+                idempotency_key=f"{key}:hold",
+            )
+        elif step == 4:
+            await cancellation.cancel_order(
+                deps,
+                SYSTEM,
+                order_id=order.id,
+                reason="demo: customer changed their mind",
+                idempotency_key=f"{key}:cancel",
+            )
+    return placed

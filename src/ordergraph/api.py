@@ -27,6 +27,7 @@ from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.order import OrderLineType, OrderType
 from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.shipment import ShipmentType
 from ordergraph.schema.types.warehouse import WarehouseType
 
 # Errors that carry a code were raised on purpose and are safe to show; anything else is a bug
@@ -81,6 +82,7 @@ def build_schema(
             OrderType,
             OrderLineType,
             FulfillmentType,
+            ShipmentType,
         ],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),

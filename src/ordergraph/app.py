@@ -39,12 +39,14 @@ from ordergraph.schema.context import Context
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.deps import Deps, OrderPolicy
+from ordergraph.services.shipments import flag_orders_at_risk
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
     GRAPHIQL_STATIC_DIR,
     graphiql_html,
 )
 from ordergraph.web.middleware import MaxBodySize, Metrics
+from ordergraph.web.tracking import tracking_endpoint
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -130,6 +132,7 @@ class GraphQLView(GraphQL[Context, None]):
             deps=runtime.deps,
             read_engine=runtime.read_engine,
             loaders=Loaders.build(runtime.read_engine),
+            public_base_url=runtime.settings.public_base_url.rstrip("/"),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -173,6 +176,11 @@ class GraphQLView(GraphQL[Context, None]):
         return HTMLResponse(self._ide_page)
 
 
+def _engine(runtime: Runtime) -> AsyncEngine:
+    assert runtime.engine is not None, "the app's lifespan has not started"
+    return runtime.engine
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     settings = settings or get_settings()
     settings.check()
@@ -190,6 +198,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             else runtime.engine
         )
         jobs: list[asyncio.Task[None]] = []
+        if settings.at_risk_interval_seconds > 0:
+            jobs.append(
+                asyncio.create_task(
+                    every(
+                        settings.at_risk_interval_seconds,
+                        lambda: flag_orders_at_risk(runtime.deps),
+                        "flag orders at risk",
+                    )
+                )
+            )
         if settings.expiry_interval_seconds > 0:
             jobs.append(
                 asyncio.create_task(
@@ -232,6 +250,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/t/{code}", tracking_endpoint(lambda: _engine(runtime))),
             Mount(GRAPHIQL_ASSETS_PREFIX, StaticFiles(directory=GRAPHIQL_STATIC_DIR)),
         ],
         middleware=[

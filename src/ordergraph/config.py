@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordergraph.domain.money import Money
+from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.shipping import ShippingRate
 from ordergraph.services.deps import OrderPolicy
 
@@ -52,6 +54,13 @@ class Settings(BaseSettings):
     expiry_interval_seconds: float = Field(
         default=15, ge=0, validation_alias="ORDERGRAPH_EXPIRY_INTERVAL_SECONDS"
     )
+    at_risk_interval_seconds: float = Field(
+        default=60, ge=0, validation_alias="ORDERGRAPH_AT_RISK_INTERVAL_SECONDS"
+    )
+    handling_hours: float = Field(default=24, gt=0, validation_alias="ORDERGRAPH_HANDLING_HOURS")
+    transit_days: dict[str, int] | None = Field(
+        default=None, validation_alias="ORDERGRAPH_TRANSIT_DAYS"
+    )
     shipping_rates: list[ShippingRateSetting] | None = Field(
         default=None, validation_alias="ORDERGRAPH_SHIPPING_RATES"
     )
@@ -60,8 +69,14 @@ class Settings(BaseSettings):
     )
 
     def order_policy(self) -> OrderPolicy:
+        transit = _transit_times(self.transit_days or {})
+        base = OrderPolicy(
+            unpaid_ttl=timedelta(minutes=self.unpaid_order_ttl_minutes),
+            handling_time=timedelta(hours=self.handling_hours),
+            transit=transit,
+        )
         if not self.shipping_rates:
-            return OrderPolicy(unpaid_ttl=timedelta(minutes=self.unpaid_order_ttl_minutes))
+            return base
         rates = []
         for rate in self.shipping_rates:
 
@@ -77,10 +92,7 @@ class Settings(BaseSettings):
                     free_over_minor=minor(rate.free_over) if rate.free_over is not None else None,
                 )
             )
-        return OrderPolicy(
-            unpaid_ttl=timedelta(minutes=self.unpaid_order_ttl_minutes),
-            shipping_rates=tuple(rates),
-        )
+        return replace(base, shipping_rates=tuple(rates))
 
     @property
     def is_production(self) -> bool:
@@ -95,3 +107,19 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def _transit_times(days: dict[str, int]) -> TransitTimes:
+    """From {"EU-WEST>EU-CENTRAL": 2, "SAME_REGION": 1, "SAME_COUNTRY": 2, "DEFAULT": 4}."""
+    defaults = TransitTimes()
+    overrides: dict[tuple[str, str], int] = {}
+    for key, value in days.items():
+        origin, arrow, destination = key.upper().partition(">")
+        if arrow:
+            overrides[(origin.strip(), destination.strip())] = value
+    return TransitTimes(
+        overrides=overrides,
+        same_region_days=days.get("SAME_REGION", defaults.same_region_days),
+        same_country_days=days.get("SAME_COUNTRY", defaults.same_country_days),
+        default_days=days.get("DEFAULT", defaults.default_days),
+    )

@@ -207,7 +207,7 @@ async def test_ids_of_rows_that_do_not_exist_resolve_to_null(
 @pytest.mark.parametrize(
     "bad_id",
     [
-        pytest.param(global_id("Order", 1), id="unknown-type"),
+        pytest.param(global_id("OrderLine", 1), id="unknown-type"),
         pytest.param(global_id("Nope", 1), id="made-up-type"),
         pytest.param("!!not-base64!!", id="garbage"),
         pytest.param("%%%", id="percent"),

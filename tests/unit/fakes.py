@@ -3,6 +3,8 @@
 They follow the SQL repositories: taken unique keys raise ``Duplicate`` (a taken idempotency key
 raises ``RetryableConflict``), stock changes go through ``StockAdjustment.apply``, ids come from
 sequences that a rollback does not rewind, and events reach ``FakeStore.outbox`` only on commit.
+Fulfillments, shipments and the at-risk scan follow ``db/repositories/fulfillments.py`` and
+``db/repositories/shipments.py``: what their UPDATEs do not write is not kept either.
 
 A unit of work copies the committed state on entry and swaps its copy in on commit, so leaving
 the ``async with`` block without committing discards everything. Stored objects are never handed
@@ -27,17 +29,18 @@ from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
-from ordergraph.domain.fulfillments import FulfillmentStatus
+from ordergraph.domain.fulfillments import Fulfillment, FulfillmentLine, FulfillmentStatus
 from ordergraph.domain.inventory import (
     AdjustmentReason,
     InventoryLevel,
     InventoryMovement,
     StockAdjustment,
 )
-from ordergraph.domain.orders import Order, OrderStatus
+from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     CustomerRepository,
+    FulfillmentRepository,
     IdempotencyRecord,
     IdempotencyRepository,
     InventoryRepository,
@@ -45,6 +48,8 @@ from ordergraph.domain.ports import (
     PaymentRepository,
     ProductRepository,
     RetryableConflict,
+    RiskRepository,
+    ShipmentRepository,
     StoredAllocation,
     TokenRepository,
     UnitOfWork,
@@ -52,15 +57,28 @@ from ordergraph.domain.ports import (
 )
 from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
 from ordergraph.domain.routing import Allocation
+from ordergraph.domain.shipments import Shipment, ShipmentEvent, ShipmentStatus
 from ordergraph.gateways import TestGateway
 from ordergraph.services.catalog import create_product, create_warehouse
 from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.inventory import adjust_inventory
+from ordergraph.services.orders import place_order
+from ordergraph.services.payments import authorize_payment
 
 DEFAULT_NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FIRST_ORDER_NUMBER = 100001
 OPEN_FULFILLMENT = frozenset(
     {FulfillmentStatus.PENDING, FulfillmentStatus.PICKING, FulfillmentStatus.PACKED}
+)
+# Shipments the at-risk scan still watches (as ``OPEN`` in db/repositories/shipments.py).
+OPEN_SHIPMENT = frozenset(
+    s
+    for s in ShipmentStatus
+    if s not in {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED_TO_SENDER}
+)
+# Orders that still have units to ship.
+UNSHIPPED_ORDER = frozenset(
+    {OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.PARTIALLY_SHIPPED}
 )
 
 
@@ -91,6 +109,24 @@ class StoredAllocationRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredFulfillmentLine:
+    """A row of ``fulfillment_lines``: the units of one allocation this fulfillment ships."""
+
+    id: int
+    order_line_id: int
+    allocation: Allocation
+    shipped_quantity: int = 0
+
+    @property
+    def sku(self) -> str:
+        return self.allocation.sku
+
+    @property
+    def quantity(self) -> int:
+        return self.allocation.quantity
+
+
+@dataclass(frozen=True, slots=True)
 class StoredFulfillment:
     """A row of ``fulfillments`` with its lines."""
 
@@ -98,9 +134,26 @@ class StoredFulfillment:
     order_id: int
     warehouse_id: int
     status: FulfillmentStatus
-    lines: tuple[StoredAllocation, ...]
+    lines: tuple[StoredFulfillmentLine, ...]
     created_at: datetime
     updated_at: datetime
+
+    def to_fulfillment(self) -> Fulfillment:
+        """The domain object, as the SQL repository loads it (version not stored: 1)."""
+        return Fulfillment(
+            id=self.id,
+            order_id=self.order_id,
+            warehouse_id=self.warehouse_id,
+            status=self.status,
+            lines=[
+                FulfillmentLine(
+                    line.id, line.order_line_id, line.sku, line.quantity, line.shipped_quantity
+                )
+                for line in self.lines
+            ],
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
 
 
 @dataclass(slots=True)
@@ -118,6 +171,7 @@ class FakeState:
     allocations: dict[int, StoredAllocationRow] = field(default_factory=dict)
     fulfillments: dict[int, StoredFulfillment] = field(default_factory=dict)
     payments: dict[int, PaymentTransaction] = field(default_factory=dict)
+    shipments: dict[int, Shipment] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)
 
     def copy(self) -> FakeState:
@@ -133,6 +187,7 @@ class FakeState:
             allocations=dict(self.allocations),
             fulfillments=dict(self.fulfillments),
             payments=dict(self.payments),
+            shipments=dict(self.shipments),
             outbox=list(self.outbox),
         )
 
@@ -205,8 +260,21 @@ class FakeStore:
         return list(self.state.payments.values())
 
     @property
+    def shipments(self) -> list[Shipment]:
+        """Committed shipments as the repository loads them (events by occurrence)."""
+        return [load_shipment(s) for _, s in sorted(self.state.shipments.items())]
+
+    @property
     def outbox(self) -> list[DomainEvent]:
         return list(self.state.outbox)
+
+    def fulfillment(self, fulfillment_id: int) -> Fulfillment:
+        """One committed fulfillment as the domain object."""
+        return self.state.fulfillments[fulfillment_id].to_fulfillment()
+
+    def order(self, order_id: int) -> Order:
+        """One committed order."""
+        return copy_order(self.state.orders[order_id])
 
     def take_injected_conflict(self) -> bool:
         """Consume one of the failures asked for with ``fail_next_commits``, if any is left."""
@@ -331,6 +399,21 @@ class FakeInventoryRepository:
             level, reserved=level.reserved - quantity, updated_at=now
         )
 
+    async def ship(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
+        # UPDATE … WHERE reserved >= quantity AND on_hand >= quantity: backordered units
+        # (reserved but not on hand) cannot leave.
+        key = (sku, warehouse_id)
+        level = self._state.levels.get(key)
+        if level is None or level.reserved < quantity or level.on_hand < quantity:
+            return False
+        self._state.levels[key] = dataclasses.replace(
+            level,
+            on_hand=level.on_hand - quantity,
+            reserved=level.reserved - quantity,
+            updated_at=now,
+        )
+        return True
+
 
 class FakeCustomerRepository:
     def __init__(self, state: FakeState, store: FakeStore) -> None:
@@ -411,8 +494,21 @@ def copy_order(order: Order) -> Order:
         lines=[dataclasses.replace(line) for line in order.lines],
         holds=[dataclasses.replace(hold) for hold in order.holds],
         routing=copy.deepcopy(order.routing),
+        at_risk_reasons=list(order.at_risk_reasons),
         pending_events=[],
     )
+
+
+def copy_shipment(shipment: Shipment) -> Shipment:
+    """A copy sharing nothing mutable with ``shipment`` (lines and events are immutable)."""
+    return dataclasses.replace(shipment, lines=list(shipment.lines), events=list(shipment.events))
+
+
+def load_shipment(stored: Shipment) -> Shipment:
+    """A copy with its events in the SQL repository's order: by occurrence, then id."""
+    loaded = copy_shipment(stored)
+    loaded.events.sort(key=lambda e: (e.occurred_at, e.id or 0))
+    return loaded
 
 
 class FakeOrderRepository:
@@ -440,7 +536,8 @@ class FakeOrderRepository:
         return copy_order(found) if found else None
 
     async def save(self, order: Order) -> None:
-        """Like the SQL UPDATE: status, payment, timestamps and version; new and released holds."""
+        """Like the SQL UPDATE: status, payment, timestamps, version, ship-by, delivery and
+        risk; new and released holds."""
         assert order.id is not None
         stored = self._state.orders[order.id]
         holds = {h.id: dataclasses.replace(h) for h in stored.holds}
@@ -463,6 +560,9 @@ class FakeOrderRepository:
             cancel_reason=order.cancel_reason,
             updated_at=order.updated_at,
             version=order.version,
+            ship_by_at=order.ship_by_at,
+            delivered_at=order.delivered_at,
+            at_risk_reasons=list(order.at_risk_reasons),
             holds=list(holds.values()),
         )
 
@@ -496,7 +596,12 @@ class FakeOrderRepository:
             order_id=order_id,
             warehouse_id=warehouse_id,
             status=FulfillmentStatus.PENDING,
-            lines=tuple(lines),
+            lines=tuple(
+                StoredFulfillmentLine(
+                    self._store.next_id("fulfillment_lines"), a.order_line_id, a.allocation
+                )
+                for a in lines
+            ),
             created_at=now,
             updated_at=now,
         )
@@ -537,6 +642,127 @@ class FakePaymentRepository:
         return [t for _, t in sorted(self._state.payments.items()) if t.order_id == order_id]
 
 
+class FakeFulfillmentRepository:
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    async def get(self, fulfillment_id: int, *, for_update: bool = False) -> Fulfillment | None:
+        found = self._state.fulfillments.get(fulfillment_id)
+        return found.to_fulfillment() if found else None
+
+    async def for_order(self, order_id: int) -> list[Fulfillment]:
+        return [
+            f.to_fulfillment()
+            for _, f in sorted(self._state.fulfillments.items())
+            if f.order_id == order_id
+        ]
+
+    async def save(self, fulfillment: Fulfillment) -> None:
+        """Like the SQL UPDATEs: status and updated_at, and the shipped quantity of the lines
+        in ``shipped_now``."""
+        assert fulfillment.id is not None
+        stored = self._state.fulfillments[fulfillment.id]
+        shipped = {line.id: line.shipped_quantity for line in fulfillment.lines}
+        self._state.fulfillments[fulfillment.id] = dataclasses.replace(
+            stored,
+            status=fulfillment.status,
+            updated_at=fulfillment.updated_at,
+            lines=tuple(
+                dataclasses.replace(line, shipped_quantity=shipped[line.id])
+                if line.id in fulfillment.shipped_now and line.id in shipped
+                else line
+                for line in stored.lines
+            ),
+        )
+
+
+class FakeShipmentRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, shipment: Shipment) -> Shipment:
+        if any(s.code == shipment.code for s in self._state.shipments.values()):
+            raise Duplicate(f"a shipment with code {shipment.code} exists", field=["code"])
+        shipment.id = self._store.next_id("shipments")
+        stored = copy_shipment(shipment)
+        stored.events = self._with_ids(shipment.events)
+        self._state.shipments[shipment.id] = stored
+        return shipment
+
+    async def get(self, shipment_id: int, *, for_update: bool = False) -> Shipment | None:
+        found = self._state.shipments.get(shipment_id)
+        return load_shipment(found) if found else None
+
+    async def for_order(self, order_id: int) -> list[Shipment]:
+        return [
+            load_shipment(s)
+            for _, s in sorted(self._state.shipments.items())
+            if s.order_id == order_id
+        ]
+
+    async def save(self, shipment: Shipment) -> None:
+        """Like the SQL UPDATE: status, delivered_at and last_event_at; events without an id
+        are appended."""
+        assert shipment.id is not None
+        stored = self._state.shipments[shipment.id]
+        self._state.shipments[shipment.id] = dataclasses.replace(
+            copy_shipment(stored),
+            status=shipment.status,
+            delivered_at=shipment.delivered_at,
+            last_event_at=shipment.last_event_at,
+            events=[*stored.events, *self._with_ids(shipment.events)],
+        )
+
+    def _with_ids(self, events: list[ShipmentEvent]) -> list[ShipmentEvent]:
+        return [
+            dataclasses.replace(e, id=self._store.next_id("shipment_events"))
+            for e in events
+            if e.id is None
+        ]
+
+
+class FakeRiskRepository:
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    async def at_risk_candidates(self, now: datetime, limit: int) -> dict[int, list[str]]:
+        """The two scans of ``SqlRiskRepository``, each bounded by ``limit``."""
+        found: dict[int, set[str]] = {}
+        late = [
+            o
+            for _, o in sorted(self._state.orders.items())
+            if o.status in UNSHIPPED_ORDER and o.ship_by_at is not None and o.ship_by_at < now
+        ]
+        for order in late[:limit]:
+            assert order.id is not None
+            if "NOT_SHIPPED_IN_TIME" not in order.at_risk_reasons:
+                found.setdefault(order.id, set()).add("NOT_SHIPPED_IN_TIME")
+        watched = [
+            s
+            for _, s in sorted(self._state.shipments.items())
+            if s.status in OPEN_SHIPMENT
+            and s.order_id in self._state.orders
+            and (
+                (s.promised_delivery_at is not None and s.promised_delivery_at < now)
+                or s.status is ShipmentStatus.EXCEPTION
+            )
+        ]
+        for shipment in watched[:limit]:
+            reasons = self._state.orders[shipment.order_id].at_risk_reasons
+            reason = (
+                "SHIPMENT_EXCEPTION"
+                if shipment.status is ShipmentStatus.EXCEPTION
+                else "DELIVERY_OVERDUE"
+            )
+            if reason not in reasons:
+                found.setdefault(shipment.order_id, set()).add(reason)
+            promised = shipment.promised_delivery_at
+            if promised is not None and promised < now and "DELIVERY_OVERDUE" not in reasons:
+                found.setdefault(shipment.order_id, set()).add("DELIVERY_OVERDUE")
+        return {k: sorted(v) for k, v in found.items()}
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -553,6 +779,9 @@ class FakeUnitOfWork:
     tokens: TokenRepository
     orders: OrderRepository
     payments: PaymentRepository
+    fulfillments: FulfillmentRepository
+    shipments: ShipmentRepository
+    risks: RiskRepository
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -607,6 +836,23 @@ class FakeUnitOfWork:
         self.tokens = FakeTokenRepository(self._state, self._store)
         self.orders = FakeOrderRepository(self._state, self._store)
         self.payments = FakePaymentRepository(self._state, self._store)
+        self.fulfillments = FakeFulfillmentRepository(self._state)
+        self.shipments = FakeShipmentRepository(self._state, self._store)
+        self.risks = FakeRiskRepository(self._state)
+
+
+class SequentialCodes:
+    """Deterministic tracking codes for tests: TRK-0001, TRK-0002, …"""
+
+    def __init__(self, prefix: str = "TRK-") -> None:
+        self._prefix = prefix
+        self._numbers = itertools.count(1)
+        self.issued: list[str] = []
+
+    def __call__(self) -> str:
+        code = f"{self._prefix}{next(self._numbers):04d}"
+        self.issued.append(code)
+        return code
 
 
 def fake_deps(
@@ -615,8 +861,10 @@ def fake_deps(
     *,
     gateway: PaymentGateway | None = None,
     policy: OrderPolicy | None = None,
+    tracking_codes: Callable[[], str] | None = None,
 ) -> Deps:
-    """``Deps`` whose units of work all share ``store``."""
+    """``Deps`` whose units of work all share ``store`` (tracking codes: ``SequentialCodes``
+    unless given)."""
     # Typed as the port, so mypy checks that a FakeUnitOfWork is a UnitOfWork.
     open_uow: Callable[[], UnitOfWork] = store.unit_of_work
     return Deps(
@@ -624,6 +872,7 @@ def fake_deps(
         clock=clock or FixedClock(DEFAULT_NOW),
         gateway=gateway or TestGateway(),
         policy=policy or OrderPolicy(),
+        tracking_codes=tracking_codes or SequentialCodes(),
     )
 
 
@@ -652,15 +901,20 @@ def address(
 
 @dataclass(slots=True)
 class Shop:
-    """A fake store, its clock and ``Deps``, and the warehouses created so far (code → id)."""
+    """A fake store, its clock, tracking codes and ``Deps``, and the warehouses created so far
+    (code → id)."""
 
     store: FakeStore = field(default_factory=FakeStore)
     clock: FixedClock = field(default_factory=lambda: FixedClock(DEFAULT_NOW))
     warehouses: dict[str, int] = field(default_factory=dict)
+    tracking_codes: SequentialCodes = field(default_factory=SequentialCodes)
+    policy: OrderPolicy = field(default_factory=OrderPolicy)
 
     @property
     def deps(self) -> Deps:
-        return fake_deps(self.store, self.clock)
+        return fake_deps(
+            self.store, self.clock, policy=self.policy, tracking_codes=self.tracking_codes
+        )
 
     async def add_warehouse(
         self, code: str, region: str, country_code: str, *, priority: int = 100
@@ -708,6 +962,32 @@ class Shop:
             delta=quantity,
             reason=AdjustmentReason.RECEIVED,
         )
+
+    async def confirmed_order(
+        self, lines: list[tuple[str, int]], *, region: str | None = "EU-WEST", country: str = "NL"
+    ) -> int:
+        """Place an order on the storefront and authorize it with ``tok_ok``: CONFIRMED, with
+        one PENDING fulfillment per warehouse. Returns its id."""
+        order = await place_order(
+            self.deps,
+            STOREFRONT,
+            channel=Channel.WEB,
+            lines=[RequestedLine(sku, quantity) for sku, quantity in lines],
+            shipping_address=address(region=region, country_code=country),
+            email="ann@example.com",
+        )
+        assert order.id is not None
+        await authorize_payment(self.deps, STOREFRONT, order_id=order.id, token="tok_ok")
+        return order.id
+
+    def fulfillments_of(self, order_id: int) -> dict[str, Fulfillment]:
+        """The order's committed fulfillments, by warehouse code."""
+        codes = {wid: code for code, wid in self.warehouses.items()}
+        return {
+            codes[f.warehouse_id]: f.to_fulfillment()
+            for f in self.store.fulfillments
+            if f.order_id == order_id
+        }
 
     def level(self, sku: str, warehouse_code: str) -> InventoryLevel:
         return self.store.levels[(sku, self.warehouses[warehouse_code])]

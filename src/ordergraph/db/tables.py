@@ -146,10 +146,15 @@ orders = sa.Table(
     sa.Column("shipping_country", sa.String(2)),
     sa.Column("routing", Json),
     sa.Column("active_holds", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("ship_by_at", UTCDateTime),
+    sa.Column("delivered_at", UTCDateTime),
+    sa.Column("at_risk", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("at_risk_reasons", Json),
     sa.Index("ix_orders_status_created", "status", "created_at", "id"),
     sa.Index("ix_orders_created", "created_at", "id"),
     sa.Index("ix_orders_expires_at", "expires_at"),
     sa.Index("ix_orders_email", "email"),
+    sa.Index("ix_orders_ship_by", "status", "ship_by_at"),
 )
 
 order_lines = sa.Table(
@@ -273,7 +278,59 @@ fulfillment_lines = sa.Table(
     sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id"), nullable=False),
     sa.Column("sku", sa.String(64), nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("shipped_quantity", sa.Integer, nullable=False, server_default="0"),
     sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sa.CheckConstraint(
+        "shipped_quantity >= 0 AND shipped_quantity <= quantity", name="shipped_within_quantity"
+    ),
+)
+
+shipments = sa.Table(
+    "shipments",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("fulfillment_id", BigId, sa.ForeignKey("fulfillments.id"), nullable=False),
+    sa.Column("warehouse_id", BigId, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("carrier", sa.String(32), nullable=False),
+    sa.Column("carrier_name", sa.String(100), nullable=False),
+    sa.Column("service", sa.String(100)),
+    sa.Column("tracking_number", sa.String(100), nullable=False),
+    sa.Column("tracking_url", sa.String(500)),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("shipped_at", UTCDateTime, nullable=False),
+    sa.Column("promised_delivery_at", UTCDateTime),
+    sa.Column("delivered_at", UTCDateTime),
+    sa.Column("last_event_at", UTCDateTime),
+    sa.Column("clicks", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_shipments_open_promise", "status", "promised_delivery_at"),
+)
+
+shipment_lines = sa.Table(
+    "shipment_lines",
+    metadata,
+    _id(),
+    sa.Column("shipment_id", BigId, sa.ForeignKey("shipments.id"), nullable=False, index=True),
+    sa.Column("fulfillment_line_id", BigId, sa.ForeignKey("fulfillment_lines.id"), nullable=False),
+    sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id"), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+shipment_events = sa.Table(
+    "shipment_events",
+    metadata,
+    _id(),
+    sa.Column("shipment_id", BigId, sa.ForeignKey("shipments.id"), nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("location", sa.String(200)),
+    sa.Column("description", sa.String(500)),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("applied", sa.Boolean, nullable=False),
+    sa.Index("ix_shipment_events_shipment", "shipment_id", "occurred_at", "id"),
 )
 
 # Order numbers on SQLite (PostgreSQL uses the sequence order_number_seq instead, which never

@@ -19,17 +19,22 @@ from ordergraph.db.repositories import (
     SqlProductRepository,
     SqlWarehouseRepository,
 )
+from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
+from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.ports import (
     CustomerRepository,
+    FulfillmentRepository,
     IdempotencyRepository,
     InventoryRepository,
     OrderRepository,
     PaymentRepository,
     ProductRepository,
     RetryableConflict,
+    RiskRepository,
+    ShipmentRepository,
     TokenRepository,
     WarehouseRepository,
 )
@@ -45,6 +50,9 @@ class SqlUnitOfWork:
     tokens: TokenRepository
     orders: OrderRepository
     payments: PaymentRepository
+    fulfillments: FulfillmentRepository
+    shipments: ShipmentRepository
+    risks: RiskRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -71,6 +79,9 @@ class SqlUnitOfWork:
         self.tokens = SqlTokenRepository(conn)
         self.orders = SqlOrderRepository(conn)
         self.payments = SqlPaymentRepository(conn)
+        self.fulfillments = SqlFulfillmentRepository(conn)
+        self.shipments = SqlShipmentRepository(conn)
+        self.risks = SqlRiskRepository(conn)
         return self
 
     async def __aexit__(

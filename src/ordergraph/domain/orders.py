@@ -192,6 +192,9 @@ class Order:
     cancel_reason: str | None = None
     routing: dict[str, Any] | None = None
     placed_by_token_id: int | None = None  # the API token that placed it, if any
+    ship_by_at: datetime | None = None
+    delivered_at: datetime | None = None
+    at_risk_reasons: list[str] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
     version: int = 1
     pending_events: list[DomainEvent] = field(default_factory=list)
@@ -237,11 +240,19 @@ class Order:
             PaymentStatus.FAILED,
         }
 
-    def confirm(self, payment_status: PaymentStatus, now: datetime, actor: str) -> None:
-        """Payment secured: PLACED → CONFIRMED; the reservation no longer expires."""
+    def confirm(
+        self,
+        payment_status: PaymentStatus,
+        now: datetime,
+        actor: str,
+        ship_by: datetime | None = None,
+    ) -> None:
+        """Payment secured: PLACED → CONFIRMED; the reservation no longer expires, and the
+        warehouses have until ``ship_by`` to ship."""
         self._move(OrderStatus.CONFIRMED, now)
         self.payment_status = payment_status
         self.confirmed_at = now
+        self.ship_by_at = ship_by
         self.expires_at = None
         self.record("order.confirmed", actor, {"paymentStatus": payment_status.value})
 
@@ -308,6 +319,43 @@ class Order:
         self.version += 1
         self.record("order.hold_released", actor, {"holdType": hold_type.value})
         return hold
+
+    def start_processing(self, now: datetime, actor: str) -> None:
+        """The first pick started: CONFIRMED → PROCESSING (later picks change nothing)."""
+        if self.status is OrderStatus.CONFIRMED:
+            self._move(OrderStatus.PROCESSING, now)
+            self.record("order.processing", actor)
+        elif self.status not in {OrderStatus.PROCESSING, OrderStatus.PARTIALLY_SHIPPED}:
+            raise IllegalTransition(self.number, self.status, OrderStatus.PROCESSING)
+
+    def shipped(self, everything: bool, now: datetime, actor: str) -> None:
+        """Units left a warehouse: PARTIALLY_SHIPPED, or SHIPPED once nothing is left."""
+        wanted = OrderStatus.SHIPPED if everything else OrderStatus.PARTIALLY_SHIPPED
+        self._move(wanted, now)
+        self.record(f"order.{wanted.value.lower()}", actor)
+        if everything and "NOT_SHIPPED_IN_TIME" in self.at_risk_reasons:
+            self.at_risk_reasons = [r for r in self.at_risk_reasons if r != "NOT_SHIPPED_IN_TIME"]
+
+    def delivered(self, at: datetime, now: datetime, actor: str) -> None:
+        self._move(OrderStatus.DELIVERED, now)
+        self.delivered_at = at
+        self.at_risk_reasons = []
+        self.record("order.delivered", actor, {"deliveredAt": at.isoformat()})
+
+    def flag_at_risk(self, reasons: list[str], now: datetime, actor: str) -> bool:
+        """Record new risk reasons (e.g. NOT_SHIPPED_IN_TIME); True if anything was new."""
+        new = [r for r in reasons if r not in self.at_risk_reasons]
+        if not new:
+            return False
+        self.at_risk_reasons = sorted({*self.at_risk_reasons, *new})
+        self.updated_at = now
+        self.version += 1
+        self.record("order.at_risk", actor, {"reasons": new})
+        return True
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.at_risk_reasons)
 
     def ensure_not_on_hold(self) -> None:
         if self.active_holds:

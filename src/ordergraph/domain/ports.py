@@ -13,6 +13,7 @@ from typing import Any, Protocol, Self
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Customer
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import (
     InventoryLevel,
     InventoryMovement,
@@ -22,6 +23,7 @@ from ordergraph.domain.orders import Order
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.principals import Role, Scope
 from ordergraph.domain.routing import Allocation
+from ordergraph.domain.shipments import Shipment
 
 
 class RetryableConflict(Exception):
@@ -57,6 +59,10 @@ class InventoryRepository(Protocol):
         ...
 
     async def release(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> None: ...
+
+    async def ship(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
+        """Reserved units leave: on_hand and reserved both drop; False if not on hand."""
+        ...
 
 
 class CustomerRepository(Protocol):
@@ -133,6 +139,29 @@ class OrderRepository(Protocol):
         ...
 
 
+class FulfillmentRepository(Protocol):
+    async def get(self, fulfillment_id: int, *, for_update: bool = False) -> Fulfillment | None: ...
+    async def for_order(self, order_id: int) -> list[Fulfillment]: ...
+    async def save(self, fulfillment: Fulfillment) -> None: ...
+
+
+class ShipmentRepository(Protocol):
+    async def add(self, shipment: Shipment) -> Shipment: ...
+    async def get(self, shipment_id: int, *, for_update: bool = False) -> Shipment | None: ...
+    async def for_order(self, order_id: int) -> list[Shipment]: ...
+
+    async def save(self, shipment: Shipment) -> None:
+        """Write back status and dates, and append events not stored yet."""
+        ...
+
+
+class RiskRepository(Protocol):
+    async def at_risk_candidates(self, now: datetime, limit: int) -> dict[int, list[str]]:
+        """Orders that are late or may be: order id → reasons (NOT_SHIPPED_IN_TIME,
+        DELIVERY_OVERDUE, SHIPMENT_EXCEPTION), not yet flagged for those reasons."""
+        ...
+
+
 class PaymentRepository(Protocol):
     async def add(self, transaction: PaymentTransaction) -> PaymentTransaction:
         """Store it; returns it with its id."""
@@ -152,6 +181,9 @@ class UnitOfWork(Protocol):
     tokens: TokenRepository
     orders: OrderRepository
     payments: PaymentRepository
+    fulfillments: FulfillmentRepository
+    shipments: ShipmentRepository
+    risks: RiskRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -26,6 +26,7 @@ class Scope(enum.StrEnum):
     ORDERS_PLACE = "orders:place"
     ORDERS_WRITE = "orders:write"
     FULFILLMENT_WRITE = "fulfillment:write"
+    SHIPMENTS_WRITE = "shipments:write"  # carrier integrations: shipment events only
     RETURNS_WRITE = "returns:write"
     WEBHOOKS_MANAGE = "webhooks:manage"
 

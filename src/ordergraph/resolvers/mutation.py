@@ -6,6 +6,7 @@ import strawberry
 
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.inputs import (
@@ -28,7 +29,7 @@ from ordergraph.services import catalog, customers, inventory
 
 
 @strawberry.type
-class Mutation(OrderMutation):
+class Mutation(OrderMutation, FulfillmentMutation):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(
         self, info: Info, input: CreateWarehouseInput

@@ -9,9 +9,12 @@ from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.ids import decode_id, is_int_key
 from ordergraph.schema.types.customer import CustomerType
+from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.node import Node
+from ordergraph.schema.types.order import OrderType
 from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.shipment import ShipmentType
 from ordergraph.schema.types.warehouse import WarehouseType
 
 _SCOPES = {
@@ -19,6 +22,9 @@ _SCOPES = {
     "Warehouse": Scope.INVENTORY_READ,
     "InventoryLevel": Scope.INVENTORY_READ,
     "Customer": Scope.CUSTOMERS_READ,
+    "Order": Scope.ORDERS_READ,
+    "Fulfillment": Scope.ORDERS_READ,
+    "Shipment": Scope.ORDERS_READ,
 }
 
 
@@ -52,5 +58,14 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     if type_name == "Warehouse":
         warehouse = await loaders.warehouse_by_id.load(pk)
         return WarehouseType.from_domain(warehouse) if warehouse else None
+    if type_name == "Order":
+        order = await loaders.order_by_id.load(pk)
+        return OrderType.from_domain(order) if order else None
+    if type_name == "Fulfillment":
+        fulfillment = await loaders.fulfillment_by_id.load(pk)
+        return FulfillmentType.from_domain(fulfillment) if fulfillment else None
+    if type_name == "Shipment":
+        shipment = await loaders.shipment_by_id.load(pk)
+        return ShipmentType.from_domain(shipment) if shipment else None
     customer = await loaders.customer_by_id.load(pk)
     return CustomerType.from_domain(customer) if customer else None

@@ -36,6 +36,9 @@ class OrderFilter:
         default=None, description="Part of the order number, email or contact name."
     )
     has_hold: bool | None = strawberry.field(default=None, description="Has an active hold.")
+    at_risk: bool | None = strawberry.field(
+        default=None, description="Late or likely to be (see Order.atRiskReasons)."
+    )
 
 
 @strawberry.input
@@ -79,6 +82,7 @@ def _spec(info: Info, given: OrderFilter | None) -> OrderFilterSpec:
         created_before=f.created_before,
         search=f.search.strip() if f.search else None,
         has_hold=f.has_hold,
+        at_risk=f.at_risk,
     )
 
 

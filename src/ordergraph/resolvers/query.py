@@ -14,6 +14,7 @@ from ordergraph.db.repositories.products import product_from_row
 from ordergraph.db.repositories.warehouses import warehouse_from_row
 from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import query_id
+from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.schema.context import Info, require
@@ -28,7 +29,7 @@ MAX_SEARCH = 200
 
 
 @strawberry.type
-class Query(OrderQuery):
+class Query(OrderQuery, FulfillmentQuery):
     @strawberry.field(description="Fetch any object by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)

@@ -25,6 +25,7 @@ class Context:
     deps: Deps
     read_engine: AsyncEngine
     loaders: Loaders
+    public_base_url: str = "http://127.0.0.1:8000"
     # set by strawberry from a websocket's connection_init payload
     connection_params: dict[str, object] | None = None
 

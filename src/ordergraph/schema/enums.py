@@ -10,6 +10,7 @@ from ordergraph.db.queries.orders import OrderSortField
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
+from ordergraph.domain.shipments import ShipmentStatus
 
 # Import enums from here, never straight from the domain, in schema modules: strawberry would
 # otherwise register an undecorated copy under the same name first.
@@ -21,6 +22,7 @@ strawberry.enum(FulfillmentStatus, name="FulfillmentStatus")
 strawberry.enum(TransactionKind, name="PaymentTransactionKind")
 strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")
 strawberry.enum(OrderSortField, name="OrderSortField")
+strawberry.enum(ShipmentStatus, name="ShipmentStatus")
 
 
 @strawberry.enum
@@ -36,6 +38,7 @@ __all__ = [
     "OrderSortField",
     "OrderStatus",
     "PaymentStatus",
+    "ShipmentStatus",
     "SortDirection",
     "TransactionKind",
     "TransactionStatus",

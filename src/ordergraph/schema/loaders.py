@@ -11,12 +11,14 @@ from strawberry.dataloader import DataLoader
 
 from ordergraph.db.queries import batches
 from ordergraph.db.queries import orders as order_reads
-from ordergraph.db.queries.orders import EventRow, FulfillmentRow
+from ordergraph.db.queries.orders import EventRow
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
+from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
+from ordergraph.domain.shipments import Shipment
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -43,7 +45,10 @@ class Loaders:
     order_by_id: DataLoader[int, Order | None]
     lines_by_order_id: DataLoader[int, list[OrderLine]]
     holds_by_order_id: DataLoader[int, list[Hold]]
-    fulfillments_by_order_id: DataLoader[int, list[FulfillmentRow]]
+    fulfillments_by_order_id: DataLoader[int, list[Fulfillment]]
+    shipments_by_order_id: DataLoader[int, list[Shipment]]
+    fulfillment_by_id: DataLoader[int, Fulfillment | None]
+    shipment_by_id: DataLoader[int, Shipment | None]
     events_by_order_id: DataLoader[int, list[EventRow]]
     payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
 
@@ -61,6 +66,9 @@ class Loaders:
             lines_by_order_id=_loader(engine, order_reads.lines_by_order_id),
             holds_by_order_id=_loader(engine, order_reads.holds_by_order_id),
             fulfillments_by_order_id=_loader(engine, order_reads.fulfillments_by_order_id),
+            shipments_by_order_id=_loader(engine, order_reads.shipments_by_order_id),
+            fulfillment_by_id=_loader(engine, order_reads.fulfillments_by_id),
+            shipment_by_id=_loader(engine, order_reads.shipments_by_id),
             events_by_order_id=_loader(engine, order_reads.events_by_order_id),
             payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
         )

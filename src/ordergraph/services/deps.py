@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -9,6 +10,7 @@ from datetime import timedelta
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.shipping import DEFAULT_RATES, ShippingRate
 from ordergraph.gateways import TestGateway
 
@@ -19,6 +21,13 @@ class OrderPolicy:
 
     unpaid_ttl: timedelta = timedelta(minutes=30)
     shipping_rates: tuple[ShippingRate, ...] = DEFAULT_RATES
+    handling_time: timedelta = timedelta(hours=24)  # confirmed → shipped, before it is late
+    transit: TransitTimes = field(default_factory=TransitTimes)
+
+
+def new_tracking_code() -> str:
+    """11 URL-safe characters, 64 random bits: short to type, impossible to guess."""
+    return secrets.token_urlsafe(8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +36,4 @@ class Deps:
     clock: Clock
     gateway: PaymentGateway = field(default_factory=TestGateway)
     policy: OrderPolicy = field(default_factory=OrderPolicy)
+    tracking_codes: Callable[[], str] = new_tracking_code

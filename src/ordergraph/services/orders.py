@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
+from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
 from ordergraph.domain.inventory import MovementKind
@@ -21,6 +23,7 @@ from ordergraph.domain.orders import (
 )
 from ordergraph.domain.ports import RetryableConflict, StoredAllocation, UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.promises import Lane, promised_delivery
 from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
 from ordergraph.domain.shipping import shipping_cost
 from ordergraph.domain.validation import clean_email, clean_phone, clean_sku, optional_text
@@ -145,6 +148,7 @@ async def place_order(
             updated_at=now,
             expires_at=now + deps.policy.unpaid_ttl,
             routing=routing_explanation(plan),
+            promised_delivery_at=_promise(deps, warehouses, plan, address, now),
         )
         await uow.orders.add(order)
         assert order.id is not None
@@ -205,3 +209,20 @@ async def place_order(
         recall=recall,
         idempotency_key=idempotency_key,
     )
+
+
+def _promise(
+    deps: Deps,
+    warehouses: list[Warehouse],
+    plan: RoutingPlan,
+    address: Address,
+    now: datetime,
+) -> datetime:
+    """Handling time plus the slowest lane among the warehouses the order ships from."""
+    by_id = {w.id: w for w in warehouses}
+    destination = Lane(address.region, address.country_code)
+    slowest = max(
+        deps.policy.transit.days(Lane(by_id[i].region, by_id[i].country_code), destination)
+        for i in plan.warehouse_ids
+    )
+    return promised_delivery(now, deps.policy.handling_time, slowest)

@@ -106,7 +106,8 @@ async def _take_payment(
             elif current.can_take_payment():
                 paid = kind is TransactionKind.SALE
                 status = PaymentStatus.PAID if paid else PaymentStatus.AUTHORIZED
-                current.confirm(status, now, actor.actor)
+                ship_by = now + deps.policy.handling_time
+                current.confirm(status, now, actor.actor, ship_by=ship_by)
                 await _create_fulfillments(uow, current, now, actor)
             else:
                 # cancelled or expired while the gateway worked: keep the record, void after

@@ -12,8 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ordergraph.db.repositories.fulfillments import load_fulfillments
 from ordergraph.db.repositories.orders import hold_from_row, line_from_row, order_from_row
 from ordergraph.db.repositories.payments import transaction_from_row
+from ordergraph.db.repositories.shipments import load_shipments
 from ordergraph.db.tables import (
     fulfillment_lines,
     fulfillments,
@@ -22,9 +24,12 @@ from ordergraph.db.tables import (
     orders,
     outbox,
     payment_transactions,
+    shipments,
 )
+from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
+from ordergraph.domain.shipments import Shipment
 
 
 class OrderSortField(enum.Enum):
@@ -44,6 +49,7 @@ class OrderFilterSpec:
     created_before: datetime | None = None
     search: str | None = None
     has_hold: bool | None = None
+    at_risk: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -70,6 +76,8 @@ def orders_query(
         stmt = stmt.where(t.created_at < spec.created_before)
     if spec.has_hold is not None:
         stmt = stmt.where(t.active_holds > 0 if spec.has_hold else t.active_holds == 0)
+    if spec.at_risk is not None:
+        stmt = stmt.where(t.at_risk.is_(spec.at_risk))
     if spec.search:
         pattern = _like(spec.search)
         stmt = stmt.where(
@@ -148,53 +156,47 @@ async def holds_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[lis
     return [grouped.get(i, []) for i in ids]
 
 
-@dataclass(frozen=True, slots=True)
-class FulfillmentRow:
-    id: int
-    order_id: int
-    warehouse_id: int
-    status: str
-    created_at: datetime
-    updated_at: datetime
-    lines: tuple[tuple[int, str, int], ...]  # (order line id, sku, quantity)
-
-
 async def fulfillments_by_order_id(
     engine: AsyncEngine, ids: Sequence[int]
-) -> list[list[FulfillmentRow]]:
-    f, fl = fulfillments.c, fulfillment_lines.c
+) -> list[list[Fulfillment]]:
     async with engine.connect() as conn:
-        rows = list(
-            (
-                await conn.execute(
-                    sa.select(fulfillments).where(f.order_id.in_(ids)).order_by(f.id)
-                )
-            ).mappings()
-        )
-        lines: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-        if rows:
-            for m in (
-                await conn.execute(
-                    sa.select(fulfillment_lines)
-                    .where(fl.fulfillment_id.in_([r["id"] for r in rows]))
-                    .order_by(fl.id)
-                )
-            ).mappings():
-                lines[m["fulfillment_id"]].append((m["order_line_id"], m["sku"], m["quantity"]))
-    grouped: dict[int, list[FulfillmentRow]] = defaultdict(list)
-    for r in rows:
-        grouped[r["order_id"]].append(
-            FulfillmentRow(
-                r["id"],
-                r["order_id"],
-                r["warehouse_id"],
-                r["status"],
-                r["created_at"],
-                r["updated_at"],
-                tuple(lines[r["id"]]),
-            )
-        )
+        found = await load_fulfillments(conn, fulfillments.c.order_id.in_(ids))
+    grouped: dict[int, list[Fulfillment]] = defaultdict(list)
+    for f in found:
+        grouped[f.order_id].append(f)
     return [grouped.get(i, []) for i in ids]
+
+
+async def shipments_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[Shipment]]:
+    async with engine.connect() as conn:
+        found = await load_shipments(conn, shipments.c.order_id.in_(ids))
+    grouped: dict[int, list[Shipment]] = defaultdict(list)
+    for s in found:
+        grouped[s.order_id].append(s)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def shipment_by_code(engine: AsyncEngine, code: str) -> tuple[Shipment, str, str] | None:
+    """A shipment by its tracking code, with its order's number and status."""
+    async with engine.connect() as conn:
+        found = await load_shipments(conn, shipments.c.code == code)
+        if not found:
+            return None
+        row = (
+            await conn.execute(
+                sa.select(orders.c.number, orders.c.status).where(orders.c.id == found[0].order_id)
+            )
+        ).one()
+    return found[0], row.number, row.status
+
+
+async def count_tracking_click(engine: AsyncEngine, code: str) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.update(shipments)
+            .where(shipments.c.code == code)
+            .values(clicks=shipments.c.clicks + 1)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,3 +244,64 @@ async def payments_by_order_id(
         for m in rows.mappings():
             grouped[m["order_id"]].append(transaction_from_row(m))
     return [grouped.get(i, []) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class PickRow:
+    sku: str
+    name: str
+    quantity: int
+    order_numbers: tuple[str, ...]
+    fulfillment_ids: tuple[int, ...]
+
+
+async def pick_list(
+    engine: AsyncEngine, warehouse_id: int, statuses: Sequence[str]
+) -> list[PickRow]:
+    """What to pick in a warehouse, one row per SKU: units still to ship, and for which orders."""
+    f, fl, o, ol = fulfillments.c, fulfillment_lines.c, orders.c, order_lines.c
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(
+                fl.sku,
+                ol.name,
+                (fl.quantity - fl.shipped_quantity).label("remaining"),
+                o.number,
+                f.id,
+            )
+            .select_from(
+                fulfillment_lines.join(fulfillments, f.id == fl.fulfillment_id)
+                .join(orders, o.id == f.order_id)
+                .join(order_lines, ol.id == fl.order_line_id)
+            )
+            .where(f.warehouse_id == warehouse_id, f.status.in_(statuses))
+            .where(fl.quantity > fl.shipped_quantity)
+            .order_by(fl.sku, o.number)
+        )
+        grouped: dict[str, list[Any]] = defaultdict(list)
+        names: dict[str, str] = {}
+        for sku, name, remaining, number, fulfillment_id in rows:
+            grouped[sku].append((remaining, number, fulfillment_id))
+            names[sku] = name
+    return [
+        PickRow(
+            sku=sku,
+            name=names[sku],
+            quantity=sum(r for r, _, _ in entries),
+            order_numbers=tuple(dict.fromkeys(n for _, n, _ in entries)),
+            fulfillment_ids=tuple(dict.fromkeys(i for _, _, i in entries)),
+        )
+        for sku, entries in grouped.items()
+    ]
+
+
+async def fulfillments_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Fulfillment | None]:
+    async with engine.connect() as conn:
+        found = {f.id: f for f in await load_fulfillments(conn, fulfillments.c.id.in_(ids))}
+    return [found.get(i) for i in ids]
+
+
+async def shipments_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Shipment | None]:
+    async with engine.connect() as conn:
+        found = {s.id: s for s in await load_shipments(conn, shipments.c.id.in_(ids))}
+    return [found.get(i) for i in ids]

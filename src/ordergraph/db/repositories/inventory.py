@@ -153,3 +153,14 @@ class SqlInventoryRepository:
         )
         if result.first() is None:
             raise RuntimeError(f"release of {quantity} {sku} exceeds what is reserved")
+
+    async def ship(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
+        t = inventory_levels.c
+        result = await self._conn.execute(
+            sa.update(inventory_levels)
+            .where(t.sku == sku, t.warehouse_id == warehouse_id)
+            .where(t.reserved >= quantity, t.on_hand >= quantity)
+            .values(on_hand=t.on_hand - quantity, reserved=t.reserved - quantity, updated_at=now)
+            .returning(t.sku)
+        )
+        return result.first() is not None

@@ -83,6 +83,9 @@ def order_from_row(m: sa.RowMapping, lines: Sequence[OrderLine], holds: Sequence
         cancel_reason=m["cancel_reason"],
         routing=m["routing"],
         placed_by_token_id=m["placed_by_token_id"],
+        ship_by_at=m["ship_by_at"],
+        delivered_at=m["delivered_at"],
+        at_risk_reasons=list(m["at_risk_reasons"] or []),
         holds=list(holds),
         version=m["version"],
     )
@@ -103,6 +106,10 @@ def _order_values(order: Order) -> dict[str, Any]:
         "updated_at": order.updated_at,
         "version": order.version,
         "active_holds": len(order.active_holds),
+        "ship_by_at": order.ship_by_at,
+        "delivered_at": order.delivered_at,
+        "at_risk": order.at_risk,
+        "at_risk_reasons": order.at_risk_reasons or None,
     }
 
 

@@ -26,6 +26,7 @@ from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
 from ordergraph.schema.types.order_event import OrderEventType
 from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.shipment import ShipmentType
 from ordergraph.schema.types.warehouse import WarehouseType
 
 
@@ -188,6 +189,17 @@ class OrderType(Node):
     confirmed_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+    ship_by_at: datetime | None = strawberry.field(
+        description="Confirmed orders not shipped by then are at risk."
+    )
+    delivered_at: datetime | None
+    at_risk_reasons: list[str] = strawberry.field(
+        description="NOT_SHIPPED_IN_TIME, DELIVERY_OVERDUE, SHIPMENT_EXCEPTION."
+    )
+
+    @strawberry.field(description="Late, or likely to be: see atRiskReasons.")
+    def at_risk(self) -> bool:
+        return bool(self.at_risk_reasons)
 
     @classmethod
     def from_domain(cls, order: Order, totals: tuple[int, int, int] | None = None) -> OrderType:
@@ -221,6 +233,9 @@ class OrderType(Node):
             confirmed_at=order.confirmed_at,
             cancelled_at=order.cancelled_at,
             cancel_reason=order.cancel_reason,
+            ship_by_at=order.ship_by_at,
+            delivered_at=order.delivered_at,
+            at_risk_reasons=list(order.at_risk_reasons),
         )
 
     @classmethod
@@ -252,8 +267,13 @@ class OrderType(Node):
 
     @strawberry.field
     async def fulfillments(self, info: Info) -> list[FulfillmentType]:
-        rows = await info.context.loaders.fulfillments_by_order_id.load(self.pk)
-        return [FulfillmentType.from_row(r) for r in rows]
+        found = await info.context.loaders.fulfillments_by_order_id.load(self.pk)
+        return [FulfillmentType.from_domain(f) for f in found]
+
+    @strawberry.field
+    async def shipments(self, info: Info) -> list[ShipmentType]:
+        found = await info.context.loaders.shipments_by_order_id.load(self.pk)
+        return [ShipmentType.from_domain(s) for s in found]
 
     @strawberry.field(description="The order's timeline, in order.")
     async def events(self, info: Info) -> list[OrderEventType]:

@@ -1,0 +1,237 @@
+"""Use cases for the warehouse floor: start picking, mark packed, ship.
+
+Each locks the order row first, then the fulfillment, so two fulfillments of one order never
+deadlock; every step checks the order's holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from ordergraph.domain.carriers import resolve_carrier
+from ordergraph.domain.errors import InsufficientStock, NotFound
+from ordergraph.domain.fulfillments import Fulfillment, FulfillmentStatus
+from ordergraph.domain.inventory import InventoryMovement, MovementKind
+from ordergraph.domain.orders import Order
+from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.promises import Lane, promised_delivery
+from ordergraph.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
+from ordergraph.domain.validation import clean_text, optional_text
+from ordergraph.services.command import run_command
+from ordergraph.services.deps import Deps
+from ordergraph.services.order_support import publish
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentStep:
+    fulfillment: Fulfillment
+    order: Order
+    shipment: Shipment | None = None
+
+
+async def _lock(uow: UnitOfWork, fulfillment_id: int) -> tuple[Order, Fulfillment]:
+    peek = await uow.fulfillments.get(fulfillment_id)
+    if peek is None:
+        raise NotFound("no such fulfillment", field=["fulfillmentId"])
+    order = await uow.orders.get(peek.order_id, for_update=True)
+    fulfillment = await uow.fulfillments.get(fulfillment_id, for_update=True)
+    assert order is not None
+    assert fulfillment is not None
+    return order, fulfillment
+
+
+async def _recall(uow: UnitOfWork, result: dict[str, Any]) -> FulfillmentStep:
+    fulfillment = await uow.fulfillments.get(result["fulfillment"])
+    assert fulfillment is not None
+    order = await uow.orders.get(fulfillment.order_id)
+    assert order is not None
+    shipment = await uow.shipments.get(result["shipment"]) if result.get("shipment") else None
+    return FulfillmentStep(fulfillment, order, shipment)
+
+
+def _remember(step: FulfillmentStep) -> dict[str, Any]:
+    return {
+        "fulfillment": step.fulfillment.id,
+        "shipment": step.shipment.id if step.shipment else None,
+    }
+
+
+async def start_picking(
+    deps: Deps, actor: Principal, *, fulfillment_id: int, idempotency_key: str | None = None
+) -> FulfillmentStep:
+    """PENDING → PICKING; the order becomes PROCESSING."""
+    actor.require(Scope.FULFILLMENT_WRITE)
+
+    async def run(uow: UnitOfWork) -> FulfillmentStep:
+        now = deps.clock.now()
+        order, fulfillment = await _lock(uow, fulfillment_id)
+        order.ensure_not_on_hold()
+        fulfillment.start_picking(now)
+        order.start_processing(now, actor.actor)
+        order.record("fulfillment.picking", actor.actor, {"fulfillmentId": fulfillment_id})
+        await uow.fulfillments.save(fulfillment)
+        await uow.orders.save(order)
+        publish(uow, order)
+        return FulfillmentStep(fulfillment, order)
+
+    return await run_command(
+        deps,
+        actor,
+        operation="startPicking",
+        request={"f": fulfillment_id},
+        run=run,
+        remember=_remember,
+        recall=_recall,
+        idempotency_key=idempotency_key,
+    )
+
+
+async def mark_packed(
+    deps: Deps, actor: Principal, *, fulfillment_id: int, idempotency_key: str | None = None
+) -> FulfillmentStep:
+    """PICKING → PACKED."""
+    actor.require(Scope.FULFILLMENT_WRITE)
+
+    async def run(uow: UnitOfWork) -> FulfillmentStep:
+        now = deps.clock.now()
+        order, fulfillment = await _lock(uow, fulfillment_id)
+        order.ensure_not_on_hold()
+        fulfillment.mark_packed(now)
+        order.record("fulfillment.packed", actor.actor, {"fulfillmentId": fulfillment_id})
+        await uow.fulfillments.save(fulfillment)
+        await uow.orders.save(order)
+        publish(uow, order)
+        return FulfillmentStep(fulfillment, order)
+
+    return await run_command(
+        deps,
+        actor,
+        operation="markPacked",
+        request={"f": fulfillment_id},
+        run=run,
+        remember=_remember,
+        recall=_recall,
+        idempotency_key=idempotency_key,
+    )
+
+
+async def ship_fulfillment(
+    deps: Deps,
+    actor: Principal,
+    *,
+    fulfillment_id: int,
+    carrier: str,
+    tracking_number: str,
+    service: str | None = None,
+    tracking_url: str | None = None,
+    lines: dict[int, int] | None = None,
+    idempotency_key: str | None = None,
+) -> FulfillmentStep:
+    """Ship all (or ``lines``: fulfillment line id → units) of a PACKED fulfillment.
+
+    Reserved stock becomes a SHIP movement (on hand and reserved both drop) in the same
+    transaction; the shipment gets a tracking URL, a short code and a delivery promise.
+    """
+    actor.require(Scope.FULFILLMENT_WRITE)
+    tracking = clean_text(tracking_number, ["trackingNumber"], max_length=100)
+    service_name = optional_text(service, ["service"], max_length=100)
+    carrier_code, carrier_name, url = resolve_carrier(
+        clean_text(carrier, ["carrier"], max_length=100), tracking, tracking_url
+    )
+
+    async def run(uow: UnitOfWork) -> FulfillmentStep:
+        now = deps.clock.now()
+        order, fulfillment = await _lock(uow, fulfillment_id)
+        order.ensure_not_on_hold()
+        shipping = fulfillment.ship(lines, now)
+        by_id = {line.id: line for line in fulfillment.lines}
+        for line_id, units in sorted(shipping.items(), key=lambda kv: by_id[kv[0]].sku):
+            line = by_id[line_id]
+            if not await uow.inventory.ship(line.sku, fulfillment.warehouse_id, units, now):
+                raise InsufficientStock(
+                    f"{line.sku}: {units} units are not on hand yet (backordered)",
+                    field=["lines"],
+                )
+            await uow.inventory.record_movement(
+                InventoryMovement(
+                    id=None,
+                    sku=line.sku,
+                    warehouse_id=fulfillment.warehouse_id,
+                    kind=MovementKind.SHIP,
+                    on_hand_delta=-units,
+                    reserved_delta=-units,
+                    reason=None,
+                    actor=actor.actor,
+                    reference=f"order:{order.number}",
+                    created_at=now,
+                )
+            )
+        await uow.fulfillments.save(fulfillment)
+        everything = all(
+            f.status in {FulfillmentStatus.SHIPPED, FulfillmentStatus.CANCELLED}
+            for f in await uow.fulfillments.for_order(fulfillment.order_id)
+        )
+        order.shipped(everything, now, actor.actor)
+        warehouse = await uow.warehouses.get(fulfillment.warehouse_id)
+        assert warehouse is not None
+        destination = order.shipping_address
+        days = deps.policy.transit.days(
+            Lane(warehouse.region, warehouse.country_code),
+            Lane(destination.region, destination.country_code),
+        )
+        shipment = Shipment(
+            id=None,
+            order_id=order.id or 0,
+            fulfillment_id=fulfillment_id,
+            warehouse_id=fulfillment.warehouse_id,
+            carrier=carrier_code,
+            carrier_name=carrier_name,
+            service=service_name,
+            tracking_number=tracking,
+            tracking_url=url,
+            code=deps.tracking_codes(),
+            status=ShipmentStatus.LABEL_CREATED,
+            shipped_at=now,
+            promised_delivery_at=promised_delivery(now, timedelta(0), days),
+            delivered_at=None,
+            lines=[
+                ShipmentLine(line_id, by_id[line_id].order_line_id, by_id[line_id].sku, units)
+                for line_id, units in shipping.items()
+            ],
+        )
+        shipment.record(ShipmentStatus.LABEL_CREATED, now, warehouse.code, "label created", now)
+        await uow.shipments.add(shipment)
+        order.record(
+            "shipment.created",
+            actor.actor,
+            {
+                "shipmentId": shipment.id,
+                "fulfillmentId": fulfillment_id,
+                "carrier": carrier_code,
+                "trackingNumber": tracking,
+            },
+        )
+        await uow.orders.save(order)
+        publish(uow, order)
+        return FulfillmentStep(fulfillment, order, shipment)
+
+    return await run_command(
+        deps,
+        actor,
+        operation="shipFulfillment",
+        request={
+            "f": fulfillment_id,
+            "c": carrier,
+            "t": tracking_number,
+            "s": service,
+            "u": tracking_url,
+            "l": sorted((lines or {}).items()),
+        },
+        run=run,
+        remember=_remember,
+        recall=_recall,
+        idempotency_key=idempotency_key,
+    )

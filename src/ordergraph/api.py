@@ -27,6 +27,7 @@ from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.order import OrderLineType, OrderType
 from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.returns import RefundType, ReturnType
 from ordergraph.schema.types.shipment import ShipmentType
 from ordergraph.schema.types.warehouse import WarehouseType
 
@@ -83,6 +84,8 @@ def build_schema(
             OrderLineType,
             FulfillmentType,
             ShipmentType,
+            ReturnType,
+            RefundType,
         ],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),

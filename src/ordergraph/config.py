@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordergraph.domain.money import Money
 from ordergraph.domain.promises import TransitTimes
+from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import ShippingRate
 from ordergraph.services.deps import OrderPolicy
 
@@ -61,6 +62,9 @@ class Settings(BaseSettings):
     transit_days: dict[str, int] | None = Field(
         default=None, validation_alias="ORDERGRAPH_TRANSIT_DAYS"
     )
+    return_window_days: int = Field(
+        default=30, ge=0, le=3650, validation_alias="ORDERGRAPH_RETURN_WINDOW_DAYS"
+    )
     shipping_rates: list[ShippingRateSetting] | None = Field(
         default=None, validation_alias="ORDERGRAPH_SHIPPING_RATES"
     )
@@ -74,6 +78,7 @@ class Settings(BaseSettings):
             unpaid_ttl=timedelta(minutes=self.unpaid_order_ttl_minutes),
             handling_time=timedelta(hours=self.handling_hours),
             transit=transit,
+            returns=ReturnPolicy(window_days=self.return_window_days),
         )
         if not self.shipping_rates:
             return base

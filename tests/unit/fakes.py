@@ -4,7 +4,8 @@ They follow the SQL repositories: taken unique keys raise ``Duplicate`` (a taken
 raises ``RetryableConflict``), stock changes go through ``StockAdjustment.apply``, ids come from
 sequences that a rollback does not rewind, and events reach ``FakeStore.outbox`` only on commit.
 Fulfillments, shipments and the at-risk scan follow ``db/repositories/fulfillments.py`` and
-``db/repositories/shipments.py``: what their UPDATEs do not write is not kept either.
+``db/repositories/shipments.py``, returns and refunds ``db/repositories/returns.py``: what
+their UPDATEs do not write is not kept either.
 
 A unit of work copies the committed state on entry and swaps its copy in on commit, so leaving
 the ``async with`` block without committing discards everything. Stored objects are never handed
@@ -47,7 +48,9 @@ from ordergraph.domain.ports import (
     OrderRepository,
     PaymentRepository,
     ProductRepository,
+    RefundRepository,
     RetryableConflict,
+    ReturnRepository,
     RiskRepository,
     ShipmentRepository,
     StoredAllocation,
@@ -56,14 +59,19 @@ from ordergraph.domain.ports import (
     WarehouseRepository,
 )
 from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
+from ordergraph.domain.refunds import Refund
+from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment, ShipmentEvent, ShipmentStatus
 from ordergraph.gateways import TestGateway
 from ordergraph.services.catalog import create_product, create_warehouse
+from ordergraph.services.customers import create_customer
 from ordergraph.services.deps import Deps, OrderPolicy
+from ordergraph.services.fulfillment import mark_packed, ship_fulfillment, start_picking
 from ordergraph.services.inventory import adjust_inventory
 from ordergraph.services.orders import place_order
-from ordergraph.services.payments import authorize_payment
+from ordergraph.services.payments import authorize_payment, capture_payment
+from ordergraph.services.shipments import record_shipment_event
 
 DEFAULT_NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FIRST_ORDER_NUMBER = 100001
@@ -172,6 +180,8 @@ class FakeState:
     fulfillments: dict[int, StoredFulfillment] = field(default_factory=dict)
     payments: dict[int, PaymentTransaction] = field(default_factory=dict)
     shipments: dict[int, Shipment] = field(default_factory=dict)
+    returns: dict[int, Return] = field(default_factory=dict)
+    refunds: dict[int, Refund] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)
 
     def copy(self) -> FakeState:
@@ -188,6 +198,8 @@ class FakeState:
             fulfillments=dict(self.fulfillments),
             payments=dict(self.payments),
             shipments=dict(self.shipments),
+            returns=dict(self.returns),
+            refunds=dict(self.refunds),
             outbox=list(self.outbox),
         )
 
@@ -265,6 +277,16 @@ class FakeStore:
         return [load_shipment(s) for _, s in sorted(self.state.shipments.items())]
 
     @property
+    def returns(self) -> list[Return]:
+        """Committed returns (RMAs) by id, as the repository loads them."""
+        return [copy_return(r) for _, r in sorted(self.state.returns.items())]
+
+    @property
+    def refunds(self) -> list[Refund]:
+        """Committed refunds by id."""
+        return [dataclasses.replace(r) for _, r in sorted(self.state.refunds.items())]
+
+    @property
     def outbox(self) -> list[DomainEvent]:
         return list(self.state.outbox)
 
@@ -275,6 +297,10 @@ class FakeStore:
     def order(self, order_id: int) -> Order:
         """One committed order."""
         return copy_order(self.state.orders[order_id])
+
+    def return_(self, return_id: int) -> Return:
+        """One committed return."""
+        return copy_return(self.state.returns[return_id])
 
     def take_injected_conflict(self) -> bool:
         """Consume one of the failures asked for with ``fail_next_commits``, if any is left."""
@@ -722,6 +748,145 @@ class FakeShipmentRepository:
         ]
 
 
+def copy_return(rma: Return) -> Return:
+    """A copy sharing nothing mutable with ``rma``."""
+    return dataclasses.replace(
+        rma,
+        lines=[dataclasses.replace(line) for line in rma.lines],
+        label=dataclasses.replace(rma.label),
+    )
+
+
+class FakeReturnRepository:
+    """Like ``SqlReturnRepository``: the number is unique, the CHECK constraints of
+    ``return_lines`` hold, and ``save`` writes only what its UPDATEs write."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, rma: Return) -> Return:
+        if any(r.number == rma.number for r in self._state.returns.values()):
+            # uq_returns_number: an IntegrityError in SQL, which the SQL repository lets through
+            raise Duplicate(f"a return numbered {rma.number} exists", field=["number"])
+        for line in rma.lines:
+            _check_return_line(line.quantity, 0, 0, 0)
+        rma.id = self._store.next_id("returns")
+        for line in rma.lines:
+            line.id = self._store.next_id("return_lines")
+        # the INSERT of a line writes no received/restocked/discarded counts: they start at 0
+        stored = copy_return(rma)
+        stored.lines = [
+            dataclasses.replace(
+                line, received_quantity=0, restocked_quantity=0, discarded_quantity=0
+            )
+            for line in stored.lines
+        ]
+        self._state.returns[rma.id] = stored
+        return rma
+
+    async def get(self, return_id: int, *, for_update: bool = False) -> Return | None:
+        found = self._state.returns.get(return_id)
+        return copy_return(found) if found else None
+
+    async def for_order(self, order_id: int) -> list[Return]:
+        return [
+            copy_return(r) for _, r in sorted(self._state.returns.items()) if r.order_id == order_id
+        ]
+
+    async def save(self, rma: Return) -> None:
+        """Like the SQL UPDATEs: status, label, rejection reason and timestamps of the return;
+        received, restocked and discarded units of its lines (matched by id)."""
+        assert rma.id is not None
+        stored = self._state.returns.get(rma.id)
+        if stored is None:
+            return  # an UPDATE that matches no row
+        counts = {
+            line.id: (line.received_quantity, line.restocked_quantity, line.discarded_quantity)
+            for line in rma.lines
+        }
+        lines = []
+        for line in stored.lines:
+            if line.id not in counts:
+                lines.append(dataclasses.replace(line))
+                continue
+            received, restocked, discarded = counts[line.id]
+            _check_return_line(line.quantity, received, restocked, discarded)
+            lines.append(
+                dataclasses.replace(
+                    line,
+                    received_quantity=received,
+                    restocked_quantity=restocked,
+                    discarded_quantity=discarded,
+                )
+            )
+        self._state.returns[rma.id] = dataclasses.replace(
+            stored,
+            status=rma.status,
+            label=dataclasses.replace(rma.label),
+            rejection_reason=rma.rejection_reason,
+            updated_at=rma.updated_at,
+            decided_at=rma.decided_at,
+            received_at=rma.received_at,
+            refunded_at=rma.refunded_at,
+            lines=lines,
+        )
+
+
+def _check_return_line(quantity: int, received: int, restocked: int, discarded: int) -> None:
+    """The CHECK constraints of ``return_lines`` (an IntegrityError in SQL)."""
+    if quantity <= 0:
+        raise RuntimeError(f"return_lines.quantity_positive violated: {quantity}")
+    if received != restocked + discarded or received > quantity:
+        raise RuntimeError(
+            "return_lines.received_within_quantity violated: "
+            f"{received} received, {restocked} + {discarded}, of {quantity}"
+        )
+
+
+class FakeRefundRepository:
+    """Like ``SqlRefundRepository``: the CHECK ``total_minor > 0`` holds, and ``save`` writes
+    only the status, gateway reference, error and completion time."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, refund: Refund) -> Refund:
+        if refund.breakdown.total.minor_units <= 0:
+            raise RuntimeError(
+                f"refunds.total_positive violated: {refund.breakdown.total.minor_units}"
+            )
+        refund.id = self._store.next_id("refunds")
+        for _ in refund.breakdown.lines:
+            self._store.next_id("refund_lines")
+        # the INSERT writes no reference, error or completion time
+        self._state.refunds[refund.id] = dataclasses.replace(
+            refund, gateway_reference=None, error=None, completed_at=None
+        )
+        return refund
+
+    async def for_order(self, order_id: int) -> list[Refund]:
+        return [
+            dataclasses.replace(r)
+            for _, r in sorted(self._state.refunds.items())
+            if r.order_id == order_id
+        ]
+
+    async def save(self, refund: Refund) -> None:
+        assert refund.id is not None
+        stored = self._state.refunds.get(refund.id)
+        if stored is None:
+            return  # an UPDATE that matches no row
+        self._state.refunds[refund.id] = dataclasses.replace(
+            stored,
+            status=refund.status,
+            gateway_reference=refund.gateway_reference,
+            error=refund.error,
+            completed_at=refund.completed_at,
+        )
+
+
 class FakeRiskRepository:
     def __init__(self, state: FakeState) -> None:
         self._state = state
@@ -782,6 +947,8 @@ class FakeUnitOfWork:
     fulfillments: FulfillmentRepository
     shipments: ShipmentRepository
     risks: RiskRepository
+    returns: ReturnRepository
+    refunds: RefundRepository
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -839,6 +1006,8 @@ class FakeUnitOfWork:
         self.fulfillments = FakeFulfillmentRepository(self._state)
         self.shipments = FakeShipmentRepository(self._state, self._store)
         self.risks = FakeRiskRepository(self._state)
+        self.returns = FakeReturnRepository(self._state, self._store)
+        self.refunds = FakeRefundRepository(self._state, self._store)
 
 
 class SequentialCodes:
@@ -940,6 +1109,7 @@ class Shop:
         currency: str = "EUR",
         weight_grams: int = 300,
         backorder_limit: int | None = None,
+        returnable: bool = True,
     ) -> None:
         await create_product(
             self.deps,
@@ -951,6 +1121,7 @@ class Shop:
             weight_grams=weight_grams,
             allow_backorder=backorder_limit is not None,
             backorder_limit=backorder_limit,
+            returnable=returnable,
         )
 
     async def receive(self, sku: str, warehouse_code: str, quantity: int) -> None:
@@ -979,6 +1150,69 @@ class Shop:
         assert order.id is not None
         await authorize_payment(self.deps, STOREFRONT, order_id=order.id, token="tok_ok")
         return order.id
+
+    async def add_customer(self, email: str, name: str = "Ann Smith") -> int:
+        customer = await create_customer(self.deps, ADMIN, email=email, name=name)
+        assert customer.id is not None
+        return customer.id
+
+    async def paid_order(
+        self,
+        lines: list[tuple[str, int]],
+        *,
+        actor: Principal = STOREFRONT,
+        region: str | None = "EU-WEST",
+        country: str = "NL",
+    ) -> int:
+        """Place an order as ``actor`` and pay it in one step (a SALE with ``tok_ok``):
+        CONFIRMED and PAID, with one PENDING fulfillment per warehouse. Returns its id."""
+        order = await place_order(
+            self.deps,
+            actor,
+            channel=Channel.WEB,
+            lines=[RequestedLine(sku, quantity) for sku, quantity in lines],
+            shipping_address=address(region=region, country_code=country),
+            email=None if actor.customer_id is not None else "ann@example.com",
+        )
+        assert order.id is not None
+        await capture_payment(self.deps, actor, order_id=order.id, token="tok_ok")
+        return order.id
+
+    async def ship_everything(self, order_id: int) -> list[int]:
+        """Pick, pack and ship every open fulfillment of the order in full (as ADMIN, carrier
+        DHL); the ids of the new shipments."""
+        shipped: list[int] = []
+        for f in self.store.fulfillments:
+            if f.order_id != order_id or f.status not in OPEN_FULFILLMENT:
+                continue
+            await start_picking(self.deps, ADMIN, fulfillment_id=f.id)
+            await mark_packed(self.deps, ADMIN, fulfillment_id=f.id)
+            step = await ship_fulfillment(
+                self.deps, ADMIN, fulfillment_id=f.id, carrier="DHL", tracking_number=f"JD{f.id}"
+            )
+            assert step.shipment is not None
+            assert step.shipment.id is not None
+            shipped.append(step.shipment.id)
+        return shipped
+
+    async def deliver(self, shipment_id: int, at: datetime | None = None) -> None:
+        """The carrier reports the parcel DELIVERED at ``at`` (default: now)."""
+        await record_shipment_event(
+            self.deps,
+            ADMIN,
+            shipment_id=shipment_id,
+            status=ShipmentStatus.DELIVERED,
+            occurred_at=at or self.clock.now(),
+        )
+
+    async def delivered_order(
+        self, lines: list[tuple[str, int]], *, actor: Principal = STOREFRONT
+    ) -> int:
+        """A paid order, shipped in full and delivered now (order DELIVERED). Returns its id."""
+        order_id = await self.paid_order(lines, actor=actor)
+        for shipment_id in await self.ship_everything(order_id):
+            await self.deliver(shipment_id)
+        return order_id
 
     def fulfillments_of(self, order_id: int) -> dict[str, Fulfillment]:
         """The order's committed fulfillments, by warehouse code."""

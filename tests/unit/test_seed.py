@@ -36,6 +36,7 @@ async def test_seeding_writes_the_demo_data_and_a_second_run_writes_nothing() ->
         MovementKind.RECEIVE,
         MovementKind.RESERVE,
         MovementKind.RELEASE,
+        MovementKind.SHIP,
     }
     assert sum(m.on_hand_delta for m in store.movements) == sum(
         level.on_hand for level in store.levels.values()
@@ -59,6 +60,8 @@ async def test_seeding_writes_the_demo_data_and_a_second_run_writes_nothing() ->
     assert events["order.confirmed"] == 8
     assert events["order.cancelled"] == 2
     assert events["order.hold_placed"] == 2
+    assert events["order.shipped"] == 4
+    assert events["order.delivered"] == 2
 
     committed_before = store.commits
     outbox_before = len(store.outbox)

@@ -12,8 +12,14 @@ def is_sqlite(url: str | sa.URL) -> bool:
     return sa.make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """An engine with the per-dialect settings ordergraph relies on."""
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, foreign_keys: bool = True
+) -> AsyncEngine:
+    """An engine with the per-dialect settings ordergraph relies on.
+
+    ``foreign_keys=False`` is for migrations on SQLite, whose batch mode rebuilds tables that
+    others reference (SQLite's documented procedure for ALTER TABLE).
+    """
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
         # One writer at a time; wait for the lock instead of failing fast.
@@ -22,7 +28,11 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
-        sa.event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        sa.event.listen(
+            engine.sync_engine,
+            "connect",
+            _sqlite_on_connect if foreign_keys else _sqlite_on_connect_for_migrations,
+        )
         sa.event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
     return engine
 
@@ -35,6 +45,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_connect_for_migrations(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_on_connect(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
     cursor.close()
 
 

@@ -37,7 +37,7 @@ def _bound(connection: Connection) -> Config:
 
 
 async def _run(url: str, step: Callable[[Connection], None]) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, foreign_keys=False)
     try:
         async with engine.connect() as conn:
             await conn.run_sync(step)

@@ -44,6 +44,7 @@ products = sa.Table(
     sa.Column("weight_grams", sa.Integer, nullable=False, server_default="0"),
     sa.Column("allow_backorder", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("backorder_limit", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("returnable", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint("backorder_limit >= 0", name="backorder_limit_not_negative"),
@@ -331,6 +332,81 @@ shipment_events = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
     sa.Column("applied", sa.Boolean, nullable=False),
     sa.Index("ix_shipment_events_shipment", "shipment_id", "occurred_at", "id"),
+)
+
+returns = sa.Table(
+    "returns",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("number", sa.String(48), nullable=False, unique=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("note", sa.String(1000)),
+    sa.Column("requested_by", sa.String(200), nullable=False),
+    sa.Column("label_carrier", sa.String(100)),
+    sa.Column("label_tracking_number", sa.String(100)),
+    sa.Column("label_url", sa.String(500)),
+    sa.Column("instructions", sa.String(2000)),
+    sa.Column("rejection_reason", sa.String(500)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("decided_at", UTCDateTime),
+    sa.Column("received_at", UTCDateTime),
+    sa.Column("refunded_at", UTCDateTime),
+    sa.Index("ix_returns_status_created", "status", "created_at", "id"),
+)
+
+return_lines = sa.Table(
+    "return_lines",
+    metadata,
+    _id(),
+    sa.Column("return_id", BigId, sa.ForeignKey("returns.id"), nullable=False, index=True),
+    sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id"), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(24), nullable=False),
+    sa.Column("note", sa.String(1000)),
+    sa.Column("received_quantity", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("restocked_quantity", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("discarded_quantity", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sa.CheckConstraint(
+        "received_quantity = restocked_quantity + discarded_quantity "
+        "AND received_quantity <= quantity",
+        name="received_within_quantity",
+    ),
+)
+
+refunds = sa.Table(
+    "refunds",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("return_id", BigId, sa.ForeignKey("returns.id")),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(500)),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("shipping_minor", sa.BigInteger, nullable=False),
+    sa.Column("appeasement_minor", sa.BigInteger, nullable=False),
+    sa.Column("adjustment_minor", sa.BigInteger, nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("refundable_before_minor", sa.BigInteger, nullable=False),
+    sa.Column("gateway_reference", sa.String(200)),
+    sa.Column("error", sa.String(500)),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("completed_at", UTCDateTime),
+    sa.CheckConstraint("total_minor > 0", name="total_positive"),
+)
+
+refund_lines = sa.Table(
+    "refund_lines",
+    metadata,
+    _id(),
+    sa.Column("refund_id", BigId, sa.ForeignKey("refunds.id"), nullable=False, index=True),
+    sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id"), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
 )
 
 # Order numbers on SQLite (PostgreSQL uses the sequence order_number_seq instead, which never

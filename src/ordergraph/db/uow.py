@@ -20,6 +20,7 @@ from ordergraph.db.repositories import (
     SqlWarehouseRepository,
 )
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
+from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
 from ordergraph.domain.clock import Clock
@@ -32,7 +33,9 @@ from ordergraph.domain.ports import (
     OrderRepository,
     PaymentRepository,
     ProductRepository,
+    RefundRepository,
     RetryableConflict,
+    ReturnRepository,
     RiskRepository,
     ShipmentRepository,
     TokenRepository,
@@ -53,6 +56,8 @@ class SqlUnitOfWork:
     fulfillments: FulfillmentRepository
     shipments: ShipmentRepository
     risks: RiskRepository
+    returns: ReturnRepository
+    refunds: RefundRepository
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
@@ -82,6 +87,8 @@ class SqlUnitOfWork:
         self.fulfillments = SqlFulfillmentRepository(conn)
         self.shipments = SqlShipmentRepository(conn)
         self.risks = SqlRiskRepository(conn)
+        self.returns = SqlReturnRepository(conn)
+        self.refunds = SqlRefundRepository(conn)
         return self
 
     async def __aexit__(

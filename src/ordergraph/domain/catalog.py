@@ -73,6 +73,7 @@ class Product:
     allow_backorder: bool
     created_at: datetime
     backorder_limit: int = 0
+    returnable: bool = True
 
     @classmethod
     def create(
@@ -85,6 +86,7 @@ class Product:
         allow_backorder: bool,
         now: datetime,
         backorder_limit: int | None = None,
+        returnable: bool = True,
     ) -> Product:
         """Validate and build a new product (not yet stored)."""
         if price.minor_units < 0:
@@ -110,4 +112,5 @@ class Product:
             allow_backorder=allow_backorder,
             created_at=now,
             backorder_limit=backorder_limit,
+            returnable=returnable,
         )

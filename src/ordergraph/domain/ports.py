@@ -22,6 +22,8 @@ from ordergraph.domain.inventory import (
 from ordergraph.domain.orders import Order
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.principals import Role, Scope
+from ordergraph.domain.refunds import Refund
+from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment
 
@@ -162,6 +164,24 @@ class RiskRepository(Protocol):
         ...
 
 
+class ReturnRepository(Protocol):
+    async def add(self, rma: Return) -> Return:
+        """Insert with its lines; fills in ids."""
+        ...
+
+    async def get(self, return_id: int, *, for_update: bool = False) -> Return | None: ...
+    async def for_order(self, order_id: int) -> list[Return]: ...
+    async def save(self, rma: Return) -> None: ...
+
+
+class RefundRepository(Protocol):
+    async def add(self, refund: Refund) -> Refund: ...
+    async def for_order(self, order_id: int) -> list[Refund]: ...
+    async def save(self, refund: Refund) -> None:
+        """Write back status, gateway reference, error, completion time."""
+        ...
+
+
 class PaymentRepository(Protocol):
     async def add(self, transaction: PaymentTransaction) -> PaymentTransaction:
         """Store it; returns it with its id."""
@@ -184,6 +204,8 @@ class UnitOfWork(Protocol):
     fulfillments: FulfillmentRepository
     shipments: ShipmentRepository
     risks: RiskRepository
+    returns: ReturnRepository
+    refunds: RefundRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -8,6 +8,7 @@ from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.common import attempt, input_id
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
+from ordergraph.resolvers.returns_mutation import ReturnsMutation
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.inputs import (
     AdjustInventoryInput,
@@ -29,7 +30,7 @@ from ordergraph.services import catalog, customers, inventory
 
 
 @strawberry.type
-class Mutation(OrderMutation, FulfillmentMutation):
+class Mutation(OrderMutation, FulfillmentMutation, ReturnsMutation):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(
         self, info: Info, input: CreateWarehouseInput
@@ -66,6 +67,7 @@ class Mutation(OrderMutation, FulfillmentMutation):
                 weight_grams=input.weight_grams,
                 allow_backorder=input.allow_backorder,
                 backorder_limit=input.backorder_limit,
+                returnable=input.returnable,
                 idempotency_key=input.idempotency_key,
             )
         )

@@ -14,6 +14,7 @@ from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.node import Node
 from ordergraph.schema.types.order import OrderType
 from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.returns import ReturnType
 from ordergraph.schema.types.shipment import ShipmentType
 from ordergraph.schema.types.warehouse import WarehouseType
 
@@ -25,6 +26,7 @@ _SCOPES = {
     "Order": Scope.ORDERS_READ,
     "Fulfillment": Scope.ORDERS_READ,
     "Shipment": Scope.ORDERS_READ,
+    "Return": Scope.ORDERS_READ,
 }
 
 
@@ -67,5 +69,8 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     if type_name == "Shipment":
         shipment = await loaders.shipment_by_id.load(pk)
         return ShipmentType.from_domain(shipment) if shipment else None
+    if type_name == "Return":
+        rma = await loaders.return_by_id.load(pk)
+        return ReturnType.from_domain(rma) if rma else None
     customer = await loaders.customer_by_id.load(pk)
     return CustomerType.from_domain(customer) if customer else None

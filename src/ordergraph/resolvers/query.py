@@ -17,6 +17,7 @@ from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.order_query import OrderQuery
+from ordergraph.resolvers.returns_query import ReturnsQuery
 from ordergraph.schema.context import Info, require
 from ordergraph.schema.pagination import Connection, paginate
 from ordergraph.schema.types.customer import CustomerType
@@ -29,7 +30,7 @@ MAX_SEARCH = 200
 
 
 @strawberry.type
-class Query(OrderQuery, FulfillmentQuery):
+class Query(OrderQuery, FulfillmentQuery, ReturnsQuery):
     @strawberry.field(description="Fetch any object by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)

@@ -10,6 +10,8 @@ from ordergraph.db.queries.orders import OrderSortField
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
+from ordergraph.domain.refunds import RefundStatus
+from ordergraph.domain.returns import ReturnDisposition, ReturnReason, ReturnStatus
 from ordergraph.domain.shipments import ShipmentStatus
 
 # Import enums from here, never straight from the domain, in schema modules: strawberry would
@@ -23,6 +25,10 @@ strawberry.enum(TransactionKind, name="PaymentTransactionKind")
 strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")
 strawberry.enum(OrderSortField, name="OrderSortField")
 strawberry.enum(ShipmentStatus, name="ShipmentStatus")
+strawberry.enum(ReturnStatus, name="ReturnStatus")
+strawberry.enum(ReturnReason, name="ReturnReason")
+strawberry.enum(ReturnDisposition, name="ReturnDisposition")
+strawberry.enum(RefundStatus, name="RefundStatus")
 
 
 @strawberry.enum
@@ -38,6 +44,10 @@ __all__ = [
     "OrderSortField",
     "OrderStatus",
     "PaymentStatus",
+    "RefundStatus",
+    "ReturnDisposition",
+    "ReturnReason",
+    "ReturnStatus",
     "ShipmentStatus",
     "SortDirection",
     "TransactionKind",

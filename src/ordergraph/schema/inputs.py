@@ -41,6 +41,9 @@ class CreateProductInput:
         description="Units each warehouse may reserve beyond on-hand (default 100 when "
         "allowBackorder is true).",
     )
+    returnable: bool = strawberry.field(
+        default=True, description="False for final-sale items: returns are refused."
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 

@@ -18,6 +18,8 @@ from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
+from ordergraph.domain.refunds import Refund
+from ordergraph.domain.returns import Return
 from ordergraph.domain.shipments import Shipment
 
 K = TypeVar("K")
@@ -49,6 +51,9 @@ class Loaders:
     shipments_by_order_id: DataLoader[int, list[Shipment]]
     fulfillment_by_id: DataLoader[int, Fulfillment | None]
     shipment_by_id: DataLoader[int, Shipment | None]
+    returns_by_order_id: DataLoader[int, list[Return]]
+    return_by_id: DataLoader[int, Return | None]
+    refunds_by_order_id: DataLoader[int, list[Refund]]
     events_by_order_id: DataLoader[int, list[EventRow]]
     payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
 
@@ -69,6 +74,9 @@ class Loaders:
             shipments_by_order_id=_loader(engine, order_reads.shipments_by_order_id),
             fulfillment_by_id=_loader(engine, order_reads.fulfillments_by_id),
             shipment_by_id=_loader(engine, order_reads.shipments_by_id),
+            returns_by_order_id=_loader(engine, order_reads.returns_by_order_id),
+            return_by_id=_loader(engine, order_reads.returns_by_id),
+            refunds_by_order_id=_loader(engine, order_reads.refunds_by_order_id),
             events_by_order_id=_loader(engine, order_reads.events_by_order_id),
             payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
         )

@@ -11,10 +11,17 @@ from typing import Any
 
 from ordergraph.domain.errors import NotFound
 from ordergraph.domain.orders import Order, PaymentStatus
-from ordergraph.domain.payments import PaymentTransaction, TransactionKind, TransactionStatus
+from ordergraph.domain.payments import (
+    PaymentGatewayError,
+    PaymentTransaction,
+    TransactionKind,
+    TransactionStatus,
+)
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import SYSTEM, Principal
+from ordergraph.domain.refunds import RefundNotPossible
 from ordergraph.domain.validation import clean_text
+from ordergraph.services import refunds
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import load_order_to_act, publish, release_reservations
@@ -67,46 +74,52 @@ async def _cancel_in(
 
 
 async def _return_money(deps: Deps, order: Order, actor: Principal, key: str | None) -> Order:
-    """Void an authorization or refund a capture of a cancelled order (at most once)."""
-    if order.payment_status not in {PaymentStatus.AUTHORIZED, PaymentStatus.PAID}:
-        return order
+    """Void an authorization, or refund what was captured (through the refund calculator)."""
     assert order.id is not None
+    if order.payment_status in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}:
+        try:
+            done = await refunds.refund_order(
+                deps,
+                SYSTEM,
+                order_id=order.id,
+                everything=True,
+                reason="order cancelled",
+                idempotency_key=f"cancel-refund:{order.number}",
+            )
+        except (PaymentGatewayError, RefundNotPossible):
+            # recorded as a FAILED refund (or nothing left to pay back): retry with refundOrder
+            async with deps.uow() as uow:
+                current = await uow.orders.get(order.id)
+            assert current is not None
+            return current
+        return done.order
+    if order.payment_status is not PaymentStatus.AUTHORIZED:
+        return order
     async with deps.uow() as uow:
         transactions = await uow.payments.for_order(order.id)
-    charge = next(
+    authorization = next(
         (
             t
             for t in reversed(transactions)
-            if t.status is TransactionStatus.SUCCESS
-            and t.kind in {TransactionKind.AUTHORIZE, TransactionKind.SALE, TransactionKind.CAPTURE}
+            if t.status is TransactionStatus.SUCCESS and t.kind is TransactionKind.AUTHORIZE
         ),
         None,
     )
-    if charge is None or charge.reference is None:
+    if authorization is None or authorization.reference is None:
         return order
-    gateway_key = f"cancel-{order.number}"
-    if order.payment_status is PaymentStatus.AUTHORIZED:
-        kind = TransactionKind.VOID
-        result = await deps.gateway.void(
-            authorization=charge.reference, idempotency_key=gateway_key
-        )
-        after = PaymentStatus.VOIDED
-    else:
-        kind = TransactionKind.REFUND
-        result = await deps.gateway.refund(
-            amount=order.total, capture=charge.reference, idempotency_key=gateway_key
-        )
-        after = PaymentStatus.REFUNDED
+    result = await deps.gateway.void(
+        authorization=authorization.reference, idempotency_key=f"cancel-{order.number}"
+    )
     async with deps.uow() as uow:
         current = await uow.orders.get(order.id, for_update=True)
         assert current is not None
-        if current.payment_status is order.payment_status:  # nobody did it meanwhile
+        if current.payment_status is PaymentStatus.AUTHORIZED:  # nobody did it meanwhile
             await uow.payments.add(
                 PaymentTransaction(
                     id=None,
                     order_id=order.id,
                     gateway=deps.gateway.name,
-                    kind=kind,
+                    kind=TransactionKind.VOID,
                     status=result.status,
                     amount=order.total,
                     reference=result.reference,
@@ -116,7 +129,7 @@ async def _return_money(deps: Deps, order: Order, actor: Principal, key: str | N
                 )
             )
             if result.succeeded:
-                current.set_payment_status(after, deps.clock.now(), actor.actor)
+                current.set_payment_status(PaymentStatus.VOIDED, deps.clock.now(), actor.actor)
                 await uow.orders.save(current)
                 publish(uow, current)
             await uow.commit()

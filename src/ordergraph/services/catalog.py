@@ -87,6 +87,7 @@ async def create_product(
     weight_grams: int = 0,
     allow_backorder: bool = False,
     backorder_limit: int | None = None,
+    returnable: bool = True,
     idempotency_key: str | None = None,
 ) -> Product:
     actor.require(Scope.CATALOG_WRITE)
@@ -98,6 +99,7 @@ async def create_product(
         allow_backorder=allow_backorder,
         now=deps.clock.now(),
         backorder_limit=backorder_limit,
+        returnable=returnable,
     )
 
     async def run(uow: UnitOfWork) -> Product:
@@ -133,6 +135,7 @@ async def create_product(
             "weight": weight_grams,
             "backorder": allow_backorder,
             "limit": backorder_limit,
+            "returnable": returnable,
         },
         run=run,
         remember=lambda p: {"sku": p.sku},

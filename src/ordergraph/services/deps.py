@@ -11,6 +11,7 @@ from ordergraph.domain.clock import Clock
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.promises import TransitTimes
+from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import DEFAULT_RATES, ShippingRate
 from ordergraph.gateways import TestGateway
 
@@ -23,6 +24,7 @@ class OrderPolicy:
     shipping_rates: tuple[ShippingRate, ...] = DEFAULT_RATES
     handling_time: timedelta = timedelta(hours=24)  # confirmed → shipped, before it is late
     transit: TransitTimes = field(default_factory=TransitTimes)
+    returns: ReturnPolicy = field(default_factory=ReturnPolicy)
 
 
 def new_tracking_code() -> str:

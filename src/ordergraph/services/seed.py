@@ -1,4 +1,5 @@
-"""Demo data: warehouses in five regions, 50 products, stock, 20 customers, 12 orders.
+"""Demo data: warehouses in five regions, 50 products, stock, 20 customers, 12 orders in every
+state (delivered, in transit, paid, authorized, on hold, unpaid, cancelled).
 
 Idempotent by construction: every write carries an idempotency key, so a second run replays
 instead of writing again.
@@ -13,16 +14,19 @@ from decimal import Decimal
 from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.inventory import AdjustmentReason
-from ordergraph.domain.orders import Channel, HoldType, OutOfStock, RequestedLine
+from ordergraph.domain.orders import Channel, HoldType, Order, OutOfStock, RequestedLine
 from ordergraph.domain.principals import SYSTEM
+from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.services import (
     cancellation,
     catalog,
     customers,
+    fulfillment,
     holds,
     inventory,
     orders,
     payments,
+    shipments,
 )
 from ordergraph.services.deps import Deps
 
@@ -208,9 +212,10 @@ async def _seed_orders(
         assert order.id is not None
         step = n % 6
         if step in (0, 1):
-            await payments.capture_payment(
+            paid = await payments.capture_payment(
                 deps, SYSTEM, order_id=order.id, token="tok_ok", idempotency_key=f"{key}:pay"
             )
+            await _ship(deps, paid.order, key, delivered=step == 0)
         elif step in (2, 3):
             await payments.authorize_payment(
                 deps, SYSTEM, order_id=order.id, token="tok_ok", idempotency_key=f"{key}:pay"
@@ -233,3 +238,42 @@ async def _seed_orders(
                 idempotency_key=f"{key}:cancel",
             )
     return placed
+
+
+async def _ship(deps: Deps, order: Order, key: str, *, delivered: bool) -> None:
+    """Pick, pack and ship every fulfillment; mark the parcels delivered if asked."""
+    assert order.id is not None
+    async with deps.uow() as uow:
+        found = await uow.fulfillments.for_order(order.id)
+    for f in found:
+        assert f.id is not None
+        step_key = f"{key}:f{f.id}"
+        await fulfillment.start_picking(
+            deps, SYSTEM, fulfillment_id=f.id, idempotency_key=f"{step_key}:pick"
+        )
+        await fulfillment.mark_packed(
+            deps, SYSTEM, fulfillment_id=f.id, idempotency_key=f"{step_key}:pack"
+        )
+        done = await fulfillment.ship_fulfillment(
+            deps,
+            SYSTEM,
+            fulfillment_id=f.id,
+            carrier="DHL",
+            tracking_number=f"JD{order.number[-6:]}{f.id:04d}",
+            idempotency_key=f"{step_key}:ship",
+        )
+        assert done.shipment is not None
+        assert done.shipment.id is not None
+        # the parcel's own clock: same instants on every run, so replays match
+        at = done.shipment.shipped_at
+        statuses = [ShipmentStatus.IN_TRANSIT] + ([ShipmentStatus.DELIVERED] if delivered else [])
+        for status in statuses:
+            await shipments.record_shipment_event(
+                deps,
+                SYSTEM,
+                shipment_id=done.shipment.id,
+                status=status,
+                occurred_at=at,
+                location="Demo hub",
+                idempotency_key=f"{step_key}:{status.value}",
+            )

@@ -25,7 +25,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, foreign_keys=False)
     try:
         async with engine.connect() as conn:
             await conn.run_sync(_run)

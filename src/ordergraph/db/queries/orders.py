@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ordergraph.db.repositories.fulfillments import load_fulfillments
 from ordergraph.db.repositories.orders import hold_from_row, line_from_row, order_from_row
 from ordergraph.db.repositories.payments import transaction_from_row
+from ordergraph.db.repositories.returns import load_refunds, load_returns
 from ordergraph.db.repositories.shipments import load_shipments
 from ordergraph.db.tables import (
     fulfillment_lines,
@@ -24,12 +25,26 @@ from ordergraph.db.tables import (
     orders,
     outbox,
     payment_transactions,
+    refunds,
+    returns,
     shipments,
 )
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
+from ordergraph.domain.refunds import Refund
+from ordergraph.domain.returns import Return
 from ordergraph.domain.shipments import Shipment
+
+T = TypeVar("T")
+
+
+def by_order(items: Iterable[T], ids: Sequence[int], order_id: Callable[[T], int]) -> list[list[T]]:
+    """DataLoader shape: one list per requested order id, in the order of ``ids``."""
+    grouped: dict[int, list[T]] = defaultdict(list)
+    for item in items:
+        grouped[order_id(item)].append(item)
+    return [grouped.get(i, []) for i in ids]
 
 
 class OrderSortField(enum.Enum):
@@ -161,19 +176,13 @@ async def fulfillments_by_order_id(
 ) -> list[list[Fulfillment]]:
     async with engine.connect() as conn:
         found = await load_fulfillments(conn, fulfillments.c.order_id.in_(ids))
-    grouped: dict[int, list[Fulfillment]] = defaultdict(list)
-    for f in found:
-        grouped[f.order_id].append(f)
-    return [grouped.get(i, []) for i in ids]
+    return by_order(found, ids, lambda item: item.order_id)
 
 
 async def shipments_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[Shipment]]:
     async with engine.connect() as conn:
         found = await load_shipments(conn, shipments.c.order_id.in_(ids))
-    grouped: dict[int, list[Shipment]] = defaultdict(list)
-    for s in found:
-        grouped[s.order_id].append(s)
-    return [grouped.get(i, []) for i in ids]
+    return by_order(found, ids, lambda item: item.order_id)
 
 
 async def shipment_by_code(engine: AsyncEngine, code: str) -> tuple[Shipment, str, str] | None:
@@ -305,3 +314,32 @@ async def shipments_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Shipm
     async with engine.connect() as conn:
         found = {s.id: s for s in await load_shipments(conn, shipments.c.id.in_(ids))}
     return [found.get(i) for i in ids]
+
+
+async def returns_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[Return]]:
+    async with engine.connect() as conn:
+        found = await load_returns(conn, returns.c.order_id.in_(ids))
+    return by_order(found, ids, lambda item: item.order_id)
+
+
+async def returns_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Return | None]:
+    async with engine.connect() as conn:
+        found = {r.id: r for r in await load_returns(conn, returns.c.id.in_(ids))}
+    return [found.get(i) for i in ids]
+
+
+async def refunds_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[Refund]]:
+    async with engine.connect() as conn:
+        found = await load_refunds(conn, refunds.c.order_id.in_(ids))
+    return by_order(found, ids, lambda item: item.order_id)
+
+
+def returns_query(
+    status: str | None, order_id: int | None
+) -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
+    stmt = sa.select(returns.c.id)
+    if status is not None:
+        stmt = stmt.where(returns.c.status == status)
+    if order_id is not None:
+        stmt = stmt.where(returns.c.order_id == order_id)
+    return stmt, [returns.c.id]

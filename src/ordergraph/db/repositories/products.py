@@ -21,6 +21,7 @@ def product_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Product
         allow_backorder=m["allow_backorder"],
         created_at=m["created_at"],
         backorder_limit=m["backorder_limit"],
+        returnable=m["returnable"],
     )
 
 
@@ -37,6 +38,7 @@ class SqlProductRepository:
             "weight_grams": product.weight_grams,
             "allow_backorder": product.allow_backorder,
             "backorder_limit": product.backorder_limit,
+            "returnable": product.returnable,
             "created_at": product.created_at,
         }
         # The service checks first; a concurrent twin still trips the unique index here.

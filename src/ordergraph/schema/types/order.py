@@ -26,6 +26,7 @@ from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
 from ordergraph.schema.types.order_event import OrderEventType
 from ordergraph.schema.types.product import ProductType
+from ordergraph.schema.types.returns import RefundType, ReturnType
 from ordergraph.schema.types.shipment import ShipmentType
 from ordergraph.schema.types.warehouse import WarehouseType
 
@@ -269,6 +270,16 @@ class OrderType(Node):
     async def fulfillments(self, info: Info) -> list[FulfillmentType]:
         found = await info.context.loaders.fulfillments_by_order_id.load(self.pk)
         return [FulfillmentType.from_domain(f) for f in found]
+
+    @strawberry.field
+    async def returns(self, info: Info) -> list[ReturnType]:
+        found = await info.context.loaders.returns_by_order_id.load(self.pk)
+        return [ReturnType.from_domain(r) for r in found]
+
+    @strawberry.field
+    async def refunds(self, info: Info) -> list[RefundType]:
+        found = await info.context.loaders.refunds_by_order_id.load(self.pk)
+        return [RefundType.from_domain(r) for r in found]
 
     @strawberry.field
     async def shipments(self, info: Info) -> list[ShipmentType]:

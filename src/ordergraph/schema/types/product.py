@@ -21,6 +21,7 @@ class ProductType(Node):
     weight_grams: int
     allow_backorder: bool
     backorder_limit: int
+    returnable: bool
     created_at: datetime
 
     @classmethod
@@ -34,6 +35,7 @@ class ProductType(Node):
             weight_grams=product.weight_grams,
             allow_backorder=product.allow_backorder,
             backorder_limit=product.backorder_limit,
+            returnable=product.returnable,
             created_at=product.created_at,
         )
 

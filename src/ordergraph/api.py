@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from ordergraph.resolvers.mutation import Mutation
 from ordergraph.resolvers.query import Query
+from ordergraph.resolvers.subscription import Subscription
 from ordergraph.schema.hygiene import NoNulInStringLiterals, RejectNulVariables
 from ordergraph.schema.types.customer import CustomerType
 from ordergraph.schema.types.fulfillment import FulfillmentType
@@ -75,6 +76,7 @@ def build_schema(
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             ProductType,
             WarehouseType,

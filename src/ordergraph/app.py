@@ -35,6 +35,8 @@ from ordergraph.db.uow import SqlUnitOfWork
 from ordergraph.domain.clock import Clock, SystemClock
 from ordergraph.domain.principals import ANONYMOUS, Principal
 from ordergraph.events.background import every
+from ordergraph.events.broker import Broker
+from ordergraph.events.relay import OutboxRelay
 from ordergraph.schema.context import Context
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.cancellation import expire_unpaid_orders
@@ -60,13 +62,17 @@ class Runtime:
     engine: AsyncEngine | None = None
     read_engine: AsyncEngine | None = None
     policy: OrderPolicy = field(default_factory=OrderPolicy)
+    broker: Broker = field(default_factory=Broker)
+    relay: OutboxRelay | None = None
 
     @property
     def deps(self) -> Deps:
         engine = self.engine
         assert engine is not None, "the app's lifespan has not started"
+        relay = self.relay
+        on_commit = relay.wake if relay is not None else None
         return Deps(
-            uow=lambda: SqlUnitOfWork(engine, self.clock),
+            uow=lambda: SqlUnitOfWork(engine, self.clock, on_commit),
             clock=self.clock,
             policy=self.policy,
         )
@@ -133,6 +139,7 @@ class GraphQLView(GraphQL[Context, None]):
             read_engine=runtime.read_engine,
             loaders=Loaders.build(runtime.read_engine),
             public_base_url=runtime.settings.public_base_url.rstrip("/"),
+            broker=runtime.broker,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -197,6 +204,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if settings.read_database_url
             else runtime.engine
         )
+        runtime.relay = OutboxRelay(runtime.engine, runtime.broker)
+        await runtime.relay.start()
         jobs: list[asyncio.Task[None]] = []
         if settings.at_risk_interval_seconds > 0:
             jobs.append(
@@ -224,6 +233,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             for job in jobs:
                 job.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
+            await runtime.relay.stop()  # ends every subscription cleanly
             if runtime.read_engine is not runtime.engine:
                 await runtime.read_engine.dispose()
             await runtime.engine.dispose()

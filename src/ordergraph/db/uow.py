@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -42,6 +44,8 @@ from ordergraph.domain.ports import (
     WarehouseRepository,
 )
 
+OUTBOX_CHANNEL = "ordergraph_outbox"  # NOTIFY payload: the newest outbox id only
+
 
 class SqlUnitOfWork:
     # Typed as the ports, so mypy checks that each Sql* class implements its protocol.
@@ -59,9 +63,12 @@ class SqlUnitOfWork:
     returns: ReturnRepository
     refunds: RefundRepository
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+    def __init__(
+        self, engine: AsyncEngine, clock: Clock, on_commit: Callable[[], None] | None = None
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        self._on_commit = on_commit
         self._conn: AsyncConnection | None = None
         self._events: list[DomainEvent] = []
         self._committed = False
@@ -115,12 +122,20 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self._conn is not None
         try:
-            await SqlOutboxWriter(self._conn).write(self._events, self._clock.now())
+            newest = await SqlOutboxWriter(self._conn).write(self._events, self._clock.now())
+            if newest is not None and self._conn.dialect.name == "postgresql":
+                # delivered to listeners only if and when this transaction commits
+                await self._conn.execute(
+                    sa.text("SELECT pg_notify(:channel, :id)"),
+                    {"channel": OUTBOX_CHANNEL, "id": str(newest)},
+                )
             await self._conn.commit()
         except DBAPIError as exc:
             raise _translate(exc) from exc
         self._events.clear()
         self._committed = True
+        if newest is not None and self._on_commit is not None:
+            self._on_commit()
 
     async def rollback(self) -> None:
         assert self._conn is not None

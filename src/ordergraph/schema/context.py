@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from ordergraph.domain.principals import Principal, Scope
+from ordergraph.events.broker import Broker
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.deps import Deps
 
@@ -26,6 +27,7 @@ class Context:
     read_engine: AsyncEngine
     loaders: Loaders
     public_base_url: str = "http://127.0.0.1:8000"
+    broker: Broker | None = None  # this process's feed of committed events (subscriptions)
     # set by strawberry from a websocket's connection_init payload
     connection_params: dict[str, object] | None = None
 

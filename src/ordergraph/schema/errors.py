@@ -47,6 +47,7 @@ class ErrorCode(enum.Enum):
     NOTHING_TO_REFUND = "NOTHING_TO_REFUND"
     REFUND_EXCEEDS_CAPTURED = "REFUND_EXCEEDS_CAPTURED"
     REFUND_QUANTITY_EXCEEDED = "REFUND_QUANTITY_EXCEEDED"
+    INVALID_URL = "INVALID_URL"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

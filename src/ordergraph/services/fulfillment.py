@@ -22,6 +22,7 @@ from ordergraph.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from ordergraph.domain.validation import clean_text, optional_text
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
+from ordergraph.services.ledger import book
 from ordergraph.services.order_support import publish
 
 
@@ -155,7 +156,8 @@ async def ship_fulfillment(
                     f"{line.sku}: {units} units are not on hand yet (backordered)",
                     field=["lines"],
                 )
-            await uow.inventory.record_movement(
+            await book(
+                uow,
                 InventoryMovement(
                     id=None,
                     sku=line.sku,
@@ -167,7 +169,7 @@ async def ship_fulfillment(
                     actor=actor.actor,
                     reference=f"order:{order.number}",
                     created_at=now,
-                )
+                ),
             )
         await uow.fulfillments.save(fulfillment)
         everything = all(

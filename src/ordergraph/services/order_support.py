@@ -9,6 +9,7 @@ from ordergraph.domain.inventory import InventoryMovement, MovementKind
 from ordergraph.domain.orders import Order
 from ordergraph.domain.ports import StoredAllocation, UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
+from ordergraph.services.ledger import book
 
 
 async def load_order_for_update(uow: UnitOfWork, order_id: int, actor: Principal) -> Order:
@@ -62,7 +63,8 @@ async def record_movement(
     now: datetime,
 ) -> None:
     allocation = stored.allocation
-    await uow.inventory.record_movement(
+    await book(
+        uow,
         InventoryMovement(
             id=None,
             sku=allocation.sku,
@@ -74,7 +76,7 @@ async def record_movement(
             actor=actor.actor,
             reference=f"order:{order.number}",
             created_at=now,
-        )
+        ),
     )
 
 

@@ -36,6 +36,7 @@ from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.domain.validation import optional_text
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
+from ordergraph.services.ledger import book
 from ordergraph.services.order_support import publish
 
 
@@ -353,7 +354,8 @@ async def _book(
             ),
             now,
         )
-    await uow.inventory.record_movement(
+    await book(
+        uow,
         InventoryMovement(
             id=None,
             sku=line.sku,
@@ -369,5 +371,5 @@ async def _book(
             actor=actor.actor,
             reference=f"return:{rma.number}",
             created_at=now,
-        )
+        ),
     )

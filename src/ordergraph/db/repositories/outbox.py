@@ -16,7 +16,8 @@ class SqlOutboxWriter:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def write(self, events: Sequence[DomainEvent], now: datetime) -> None:
+    async def write(self, events: Sequence[DomainEvent], now: datetime) -> int | None:
+        """Insert the events; returns the highest new outbox id (None if there were none)."""
         next_sequence: dict[int, int] = {}
         rows = []
         for event in events:
@@ -43,5 +44,7 @@ class SqlOutboxWriter:
                     "occurred_at": now,
                 }
             )
-        if rows:
-            await self._conn.execute(sa.insert(outbox), rows)
+        if not rows:
+            return None
+        ids = await self._conn.scalars(sa.insert(outbox).returning(outbox.c.id), rows)
+        return int(max(ids))

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ordergraph.domain.inventory import InventoryLevel
-from ordergraph.schema.context import Info
+from ordergraph.domain.principals import Scope
+from ordergraph.schema.context import Info, require
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.node import Node
 from ordergraph.schema.types.warehouse import WarehouseType
@@ -23,8 +24,8 @@ def level_id(sku: str, warehouse_id: int) -> str:
 class InventoryLevelType(Node):
     sku: str
     warehouse_pk: strawberry.Private[int]
-    on_hand: int
-    reserved: int
+    on_hand_units: strawberry.Private[int]
+    reserved_units: strawberry.Private[int]
     available: int = strawberry.field(
         description="onHand minus reserved: what can be sold (negative when backordered)."
     )
@@ -39,12 +40,22 @@ class InventoryLevelType(Node):
             id=strawberry.ID(level_id(level.sku, level.warehouse_id)),
             sku=level.sku,
             warehouse_pk=level.warehouse_id,
-            on_hand=level.on_hand,
-            reserved=level.reserved,
+            on_hand_units=level.on_hand,
+            reserved_units=level.reserved,
             available=level.available,
             backorder_limit=level.backorder_limit,
             updated_at=level.updated_at,
         )
+
+    @strawberry.field(description="Units in the warehouse (needs inventory:read).")
+    def on_hand(self, info: Info) -> int:
+        require(info, Scope.INVENTORY_READ)
+        return self.on_hand_units
+
+    @strawberry.field(description="Units held for orders (needs inventory:read).")
+    def reserved(self, info: Info) -> int:
+        require(info, Scope.INVENTORY_READ)
+        return self.reserved_units
 
     @strawberry.field
     async def warehouse(self, info: Info) -> WarehouseType:

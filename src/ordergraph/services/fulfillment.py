@@ -6,8 +6,9 @@ deadlock; every step checks the order's holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ordergraph.domain.carriers import resolve_carrier
@@ -60,19 +61,24 @@ def _remember(step: FulfillmentStep) -> dict[str, Any]:
     }
 
 
-async def start_picking(
-    deps: Deps, actor: Principal, *, fulfillment_id: int, idempotency_key: str | None = None
+async def _floor_step(
+    deps: Deps,
+    actor: Principal,
+    fulfillment_id: int,
+    idempotency_key: str | None,
+    operation: str,
+    event: str,
+    move: Callable[[Order, Fulfillment, datetime], None],
 ) -> FulfillmentStep:
-    """PENDING → PICKING; the order becomes PROCESSING."""
+    """One warehouse-floor step: lock, check holds, move, record ``event``, save."""
     actor.require(Scope.FULFILLMENT_WRITE)
 
     async def run(uow: UnitOfWork) -> FulfillmentStep:
         now = deps.clock.now()
         order, fulfillment = await _lock(uow, fulfillment_id)
         order.ensure_not_on_hold()
-        fulfillment.start_picking(now)
-        order.start_processing(now, actor.actor)
-        order.record("fulfillment.picking", actor.actor, {"fulfillmentId": fulfillment_id})
+        move(order, fulfillment, now)
+        order.record(event, actor.actor, {"fulfillmentId": fulfillment_id})
         await uow.fulfillments.save(fulfillment)
         await uow.orders.save(order)
         publish(uow, order)
@@ -81,7 +87,7 @@ async def start_picking(
     return await run_command(
         deps,
         actor,
-        operation="startPicking",
+        operation=operation,
         request={"f": fulfillment_id},
         run=run,
         remember=_remember,
@@ -90,32 +96,30 @@ async def start_picking(
     )
 
 
+async def start_picking(
+    deps: Deps, actor: Principal, *, fulfillment_id: int, idempotency_key: str | None = None
+) -> FulfillmentStep:
+    """PENDING → PICKING; the order becomes PROCESSING."""
+
+    def move(order: Order, fulfillment: Fulfillment, now: datetime) -> None:
+        fulfillment.start_picking(now)
+        order.start_processing(now, actor.actor)
+
+    return await _floor_step(
+        deps, actor, fulfillment_id, idempotency_key, "startPicking", "fulfillment.picking", move
+    )
+
+
 async def mark_packed(
     deps: Deps, actor: Principal, *, fulfillment_id: int, idempotency_key: str | None = None
 ) -> FulfillmentStep:
     """PICKING → PACKED."""
-    actor.require(Scope.FULFILLMENT_WRITE)
 
-    async def run(uow: UnitOfWork) -> FulfillmentStep:
-        now = deps.clock.now()
-        order, fulfillment = await _lock(uow, fulfillment_id)
-        order.ensure_not_on_hold()
+    def move(_order: Order, fulfillment: Fulfillment, now: datetime) -> None:
         fulfillment.mark_packed(now)
-        order.record("fulfillment.packed", actor.actor, {"fulfillmentId": fulfillment_id})
-        await uow.fulfillments.save(fulfillment)
-        await uow.orders.save(order)
-        publish(uow, order)
-        return FulfillmentStep(fulfillment, order)
 
-    return await run_command(
-        deps,
-        actor,
-        operation="markPacked",
-        request={"f": fulfillment_id},
-        run=run,
-        remember=_remember,
-        recall=_recall,
-        idempotency_key=idempotency_key,
+    return await _floor_step(
+        deps, actor, fulfillment_id, idempotency_key, "markPacked", "fulfillment.packed", move
     )
 
 

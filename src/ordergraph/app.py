@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import orjson
 import sqlalchemy as sa
 from cross_web import HTTPException
@@ -37,6 +38,7 @@ from ordergraph.domain.principals import ANONYMOUS, Principal
 from ordergraph.events.background import every
 from ordergraph.events.broker import Broker
 from ordergraph.events.relay import OutboxRelay
+from ordergraph.events.webhooks import WebhookSettings, deliver_due, fan_out
 from ordergraph.schema.context import Context
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.cancellation import expire_unpaid_orders
@@ -64,6 +66,7 @@ class Runtime:
     policy: OrderPolicy = field(default_factory=OrderPolicy)
     broker: Broker = field(default_factory=Broker)
     relay: OutboxRelay | None = None
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @property
     def deps(self) -> Deps:
@@ -140,6 +143,8 @@ class GraphQLView(GraphQL[Context, None]):
             loaders=Loaders.build(runtime.read_engine),
             public_base_url=runtime.settings.public_base_url.rstrip("/"),
             broker=runtime.broker,
+            write_engine=runtime.engine,
+            webhook_settings=runtime.webhooks,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -192,7 +197,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or get_settings()
     settings.check()
     runtime = Runtime(
-        settings=settings, clock=clock or SystemClock(), policy=settings.order_policy()
+        settings=settings,
+        clock=clock or SystemClock(),
+        policy=settings.order_policy(),
+        webhooks=settings.webhook_settings(),
     )
     view = GraphQLView(runtime)
 
@@ -207,6 +215,27 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         runtime.relay = OutboxRelay(runtime.engine, runtime.broker)
         await runtime.relay.start()
         jobs: list[asyncio.Task[None]] = []
+        http = httpx.AsyncClient(follow_redirects=False)
+        if settings.webhook_interval_seconds > 0:
+            engine = runtime.engine
+            jobs.append(
+                asyncio.create_task(
+                    every(
+                        settings.webhook_interval_seconds,
+                        lambda: fan_out(engine, runtime.clock),
+                        "webhook fan-out",
+                    )
+                )
+            )
+            jobs.append(
+                asyncio.create_task(
+                    every(
+                        settings.webhook_interval_seconds,
+                        lambda: deliver_due(engine, runtime.clock, http, runtime.webhooks),
+                        "webhook delivery",
+                    )
+                )
+            )
         if settings.at_risk_interval_seconds > 0:
             jobs.append(
                 asyncio.create_task(
@@ -234,6 +263,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 job.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
             await runtime.relay.stop()  # ends every subscription cleanly
+            await http.aclose()
             if runtime.read_engine is not runtime.engine:
                 await runtime.read_engine.dispose()
             await runtime.engine.dispose()

@@ -15,6 +15,8 @@ from ordergraph.domain.money import Money
 from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import ShippingRate
+from ordergraph.domain.webhooks import RetrySchedule, WebhookUrlPolicy
+from ordergraph.events.webhooks import WebhookSettings
 from ordergraph.services.deps import OrderPolicy
 
 DEV_SECRET = "dev-insecure-secret-change-me"
@@ -62,6 +64,21 @@ class Settings(BaseSettings):
     transit_days: dict[str, int] | None = Field(
         default=None, validation_alias="ORDERGRAPH_TRANSIT_DAYS"
     )
+    webhook_allow_private: bool | None = Field(
+        default=None, validation_alias="ORDERGRAPH_WEBHOOK_ALLOW_PRIVATE"
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, le=60, validation_alias="ORDERGRAPH_WEBHOOK_TIMEOUT_SECONDS"
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=30, validation_alias="ORDERGRAPH_WEBHOOK_MAX_ATTEMPTS"
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=60, gt=0, validation_alias="ORDERGRAPH_WEBHOOK_RETRY_BASE_SECONDS"
+    )
+    webhook_interval_seconds: float = Field(
+        default=1, ge=0, validation_alias="ORDERGRAPH_WEBHOOK_INTERVAL_SECONDS"
+    )
     return_window_days: int = Field(
         default=30, ge=0, le=3650, validation_alias="ORDERGRAPH_RETURN_WINDOW_DAYS"
     )
@@ -98,6 +115,22 @@ class Settings(BaseSettings):
                 )
             )
         return replace(base, shipping_rates=tuple(rates))
+
+    def webhook_settings(self) -> WebhookSettings:
+        """Private and loopback receivers are refused in production unless allowed."""
+        allow = (
+            self.webhook_allow_private
+            if self.webhook_allow_private is not None
+            else not self.is_production
+        )
+        return WebhookSettings(
+            policy=WebhookUrlPolicy(allow_private=allow),
+            schedule=RetrySchedule(
+                max_attempts=self.webhook_max_attempts,
+                base=timedelta(seconds=self.webhook_retry_base_seconds),
+            ),
+            timeout_seconds=self.webhook_timeout_seconds,
+        )
 
     @property
     def is_production(self) -> bool:

@@ -183,8 +183,10 @@ outbox = sa.Table(
     sa.Column("payload", Json, nullable=False),
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("fanned_out", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("order_id", "sequence", name="uq_outbox_order_sequence"),
     sa.Index("ix_outbox_aggregate", "aggregate_type", "aggregate_id", "id"),
+    sa.Index("ix_outbox_fanned_out", "fanned_out", "id"),
 )
 
 api_tokens = sa.Table(
@@ -407,6 +409,54 @@ refund_lines = sa.Table(
     sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id"), nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
+)
+
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    _id(),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("events", Json, nullable=False),
+    sa.Column("secret", sa.String(200), nullable=False),  # needed in clear to sign
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("deleted_at", UTCDateTime),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    _id(),
+    sa.Column("webhook_id", BigId, sa.ForeignKey("webhooks.id"), nullable=False),
+    sa.Column("outbox_id", BigId, sa.ForeignKey("outbox.id"), nullable=False),
+    sa.Column("order_id", BigId),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("last_status_code", sa.Integer),
+    sa.Column("last_error", sa.String(500)),
+    sa.Column("last_latency_ms", sa.Integer),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("delivered_at", UTCDateTime),
+    sa.UniqueConstraint("webhook_id", "outbox_id", name="uq_webhook_deliveries_event"),
+    sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    sa.Index("ix_webhook_deliveries_order", "webhook_id", "order_id", "outbox_id"),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    _id(),
+    sa.Column(
+        "delivery_id", BigId, sa.ForeignKey("webhook_deliveries.id"), nullable=False, index=True
+    ),
+    sa.Column("attempted_at", UTCDateTime, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("latency_ms", sa.Integer, nullable=False),
+    sa.Column("error", sa.String(500)),
 )
 
 # Order numbers on SQLite (PostgreSQL uses the sequence order_number_seq instead, which never

@@ -9,6 +9,7 @@ from ordergraph.resolvers.common import attempt, input_id
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
+from ordergraph.resolvers.webhooks import WebhookMutation
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.inputs import (
     AdjustInventoryInput,
@@ -30,7 +31,7 @@ from ordergraph.services import catalog, customers, inventory
 
 
 @strawberry.type
-class Mutation(OrderMutation, FulfillmentMutation, ReturnsMutation):
+class Mutation(OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutation):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(
         self, info: Info, input: CreateWarehouseInput

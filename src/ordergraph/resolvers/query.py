@@ -18,6 +18,7 @@ from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
+from ordergraph.resolvers.webhooks import WebhookQuery
 from ordergraph.schema.context import Info, require
 from ordergraph.schema.pagination import Connection, paginate
 from ordergraph.schema.types.customer import CustomerType
@@ -30,7 +31,7 @@ MAX_SEARCH = 200
 
 
 @strawberry.type
-class Query(OrderQuery, FulfillmentQuery, ReturnsQuery):
+class Query(OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery):
     @strawberry.field(description="Fetch any object by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)

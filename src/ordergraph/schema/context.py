@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from graphql import GraphQLError
@@ -14,6 +14,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.events.broker import Broker
+from ordergraph.events.webhooks import WebhookSettings
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.deps import Deps
 
@@ -28,6 +29,8 @@ class Context:
     loaders: Loaders
     public_base_url: str = "http://127.0.0.1:8000"
     broker: Broker | None = None  # this process's feed of committed events (subscriptions)
+    write_engine: AsyncEngine | None = None
+    webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)
     # set by strawberry from a websocket's connection_init payload
     connection_params: dict[str, object] | None = None
 

@@ -1,0 +1,476 @@
+"""Signed webhooks, at least once and in order per order.
+
+Three steps, each safe to run in every worker at once:
+
+1. **Fan-out** claims outbox rows not fanned out yet (``FOR UPDATE SKIP LOCKED``), writes one
+   delivery row per matching webhook, and marks the rows, in one transaction. Rows that commit
+   late are simply picked up on a later pass.
+2. **Delivery** claims due deliveries whose order has no earlier delivery still outstanding for
+   the same webhook (so an order's events arrive in order), POSTs the signed JSON, and records
+   the attempt: 2xx succeeds; anything else is retried with exponential backoff and jitter, then
+   dead-lettered.
+3. **Redelivery** puts any delivery back in the queue on request.
+
+The rules (signatures, schedule, URL policy, event filters) live in ``ordergraph.domain.webhooks``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ordergraph.db.tables import outbox, webhook_attempts, webhook_deliveries, webhooks
+from ordergraph.domain.clock import Clock
+from ordergraph.domain.errors import InvalidInput, NotFound
+from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.validation import clean_text
+from ordergraph.domain.webhooks import (
+    DeliveryStatus,
+    RetrySchedule,
+    WebhookUrlPolicy,
+    check_event_patterns,
+    delivery_headers,
+    matches,
+    sign,
+)
+
+OUTSTANDING = (DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    policy: WebhookUrlPolicy = field(default_factory=lambda: WebhookUrlPolicy(allow_private=True))
+    schedule: RetrySchedule = field(default_factory=RetrySchedule)
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    id: int
+    url: str
+    events: frozenset[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    webhook_id: int
+    outbox_id: int
+    order_id: int | None
+    event_type: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    last_latency_ms: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def webhook_from_row(m: Any) -> Webhook:
+    return Webhook(
+        m["id"], m["url"], frozenset(m["events"]), m["active"], m["created_at"], m["updated_at"]
+    )
+
+
+def delivery_from_row(m: Any) -> Delivery:
+    return Delivery(
+        id=m["id"],
+        webhook_id=m["webhook_id"],
+        outbox_id=m["outbox_id"],
+        order_id=m["order_id"],
+        event_type=m["event_type"],
+        status=DeliveryStatus(m["status"]),
+        attempts=m["attempts"],
+        next_attempt_at=m["next_attempt_at"],
+        last_status_code=m["last_status_code"],
+        last_error=m["last_error"],
+        last_latency_ms=m["last_latency_ms"],
+        created_at=m["created_at"],
+        delivered_at=m["delivered_at"],
+    )
+
+
+# --- managing webhooks --------------------------------------------------------------------
+
+
+async def create_webhook(
+    engine: AsyncEngine,
+    clock: Clock,
+    actor: Principal,
+    settings: WebhookSettings,
+    *,
+    url: str,
+    events: list[str],
+    secret: str | None = None,
+) -> tuple[Webhook, str]:
+    """Register an endpoint; returns it with its signing secret (generated unless given)."""
+    actor.require(Scope.WEBHOOKS_MANAGE)
+    checked = settings.policy.check(clean_text(url, ["url"], max_length=2000))
+    patterns = check_event_patterns(events)
+    key = (
+        clean_text(secret, ["secret"], max_length=200)
+        if secret is not None
+        else f"whsec_{secrets.token_urlsafe(32)}"
+    )
+    if len(key) < 16:
+        raise InvalidInput("must be at least 16 characters", field=["secret"])
+    now = clock.now()
+    async with engine.begin() as conn:
+        row = (
+            (
+                await conn.execute(
+                    sa.insert(webhooks)
+                    .values(
+                        url=checked,
+                        events=sorted(patterns),
+                        secret=key,
+                        active=True,
+                        created_by=actor.actor,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(*webhooks.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+    return webhook_from_row(row), key
+
+
+async def _live_webhook(conn: AsyncConnection, webhook_id: int) -> Any:
+    row = (
+        (
+            await conn.execute(
+                sa.select(webhooks).where(
+                    webhooks.c.id == webhook_id, webhooks.c.deleted_at.is_(None)
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("no such webhook", field=["webhookId"])
+    return row
+
+
+async def update_webhook(
+    engine: AsyncEngine,
+    clock: Clock,
+    actor: Principal,
+    settings: WebhookSettings,
+    *,
+    webhook_id: int,
+    url: str | None = None,
+    events: list[str] | None = None,
+    active: bool | None = None,
+) -> Webhook:
+    actor.require(Scope.WEBHOOKS_MANAGE)
+    values: dict[str, Any] = {"updated_at": clock.now()}
+    if url is not None:
+        values["url"] = settings.policy.check(clean_text(url, ["url"], max_length=2000))
+    if events is not None:
+        values["events"] = sorted(check_event_patterns(events))
+    if active is not None:
+        values["active"] = active
+    async with engine.begin() as conn:
+        await _live_webhook(conn, webhook_id)
+        row = (
+            (
+                await conn.execute(
+                    sa.update(webhooks)
+                    .where(webhooks.c.id == webhook_id)
+                    .values(**values)
+                    .returning(*webhooks.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+    return webhook_from_row(row)
+
+
+async def delete_webhook(
+    engine: AsyncEngine, clock: Clock, actor: Principal, *, webhook_id: int
+) -> None:
+    """Stop deliveries for good; outstanding ones are dead-lettered (the log is kept)."""
+    actor.require(Scope.WEBHOOKS_MANAGE)
+    now = clock.now()
+    async with engine.begin() as conn:
+        await _live_webhook(conn, webhook_id)
+        await conn.execute(
+            sa.update(webhooks)
+            .where(webhooks.c.id == webhook_id)
+            .values(deleted_at=now, active=False, updated_at=now)
+        )
+        d = webhook_deliveries.c
+        await conn.execute(
+            sa.update(webhook_deliveries)
+            .where(d.webhook_id == webhook_id, d.status.in_(OUTSTANDING))
+            .values(status=DeliveryStatus.DEAD.value, last_error="webhook deleted")
+        )
+
+
+async def redeliver(
+    engine: AsyncEngine, clock: Clock, actor: Principal, *, delivery_id: int
+) -> Delivery:
+    """Queue a delivery again now (after a fix on the receiver's side, say)."""
+    actor.require(Scope.WEBHOOKS_MANAGE)
+    d = webhook_deliveries.c
+    async with engine.begin() as conn:
+        row = (
+            (
+                await conn.execute(
+                    sa.update(webhook_deliveries)
+                    .where(d.id == delivery_id)
+                    .where(
+                        d.webhook_id.in_(
+                            sa.select(webhooks.c.id).where(webhooks.c.deleted_at.is_(None))
+                        )
+                    )
+                    .values(
+                        status=DeliveryStatus.PENDING.value, attempts=0, next_attempt_at=clock.now()
+                    )
+                    .returning(*webhook_deliveries.c)
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise NotFound("no such delivery", field=["deliveryId"])
+    return delivery_from_row(row)
+
+
+# --- fan-out and delivery -----------------------------------------------------------------
+
+
+def _skip_locked(stmt: sa.Select[Any], conn: AsyncConnection) -> sa.Select[Any]:
+    return stmt.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else stmt
+
+
+async def fan_out(engine: AsyncEngine, clock: Clock, *, limit: int = 500) -> int:
+    """One delivery row per (active webhook, matching event committed after it was created)."""
+    async with engine.begin() as conn:
+        rows = list(
+            (
+                await conn.execute(
+                    _skip_locked(
+                        sa.select(
+                            outbox.c.id, outbox.c.order_id, outbox.c.type, outbox.c.occurred_at
+                        )
+                        .where(outbox.c.fanned_out.is_(False))
+                        .order_by(outbox.c.id)
+                        .limit(limit),
+                        conn,
+                    )
+                )
+            ).all()
+        )
+        if not rows:
+            return 0
+        hooks = [
+            webhook_from_row(m)
+            for m in (
+                await conn.execute(
+                    sa.select(webhooks).where(
+                        webhooks.c.active.is_(True), webhooks.c.deleted_at.is_(None)
+                    )
+                )
+            ).mappings()
+        ]
+        now = clock.now()
+        deliveries = [
+            {
+                "webhook_id": hook.id,
+                "outbox_id": event_id,
+                "order_id": order_id,
+                "event_type": event_type,
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for event_id, order_id, event_type, occurred_at in rows
+            for hook in hooks
+            if occurred_at >= hook.created_at and matches(hook.events, event_type)
+        ]
+        if deliveries:
+            await conn.execute(sa.insert(webhook_deliveries), deliveries)
+        await conn.execute(
+            sa.update(outbox).where(outbox.c.id.in_([r[0] for r in rows])).values(fanned_out=True)
+        )
+    return len(deliveries)
+
+
+def event_body(m: Any) -> bytes:
+    """The JSON a receiver gets: the outbox event, as the timeline shows it."""
+    return orjson.dumps(
+        {
+            "id": str(m["id"]),
+            "type": m["type"],
+            "occurredAt": m["occurred_at"].isoformat(),
+            "orderId": m["order_id"],
+            "sequence": m["sequence"],
+            "actor": m["actor"],
+            "data": m["payload"],
+        }
+    )
+
+
+async def deliver_due(
+    engine: AsyncEngine,
+    clock: Clock,
+    http: httpx.AsyncClient,
+    settings: WebhookSettings,
+    *,
+    limit: int = 20,
+    rand: Callable[[], float] = random.random,
+    resolve: Callable[[str], Any] | None = None,
+) -> int:
+    """Try every due delivery (oldest first, in order per order); returns how many were tried."""
+    d = webhook_deliveries.c
+    earlier = sa.alias(webhook_deliveries, "earlier")
+    tried = 0
+    async with engine.begin() as conn:
+        now = clock.now()
+        due = list(
+            (
+                await conn.execute(
+                    _skip_locked(
+                        sa.select(webhook_deliveries)
+                        .where(d.status.in_(OUTSTANDING), d.next_attempt_at <= now)
+                        .where(
+                            ~sa.exists().where(
+                                earlier.c.webhook_id == d.webhook_id,
+                                earlier.c.order_id == d.order_id,
+                                earlier.c.outbox_id < d.outbox_id,
+                                earlier.c.status.in_(OUTSTANDING),
+                            )
+                        )
+                        .order_by(d.next_attempt_at, d.id)
+                        .limit(limit),
+                        conn,
+                    )
+                )
+            ).mappings()
+        )
+        for delivery in due:
+            hook = (
+                (
+                    await conn.execute(
+                        sa.select(webhooks).where(webhooks.c.id == delivery["webhook_id"])
+                    )
+                )
+                .mappings()
+                .one()
+            )
+            event = (
+                (await conn.execute(sa.select(outbox).where(outbox.c.id == delivery["outbox_id"])))
+                .mappings()
+                .one()
+            )
+            status_code, error, latency = await _post(
+                http, settings, hook["url"], hook["secret"], event, clock, resolve
+            )
+            await _record(conn, settings, delivery, status_code, error, latency, clock, rand)
+            tried += 1
+    return tried
+
+
+async def _post(
+    http: httpx.AsyncClient,
+    settings: WebhookSettings,
+    url: str,
+    secret: str,
+    event: Any,
+    clock: Clock,
+    resolve: Callable[[str], Any] | None,
+) -> tuple[int | None, str | None, int]:
+    started = time.perf_counter()
+    try:
+        if not settings.policy.allow_private:
+            host = urlsplit(url).hostname or ""
+            lookup = resolve or _resolve
+            settings.policy.check_resolved(await lookup(host))
+        body = event_body(event)
+        timestamp = int(clock.now().timestamp())
+        headers = delivery_headers(
+            event["id"], event["type"], timestamp, sign(secret, timestamp, body)
+        )
+        response = await http.post(
+            url, content=body, headers=headers, timeout=settings.timeout_seconds
+        )
+    except InvalidInput as exc:
+        return None, f"refused: {exc.message}", _ms(started)
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500], _ms(started)
+    error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+    return response.status_code, error, _ms(started)
+
+
+async def _resolve(host: str) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+async def _record(
+    conn: AsyncConnection,
+    settings: WebhookSettings,
+    delivery: Any,
+    status_code: int | None,
+    error: str | None,
+    latency: int,
+    clock: Clock,
+    rand: Callable[[], float],
+) -> None:
+    now = clock.now()
+    await conn.execute(
+        sa.insert(webhook_attempts).values(
+            delivery_id=delivery["id"],
+            attempted_at=now,
+            status_code=status_code,
+            latency_ms=latency,
+            error=error,
+        )
+    )
+    values: dict[str, Any] = {
+        "last_status_code": status_code,
+        "last_error": error,
+        "last_latency_ms": latency,
+    }
+    if error is None:
+        values.update(status=DeliveryStatus.SUCCEEDED.value, delivered_at=now)
+    else:
+        failures = delivery["attempts"] + 1
+        status = settings.schedule.status_after_failure(failures)
+        values.update(status=status.value, attempts=failures)
+        if status is DeliveryStatus.FAILED:
+            values["next_attempt_at"] = now + settings.schedule.delay(failures, rand())
+    await conn.execute(
+        sa.update(webhook_deliveries)
+        .where(webhook_deliveries.c.id == delivery["id"])
+        .values(**values)
+    )

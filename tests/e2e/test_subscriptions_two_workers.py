@@ -50,6 +50,7 @@ from tests.e2e.test_serve_e2e import (
 from tests.support.aio import run_sync
 from tests.support.databases import Databases
 from tests.support.pg import free_port
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow
 
@@ -276,11 +277,31 @@ async def test_resuming_on_a_after_a_disconnect_loses_and_repeats_nothing(
     assert (following[1], following[3]) == (live, "order.confirmed")
 
 
+CREATE_WEBHOOK = """
+mutation($input: CreateWebhookInput!) {
+  createWebhook(input: $input) { webhook { id } userErrors { code message } }
+}"""
+
+
 async def test_every_order_committed_before_the_other_server_is_killed_arrives_once(
     pair: Pair, stocked: str
 ) -> None:
-    """Last in the module on purpose: server B does not come back."""
+    """Last in the module on purpose: server B does not come back.
+
+    Both feeds must survive the kill: the subscriber on A gets every committed order exactly
+    once, and a webhook receiver gets every committed order.placed at least once (A's workers
+    take over fan-out and delivery; a delivery B had claimed is released when its connection
+    dies).
+    """
     answered: list[str] = []
+    receiver = Receiver()
+    async with admin_client(pair.a) as on_a:
+        created = await graphql(
+            on_a,
+            CREATE_WEBHOOK,
+            {"input": {"url": receiver.url, "events": ["order.placed"]}},
+        )
+        assert created["createWebhook"]["userErrors"] == []
     async with admin_client(pair.b) as on_b:
         after = await cursor(on_b, 3000)
     async with subscriber(pair.a, after) as sock:
@@ -324,6 +345,16 @@ async def test_every_order_committed_before_the_other_server_is_killed_arrives_o
             if kind == "order.placed":
                 placed.append(order_id)
 
+    # every committed order.placed (and the marker's) reaches the webhook receiver at least once
+    expected_events = set(await _placed_event_ids(pair.a.database_url, int(after)))
+    deadline = time.monotonic() + 30
+    received: set[str] = set()
+    while time.monotonic() < deadline and not expected_events <= received:
+        received = {r.header("X-Ordergraph-Event-Id") for r in receiver.requests}
+        await asyncio.sleep(0.2)
+    receiver.close()
+    assert expected_events <= received, sorted(expected_events - received)
+
     print(f"\n{len(answered)} orders answered by B, {len(committed)} committed before SIGKILL")
     assert len(answered) >= 5
     assert len(committed) >= len(answered)
@@ -331,3 +362,15 @@ async def test_every_order_committed_before_the_other_server_is_killed_arrives_o
     assert Counter(placed).most_common(1)[0][1] == 1  # nothing twice
     assert placed[-1] == marker
     assert [database_id(order_id) for order_id in placed[:-1]] == committed  # none missing
+
+
+async def _placed_event_ids(database_url: str, after: int) -> list[str]:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            ids = await conn.scalars(
+                sa.select(outbox.c.id).where(outbox.c.id > after, outbox.c.type == "order.placed")
+            )
+            return [str(i) for i in ids]
+    finally:
+        await engine.dispose()

@@ -73,8 +73,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(
         default=8, ge=1, le=30, validation_alias="ORDERGRAPH_WEBHOOK_MAX_ATTEMPTS"
     )
+    # 63 s, not 60: 8 retries then span ≥ 4 h even when jitter shortens every wait by 10 %
     webhook_retry_base_seconds: float = Field(
-        default=60, gt=0, validation_alias="ORDERGRAPH_WEBHOOK_RETRY_BASE_SECONDS"
+        default=63, gt=0, validation_alias="ORDERGRAPH_WEBHOOK_RETRY_BASE_SECONDS"
     )
     webhook_interval_seconds: float = Field(
         default=1, ge=0, validation_alias="ORDERGRAPH_WEBHOOK_INTERVAL_SECONDS"

@@ -21,6 +21,7 @@ from ordergraph.resolvers.returns_query import ReturnsQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
 from ordergraph.schema.context import Info, require
 from ordergraph.schema.pagination import Connection, paginate
+from ordergraph.schema.types.analytics import AnalyticsType
 from ordergraph.schema.types.customer import CustomerType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.node import Node
@@ -32,6 +33,11 @@ MAX_SEARCH = 200
 
 @strawberry.type
 class Query(OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery):
+    @strawberry.field(description="Demand, lead times, on-time and return rates.")
+    def analytics(self, info: Info) -> AnalyticsType:
+        require(info, Scope.ORDERS_READ)
+        return AnalyticsType()
+
     @strawberry.field(description="Fetch any object by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)

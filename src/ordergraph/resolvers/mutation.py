@@ -16,18 +16,21 @@ from ordergraph.schema.inputs import (
     CreateCustomerInput,
     CreateProductInput,
     CreateWarehouseInput,
+    CustomerLoginInput,
 )
 from ordergraph.schema.payloads import (
     AdjustInventoryPayload,
     CreateCustomerPayload,
     CreateProductPayload,
     CreateWarehousePayload,
+    CustomerLoginPayload,
 )
 from ordergraph.schema.types.customer import CustomerType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.warehouse import WarehouseType
 from ordergraph.services import catalog, customers, inventory
+from ordergraph.services.tokens import IssuedToken
 
 
 @strawberry.type
@@ -103,6 +106,25 @@ class Mutation(OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutat
             user_errors=errors,
         )
 
+    @strawberry.mutation(
+        description="Sign a customer in with email and password: a CUSTOMER token that sees "
+        "only that customer's own orders. No token needed."
+    )
+    async def customer_login(self, info: Info, input: CustomerLoginInput) -> CustomerLoginPayload:
+        issued, errors = await attempt(
+            lambda: customers.customer_login(
+                info.context.deps, email=input.email, password=input.password
+            )
+        )
+        if issued is None:
+            return CustomerLoginPayload(user_errors=errors)
+        found = await info.context.loaders.customer_by_id.load(issued_customer(issued))
+        return CustomerLoginPayload(
+            token=issued.token,
+            expires_at=issued.expires_at,
+            customer=CustomerType.from_domain(found) if found else None,
+        )
+
     @strawberry.mutation(description="Register a customer (needs customers:write).")
     async def create_customer(
         self, info: Info, input: CreateCustomerInput
@@ -126,3 +148,8 @@ class Mutation(OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutat
             customer=CustomerType.from_domain(customer) if customer else None,
             user_errors=errors,
         )
+
+
+def issued_customer(issued: IssuedToken) -> int:
+    assert issued.customer_id is not None
+    return issued.customer_id

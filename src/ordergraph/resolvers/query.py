@@ -19,7 +19,7 @@ from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
-from ordergraph.schema.context import Info, require
+from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.pagination import Connection, paginate
 from ordergraph.schema.types.analytics import AnalyticsType
 from ordergraph.schema.types.customer import CustomerType
@@ -37,6 +37,14 @@ class Query(OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery):
     def analytics(self, info: Info) -> AnalyticsType:
         require(info, Scope.ORDERS_READ)
         return AnalyticsType()
+
+    @strawberry.field(description="The signed-in customer (CUSTOMER tokens); null for others.")
+    async def me(self, info: Info) -> CustomerType | None:
+        principal = authenticated(info)
+        if principal.customer_id is None:
+            return None
+        found = await info.context.loaders.customer_by_id.load(principal.customer_id)
+        return CustomerType.from_domain(found) if found else None
 
     @strawberry.field(description="Fetch any object by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:

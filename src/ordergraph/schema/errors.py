@@ -48,6 +48,7 @@ class ErrorCode(enum.Enum):
     REFUND_EXCEEDS_CAPTURED = "REFUND_EXCEEDS_CAPTURED"
     REFUND_QUANTITY_EXCEEDED = "REFUND_QUANTITY_EXCEEDED"
     INVALID_URL = "INVALID_URL"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -68,3 +68,9 @@ class CreateCustomerInput:
     )
     address: AddressInput | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class CustomerLoginInput:
+    email: str
+    password: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from ordergraph.schema.errors import UserError
@@ -31,5 +33,15 @@ class AdjustInventoryPayload:
 
 @strawberry.type
 class CreateCustomerPayload:
+    customer: CustomerType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CustomerLoginPayload:
+    token: str | None = strawberry.field(
+        default=None, description="Send as Authorization: Bearer <token>; valid 30 days."
+    )
+    expires_at: datetime | None = None
     customer: CustomerType | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from ordergraph.auth.passwords import hash_password
+from ordergraph.auth.passwords import hash_password, verify_password
 from ordergraph.domain.customers import Address, AddressFields, Customer
 from ordergraph.domain.errors import Duplicate, InvalidInput, NotFound
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.ports import UnitOfWork
-from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.principals import Principal, Role, Scope
+from ordergraph.domain.validation import clean_email
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
+from ordergraph.services.tokens import IssuedToken, create_api_token
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
@@ -82,4 +86,36 @@ async def create_customer(
         remember=lambda c: {"email": c.email},
         recall=recall,
         idempotency_key=idempotency_key,
+    )
+
+
+CUSTOMER_TOKEN_LIFETIME = timedelta(days=30)
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so both answers take the same time."""
+    return hash_password("not-a-real-password-only-for-timing")
+
+
+async def customer_login(deps: Deps, *, email: str, password: str) -> IssuedToken:
+    """A CUSTOMER token (30 days) for the right email and password; one error for both wrongs."""
+    wrong = InvalidInput("email or password is wrong", field=["email"], code="INVALID_CREDENTIALS")
+    try:
+        address = clean_email(email, ["email"])
+    except InvalidInput:
+        raise wrong from None
+    if len(password) > MAX_PASSWORD:
+        raise wrong
+    async with deps.uow() as uow:
+        customer = await uow.customers.get_by_email(address)
+    stored = customer.password_hash if customer and customer.password_hash else _dummy_hash()
+    if not verify_password(stored, password) or customer is None or customer.id is None:
+        raise wrong
+    return await create_api_token(
+        deps,
+        role=Role.CUSTOMER,
+        name=f"customer-{customer.id}",
+        customer_id=customer.id,
+        expires_at=deps.clock.now() + CUSTOMER_TOKEN_LIFETIME,
     )

@@ -110,3 +110,40 @@ async def test_a_customer_token_cannot_do_staff_work(
     assert refused.error_codes == ["FORBIDDEN"]
     assert (await as_customer.data("{ me { email } }"))["me"] == {"email": email}
     assert (await admin.data("{ me { email } }"))["me"] is None
+
+
+async def test_a_customer_requests_a_return_of_its_own_delivered_order_but_not_of_others(
+    admin: GraphQLClient, anonymous: GraphQLClient, unique: str
+) -> None:
+    from tests.api.test_fulfillment_api import pack, ship_ok
+    from tests.api.test_returns_api import capture, deliver, read, request_return, return_line
+
+    email = f"fay-{unique.lower()}@example.com"
+    mine = await customer(admin, email, "fay's own password")
+    stocked = await stock(admin, unique)
+    orders = []
+    for owner in (mine, None):
+        extra: dict[str, Any] = {"customerId": owner} if owner else {}
+        values = order_input([(stocked.sku, 2)], **extra)
+        placed = await place_ok(admin, values)
+        await capture(admin, placed["id"])
+        (fulfillment,) = (await read(admin, placed["id"]))["fulfillments"]
+        await pack(admin, fulfillment["id"])
+        await ship_ok(admin, fulfillment["id"])
+        await deliver(admin, await read(admin, placed["id"]))
+        orders.append(await read(admin, placed["id"]))
+    own, guest = orders
+    as_customer = anonymous.as_token((await login(anonymous, email, "fay's own password"))["token"])
+
+    accepted = await request_return(
+        as_customer, own["id"], [return_line(own["lines"][0]["id"], 1, "SIZE_FIT")]
+    )
+    assert accepted["userErrors"] == []
+    assert accepted["return"]["status"] == "REQUESTED"
+    assert accepted["return"]["requestedBy"].startswith("customer:")
+
+    refused = await request_return(
+        as_customer, guest["id"], [return_line(guest["lines"][0]["id"], 1, "SIZE_FIT")]
+    )
+    assert refused["return"] is None
+    assert [e["code"] for e in refused["userErrors"]] == ["NOT_FOUND"]

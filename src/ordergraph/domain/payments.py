@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -81,3 +82,14 @@ class PaymentTransaction:
     error_code: str | None
     message: str | None
     created_at: datetime
+
+
+def latest_authorization(transactions: Sequence[PaymentTransaction]) -> str | None:
+    """The gateway reference of the newest successful authorization, if any."""
+    for transaction in reversed(transactions):
+        if (
+            transaction.kind is TransactionKind.AUTHORIZE
+            and transaction.status is TransactionStatus.SUCCESS
+        ):
+            return transaction.reference
+    return None

@@ -373,21 +373,20 @@ async def deliver_due(
                 )
             ).mappings()
         )
+        if not due:
+            return 0
+        # the batch's webhooks and events in two queries, not two per delivery
+        hook_rows = await conn.execute(
+            sa.select(webhooks).where(webhooks.c.id.in_({d["webhook_id"] for d in due}))
+        )
+        hooks = {m["id"]: m for m in hook_rows.mappings()}
+        event_rows = await conn.execute(
+            sa.select(outbox).where(outbox.c.id.in_([d["outbox_id"] for d in due]))
+        )
+        events = {m["id"]: m for m in event_rows.mappings()}
         for delivery in due:
-            hook = (
-                (
-                    await conn.execute(
-                        sa.select(webhooks).where(webhooks.c.id == delivery["webhook_id"])
-                    )
-                )
-                .mappings()
-                .one()
-            )
-            event = (
-                (await conn.execute(sa.select(outbox).where(outbox.c.id == delivery["outbox_id"])))
-                .mappings()
-                .one()
-            )
+            hook = hooks[delivery["webhook_id"]]
+            event = events[delivery["outbox_id"]]
             status_code, error, latency = await _post(
                 http, settings, hook["url"], hook["secret"], event, clock, resolve
             )

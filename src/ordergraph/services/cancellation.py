@@ -15,7 +15,7 @@ from ordergraph.domain.payments import (
     PaymentGatewayError,
     PaymentTransaction,
     TransactionKind,
-    TransactionStatus,
+    latest_authorization,
 )
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import SYSTEM, Principal
@@ -97,18 +97,11 @@ async def _return_money(deps: Deps, order: Order, actor: Principal, key: str | N
         return order
     async with deps.uow() as uow:
         transactions = await uow.payments.for_order(order.id)
-    authorization = next(
-        (
-            t
-            for t in reversed(transactions)
-            if t.status is TransactionStatus.SUCCESS and t.kind is TransactionKind.AUTHORIZE
-        ),
-        None,
-    )
-    if authorization is None or authorization.reference is None:
+    authorization = latest_authorization(transactions)
+    if authorization is None:
         return order
     result = await deps.gateway.void(
-        authorization=authorization.reference, idempotency_key=f"cancel-{order.number}"
+        authorization=authorization, idempotency_key=f"cancel-{order.number}"
     )
     async with deps.uow() as uow:
         current = await uow.orders.get(order.id, for_update=True)

@@ -20,6 +20,7 @@ from ordergraph.domain.payments import (
     PaymentTransaction,
     TransactionKind,
     TransactionStatus,
+    latest_authorization,
 )
 from ordergraph.domain.ports import StoredAllocation, UnitOfWork
 from ordergraph.domain.principals import Principal
@@ -204,14 +205,7 @@ async def _call_gateway(
     if capture and order.payment_status is PaymentStatus.AUTHORIZED:
         if order.status is OrderStatus.CANCELLED:
             raise OrderNotPayable(f"order {order.number} is CANCELLED", field=["orderId"])
-        authorization = next(
-            (
-                t.reference
-                for t in reversed(prior)
-                if t.kind is TransactionKind.AUTHORIZE and t.status is TransactionStatus.SUCCESS
-            ),
-            None,
-        )
+        authorization = latest_authorization(prior)
         if authorization is None:
             raise OrderNotPayable(f"order {order.number} has no authorization to capture")
         return TransactionKind.CAPTURE, await deps.gateway.capture(

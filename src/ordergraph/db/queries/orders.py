@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -65,7 +65,6 @@ class OrderFilterSpec:
     search: str | None = None
     has_hold: bool | None = None
     at_risk: bool | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _like(text: str) -> str:
@@ -118,11 +117,6 @@ async def orders_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Order | 
         order_from_row(found[i], lines.get(i, []), holds.get(i, [])) if i in found else None
         for i in ids
     ]
-
-
-def orders_from_rows(rows: Sequence[sa.RowMapping]) -> list[Order]:
-    """Page rows as orders without lines or holds (those load through DataLoaders)."""
-    return [order_from_row(r, [], []) for r in rows]
 
 
 async def _lines(

@@ -19,11 +19,11 @@ from tests.e2e.test_serve_e2e import (
     cli_env,
     graphql,
     ordergraph_executable,
+    start_server,
     stock_a_product,
     wait_until_healthy,
 )
 from tests.support.databases import Databases
-from tests.support.pg import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -53,27 +53,7 @@ def server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> It
     """``ordergraph serve --workers 2`` on a fresh database, started as test_serve_e2e does."""
     database_url = databases.new_postgres()
     workdir = tmp_path_factory.mktemp("serve-orders")
-    port = free_port()
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                ordergraph_executable(),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(WORKERS),
-            ],
-            env=cli_env(database_url),
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = Server(process, f"http://127.0.0.1:{port}", log_path, database_url)
+    running = start_server(database_url, workdir, workers=WORKERS)
     try:
         wait_until_healthy(running)
         issued = subprocess.run(

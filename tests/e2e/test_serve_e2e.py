@@ -84,12 +84,10 @@ def cli_env(database_url: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    database_url = databases.new_postgres()
-    workdir = tmp_path_factory.mktemp("serve")
+def start_server(database_url: str, workdir: Path, *, workers: int, name: str = "server") -> Server:
+    """``ordergraph serve`` on a free port, logging to ``workdir/<name>.log``."""
     port = free_port()
-    log_path = workdir / "server.log"
+    log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -100,7 +98,7 @@ def server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> It
                 "--port",
                 str(port),
                 "--workers",
-                str(WORKERS),
+                str(workers),
             ],
             env=cli_env(database_url),
             cwd=workdir,
@@ -108,7 +106,14 @@ def server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> It
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so a hung server can be killed whole
         )
-    running = Server(process, f"http://127.0.0.1:{port}", log_path, database_url)
+    return Server(process, f"http://127.0.0.1:{port}", log_path, database_url)
+
+
+@pytest.fixture(scope="module")
+def server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    database_url = databases.new_postgres()
+    workdir = tmp_path_factory.mktemp("serve")
+    running = start_server(database_url, workdir, workers=WORKERS)
     try:
         wait_until_healthy(running)
         issued = subprocess.run(

@@ -45,11 +45,11 @@ from tests.e2e.test_serve_e2e import (
     cli_env,
     graphql,
     ordergraph_executable,
+    start_server,
     stock_a_product,
 )
 from tests.support.aio import run_sync
 from tests.support.databases import Databases
-from tests.support.pg import free_port
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow
@@ -77,27 +77,7 @@ class Pair:
 
 
 def start(database_url: str, workdir: Any, name: str) -> Server:
-    port = free_port()
-    log_path = workdir / f"{name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                ordergraph_executable(),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-            ],
-            env=cli_env(database_url),
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: killable whole
-        )
-    return Server(process, f"http://127.0.0.1:{port}", log_path, database_url)
+    return start_server(database_url, workdir, workers=1, name=name)
 
 
 def wait_until_up(server: Server) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UnsetType
 
@@ -103,7 +104,21 @@ async def authenticate(runtime: Runtime, authorization: str | None) -> Principal
     return principal
 
 
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Both GraphQL websocket protocols are JSON in *text* frames: standard clients (gql,
+    graphql-ws, GraphiQL) reject binary ones, which strawberry sends when ``encode_json``
+    returns bytes (as our orjson encoder does for HTTP)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrameWebSocketAdapter
+
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         settings = runtime.settings
         super().__init__(

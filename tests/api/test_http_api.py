@@ -53,7 +53,10 @@ async def receive(ws: ClientConnection) -> dict[str, Any]:
     """The next protocol message, answering and skipping keep-alive pings."""
     while True:
         async with asyncio.timeout(WS_TIMEOUT):
-            message = json.loads(await ws.recv(decode=True))
+            frame = await ws.recv()
+            # the protocols carry JSON in text frames; standard clients refuse binary ones
+            assert isinstance(frame, str), f"binary websocket frame: {frame!r}"
+            message = json.loads(frame)
         assert isinstance(message, dict)
         if message["type"] == "ping":
             await ws.send(json.dumps({"type": "pong"}))

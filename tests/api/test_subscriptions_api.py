@@ -83,7 +83,10 @@ class Socket:
     async def _read(self, seconds: float) -> dict[str, Any]:
         while True:
             async with asyncio.timeout(seconds):
-                message = json.loads(await self.ws.recv(decode=True))
+                frame = await self.ws.recv()
+                # the protocols carry JSON in text frames; standard clients refuse binary ones
+                assert isinstance(frame, str), f"binary websocket frame: {frame!r}"
+                message = json.loads(frame)
             assert isinstance(message, dict)
             if message["type"] == "ping":
                 await self.send({"type": "pong"})

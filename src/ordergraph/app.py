@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -86,6 +87,29 @@ class UnknownToken(Exception):
     pass
 
 
+# Transport failures (before any GraphQL ran) answer like GraphQL errors do: JSON with a code.
+TRANSPORT_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def transport_error(status: int, message: str) -> JSONResponse:
+    if status == 400 and message == "Unsupported content type":
+        status, message = 415, "send the request as application/json (or GET with ?query=)"
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
+    body = {
+        "errors": [
+            {"message": message, "extensions": {"code": TRANSPORT_CODES.get(status, "BAD_REQUEST")}}
+        ]
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 async def authenticate(runtime: Runtime, authorization: str | None) -> Principal:
     """The principal behind an ``Authorization: Bearer`` value; anonymous if none was sent."""
     if not authorization:
@@ -136,6 +160,21 @@ class GraphQLView(GraphQL[Context, None]):
         self.runtime = runtime
         self._ide_page: str | None = None
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            response = transport_error(exc.status_code, exc.reason)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses bodies that are not UTF-8 with a JSONDecodeError (→ 400), where
+        # json.loads raised UnicodeDecodeError (→ 500)
+        return orjson.loads(data)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
@@ -156,7 +195,7 @@ class GraphQLView(GraphQL[Context, None]):
             deps=runtime.deps,
             read_engine=runtime.read_engine,
             loaders=Loaders.build(runtime.read_engine),
-            public_base_url=runtime.settings.public_base_url.rstrip("/"),
+            public_base_url=_public_base_url(runtime.settings, request),
             broker=runtime.broker,
             write_engine=runtime.engine,
             webhook_settings=runtime.webhooks,
@@ -201,6 +240,14 @@ class GraphQLView(GraphQL[Context, None]):
         if self._ide_page is None:
             self._ide_page = graphiql_html(self.graphql_ide_html)
         return HTMLResponse(self._ide_page)
+
+
+def _public_base_url(settings: Settings, request: Request | WebSocket) -> str:
+    """PUBLIC_BASE_URL, or else the scheme, host and port this client called us on."""
+    if settings.public_base_url:
+        return settings.public_base_url.rstrip("/")
+    scheme = {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
+    return str(request.base_url.replace(scheme=scheme)).rstrip("/")
 
 
 def _engine(runtime: Runtime) -> AsyncEngine:

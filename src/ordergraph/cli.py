@@ -7,12 +7,15 @@ import os
 
 import click
 
+from ordergraph import __version__
 from ordergraph.config import get_settings
 from ordergraph.domain.principals import Role, Scope
+from ordergraph.domain.tokens import ApiToken
 from ordergraph.services.deps import Deps
 
 
 @click.group()
+@click.version_option(__version__, "--version", "-V", prog_name="ordergraph")
 def main() -> None:
     """ordergraph: a headless GraphQL order-management backend."""
 
@@ -90,7 +93,8 @@ def token() -> None:
 @click.option(
     "--scopes",
     default="",
-    help="Comma- or space-separated, e.g. 'catalog:write,inventory:write' (staff only).",
+    help="Comma- or space-separated, added to the role's defaults (staff only), e.g. "
+    "'catalog:write,inventory:write'. Scopes: " + ", ".join(s.value for s in Scope) + ".",
 )
 @click.option("--name", default=None, help="A label to tell tokens apart.")
 def token_create(role: str, scopes: str, name: str | None) -> None:
@@ -118,6 +122,48 @@ def token_create(role: str, scopes: str, name: str | None) -> None:
         click.echo(asyncio.run(run()))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--scopes") from exc
+
+
+@token.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also revoked, expired and customer tokens.")
+def token_list(show_all: bool) -> None:
+    """List API tokens: id, prefix, role, name, scopes, created, state (never the secret)."""
+    from ordergraph.domain.clock import SystemClock
+    from ordergraph.services.tokens import list_api_tokens
+
+    async def run() -> list[ApiToken]:
+        async with _deps() as deps:
+            return await list_api_tokens(deps, include_customer_tokens=show_all)
+
+    now = SystemClock().now()
+    rows = [t for t in asyncio.run(run()) if show_all or t.is_active(now)]
+    click.echo(f"{'ID':>5}  {'PREFIX':<13} {'ROLE':<10} {'CREATED':<20} {'STATE':<8} NAME  SCOPES")
+    for t in rows:
+        state = "active" if t.is_active(now) else ("revoked" if t.revoked_at else "expired")
+        scopes = ",".join(sorted(s.value for s in t.scopes)) or "-"
+        created = t.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(
+            f"{t.id:>5}  {t.prefix + '…':<13} {t.role.value:<10} {created:<20} {state:<8} "
+            f"{t.name}  {scopes}"
+        )
+
+
+@token.command("revoke")
+@click.argument("token_id")
+def token_revoke(token_id: str) -> None:
+    """Revoke a token by its id or display prefix (as `token list` shows them)."""
+    from ordergraph.domain.errors import DomainError
+    from ordergraph.services.tokens import revoke_api_token
+
+    async def run() -> ApiToken:
+        async with _deps() as deps:
+            return await revoke_api_token(deps, token_id)
+
+    try:
+        revoked = asyncio.run(run())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"revoked token {revoked.id} ({revoked.prefix}…, {revoked.name})", err=True)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -86,9 +87,9 @@ class Settings(BaseSettings):
     shipping_rates: list[ShippingRateSetting] | None = Field(
         default=None, validation_alias="ORDERGRAPH_SHIPPING_RATES"
     )
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL"
-    )
+    # Unset: links use the address the client called (its Host header), and work off a request
+    # (mail, CLI) uses HOST and PORT. Set it behind a proxy or load balancer.
+    public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
 
     def order_policy(self) -> OrderPolicy:
         transit = _transit_times(self.transit_days or {})
@@ -132,6 +133,15 @@ class Settings(BaseSettings):
             ),
             timeout_seconds=self.webhook_timeout_seconds,
         )
+
+    def served_base_url(self) -> str:
+        """The base URL of links made outside a request: PUBLIC_BASE_URL, else HOST and PORT."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = os.environ.get("HOST", "127.0.0.1")
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        return f"http://{host}:{os.environ.get('PORT', '8000')}"
 
     @property
     def is_production(self) -> bool:

@@ -19,6 +19,7 @@ mutation($input: CustomerLoginInput!) {
 }"""
 MY_ORDERS = "{ me { email } orders(first: 50) { totalCount nodes { id customer { email } } } }"
 ORDER = "query($id: ID!) { order(id: $id) { id } }"
+MY_RETURNS = "{ returns(first: 50) { totalCount nodes { id } } }"
 CANCEL = """
 mutation($input: CancelOrderInput!) {
   cancelOrder(input: $input) { order { status } userErrors { code } }
@@ -147,3 +148,13 @@ async def test_a_customer_requests_a_return_of_its_own_delivered_order_but_not_o
     )
     assert refused["return"] is None
     assert [e["code"] for e in refused["userErrors"]] == ["NOT_FOUND"]
+
+    # the customer lists its own returns, never another's; a storefront token lists none
+    guest_return = await request_return(
+        admin, guest["id"], [return_line(guest["lines"][0]["id"], 1, "SIZE_FIT")]
+    )
+    assert guest_return["userErrors"] == []
+    listing = await as_customer.data(MY_RETURNS)
+    assert listing["returns"]["totalCount"] == 1
+    assert [r["id"] for r in listing["returns"]["nodes"]] == [accepted["return"]["id"]]
+    assert (await admin.data(MY_RETURNS))["returns"]["totalCount"] >= 2

@@ -259,6 +259,20 @@ async def test_order_events_after_the_newest_event_deliver_only_what_comes_next(
     assert [t for _, _, t in expected] == ["order.confirmed", "fulfillment.created"]
 
 
+async def test_a_cursor_ahead_of_the_newest_event_is_an_error_not_a_silent_feed(
+    live: LiveApi, admin: GraphQLClient, unique: str
+) -> None:
+    """A cursor from another database (a README copied onto fresh demo data) would skip every
+    event until the ids caught up: refuse it, naming the newest id."""
+    item = await stock(admin, unique)
+    newest = int(await last_event_id(admin, await place(admin, item)))
+    async with socket(live, live.admin_token) as sock:
+        await sock.subscribe("s", ORDER_EVENTS, {"after": str(newest + 10_000)})
+        errors = await sock.errors("s")
+    assert codes(errors) == ["BAD_USER_INPUT"], errors
+    assert "ahead of the newest event" in errors[0]["message"]
+
+
 @pytest.mark.parametrize("cursor", ["abc", "-1", "1.5", "", " 1", "9" * 19, "\uff11\uff12"])
 async def test_a_malformed_after_cursor_is_an_error(live: LiveApi, cursor: str) -> None:
     async with socket(live, live.admin_token) as sock:

@@ -268,3 +268,16 @@ async def test_tracking_numbers_are_not_tracking_codes(
 
     assert (await anonymous.data(TRACK, {"code": number}))["trackShipment"] is None
     assert (await page(http, number)).status_code == 404
+
+
+async def test_the_short_link_points_at_the_address_the_server_is_served_on(
+    admin: GraphQLClient, http: httpx.AsyncClient, live: LiveApi, unique: str
+) -> None:
+    """Without PUBLIC_BASE_URL the link uses the host and port the client called (a random port
+    here, not 8000), so following it opens the tracking page."""
+    _order, shipment = await shipped_privately(admin, unique)
+
+    assert shipment["shortLink"] == f"{live.base_url}/t/{shipment['trackingCode']}"
+    followed = await http.get(shipment["shortLink"], headers={"Accept": "text/html"})
+    assert followed.status_code == 200
+    assert shipment["trackingNumber"] in followed.text

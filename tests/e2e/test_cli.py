@@ -229,3 +229,81 @@ def test_schema_command_prints_the_checked_in_schema(tmp_path: Path) -> None:
     assert result.stdout == SCHEMA_FILE.read_text(encoding="utf-8"), (
         "`ordergraph schema` differs from schema.graphql: run `make schema`"
     )
+
+
+def test_version_prints_the_package_version(tmp_path: Path) -> None:
+    from ordergraph import __version__
+
+    result = run_cli("--version", database_url="sqlite+aiosqlite:///unused.db", cwd=tmp_path)
+    assert result.stdout.strip() == f"ordergraph, version {__version__}"
+
+
+def test_token_create_help_lists_every_scope(tmp_path: Path) -> None:
+    result = run_cli(
+        "token", "create", "--help", database_url="sqlite+aiosqlite:///unused.db", cwd=tmp_path
+    )
+    flat = " ".join(result.stdout.split())
+    for scope in Scope:
+        assert scope.value in flat
+
+
+def authenticates(database_url: str, token: str) -> bool:
+    from datetime import UTC, datetime
+
+    from ordergraph.db.queries.tokens import principal_for_token
+
+    async def look() -> bool:
+        engine = create_async_engine(database_url)
+        try:
+            found = await principal_for_token(engine, hash_token(token), datetime.now(UTC))
+        finally:
+            await engine.dispose()
+        return found is not None
+
+    return run_sync(look)
+
+
+def test_token_list_shows_tokens_without_secrets_and_revoke_stops_one_working(
+    migrated_postgres: str, tmp_path: Path
+) -> None:
+    def create(*args: str) -> str:
+        return run_cli(
+            "token", "create", *args, database_url=migrated_postgres, cwd=tmp_path
+        ).stdout.strip()
+
+    keep = create("--role", "admin", "--name", "ops laptop")
+    drop = create("--role", "staff", "--scopes", "catalog:write", "--name", "old warehouse app")
+    listed = run_cli("token", "list", database_url=migrated_postgres, cwd=tmp_path).stdout
+    assert "ops laptop" in listed
+    assert "old warehouse app" in listed
+    assert "catalog:write" in listed
+    assert keep not in listed
+    assert drop not in listed
+    assert keep[:12] in listed  # the display prefix tells them apart
+    row = token_row(migrated_postgres, drop)
+    assert row is not None
+    assert authenticates(migrated_postgres, drop)
+
+    revoked = run_cli("token", "revoke", str(row.id), database_url=migrated_postgres, cwd=tmp_path)
+    assert "old warehouse app" in revoked.stderr
+
+    assert not authenticates(migrated_postgres, drop)
+    assert authenticates(migrated_postgres, keep)
+    after = run_cli("token", "list", database_url=migrated_postgres, cwd=tmp_path).stdout
+    assert "old warehouse app" not in after  # only active tokens by default
+    everything = run_cli("token", "list", "--all", database_url=migrated_postgres, cwd=tmp_path)
+    assert "revoked" in everything.stdout
+    # again, and by prefix: nothing changes, no error
+    run_cli("token", "revoke", drop[:12], database_url=migrated_postgres, cwd=tmp_path)
+    assert not authenticates(migrated_postgres, drop)
+
+
+def test_token_revoke_of_an_unknown_token_fails_clearly(
+    migrated_postgres: str, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "token", "revoke", "999999", database_url=migrated_postgres, cwd=tmp_path, check=False
+    )
+    assert result.returncode == 1
+    assert "no token has id or prefix" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -63,6 +63,7 @@ from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment, ShipmentEvent, ShipmentStatus
+from ordergraph.domain.tokens import ApiToken
 from ordergraph.gateways import TestGateway
 from ordergraph.services.catalog import create_product, create_warehouse
 from ordergraph.services.customers import create_customer
@@ -103,6 +104,20 @@ class StoredToken:
     customer_id: int | None
     created_at: datetime
     expires_at: datetime | None
+    revoked_at: datetime | None = None
+
+    def public(self) -> ApiToken:
+        return ApiToken(
+            id=self.id,
+            name=self.name,
+            role=self.role,
+            scopes=self.scopes,
+            prefix=self.prefix,
+            customer_id=self.customer_id,
+            created_at=self.created_at,
+            expires_at=self.expires_at,
+            revoked_at=self.revoked_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,6 +526,25 @@ class FakeTokenRepository:
             expires_at=expires_at,
         )
         return token_id
+
+    async def list_all(self, *, include_customer_tokens: bool = False) -> list[ApiToken]:
+        return [
+            t.public()
+            for _, t in sorted(self._state.tokens.items())
+            if include_customer_tokens or t.role is not Role.CUSTOMER
+        ]
+
+    async def find(self, id_or_prefix: str) -> list[ApiToken]:
+        return [
+            t.public()
+            for _, t in sorted(self._state.tokens.items())
+            if str(t.id) == id_or_prefix or t.prefix.startswith(id_or_prefix)
+        ]
+
+    async def revoke(self, token_id: int, now: datetime) -> None:
+        token = self._state.tokens[token_id]
+        if token.revoked_at is None:
+            self._state.tokens[token_id] = dataclasses.replace(token, revoked_at=now)
 
 
 def copy_order(order: Order) -> Order:

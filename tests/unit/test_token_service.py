@@ -8,9 +8,10 @@ import pytest
 
 from ordergraph.auth.tokens import hash_token
 from ordergraph.domain.clock import FixedClock
+from ordergraph.domain.errors import InvalidInput, NotFound
 from ordergraph.domain.principals import DEFAULT_SCOPES, Role, Scope
 from ordergraph.services.deps import Deps
-from ordergraph.services.tokens import create_api_token
+from ordergraph.services.tokens import create_api_token, list_api_tokens, revoke_api_token
 from tests.unit.fakes import DEFAULT_NOW, FakeStore, fake_deps
 
 
@@ -91,3 +92,36 @@ async def test_a_token_with_scopes_its_role_may_not_hold_is_refused_and_not_stor
         )
     assert store.tokens == []
     assert store.outbox == []
+
+
+async def test_revoking_a_token_by_id_marks_it_once_and_records_an_event(
+    deps: Deps, store: FakeStore
+) -> None:
+    issued = await create_api_token(deps, role=Role.STAFF, name="old app")
+    revoked = await revoke_api_token(deps, str(issued.id))
+    assert revoked.revoked_at == DEFAULT_NOW
+    [stored] = store.tokens
+    assert stored.revoked_at == DEFAULT_NOW
+    again = await revoke_api_token(deps, str(issued.id))
+    assert again.revoked_at == DEFAULT_NOW
+    assert [e.type for e in store.outbox].count("api_token.revoked") == 1
+
+
+async def test_a_prefix_matching_two_tokens_is_refused_and_revokes_nothing(
+    deps: Deps, store: FakeStore
+) -> None:
+    await create_api_token(deps, role=Role.ADMIN, name="a")
+    await create_api_token(deps, role=Role.ADMIN, name="b")
+    with pytest.raises(InvalidInput, match="matches 2 tokens"):
+        await revoke_api_token(deps, "og_ad_")
+    assert all(t.revoked_at is None for t in store.tokens)
+    with pytest.raises(NotFound):
+        await revoke_api_token(deps, "og_zz_")
+
+
+async def test_listing_leaves_out_customer_sign_in_tokens_unless_asked(deps: Deps) -> None:
+    await create_api_token(deps, role=Role.ADMIN, name="admin")
+    await create_api_token(deps, role=Role.CUSTOMER, name="ann", customer_id=7)
+    assert [t.name for t in await list_api_tokens(deps)] == ["admin"]
+    listed = await list_api_tokens(deps, include_customer_tokens=True)
+    assert [t.name for t in listed] == ["admin", "ann"]

@@ -26,6 +26,7 @@ from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment
+from ordergraph.domain.tokens import ApiToken
 
 
 class RetryableConflict(Exception):
@@ -104,6 +105,18 @@ class TokenRepository(Protocol):
         expires_at: datetime | None,
     ) -> int:
         """Store a token's digest (never the token); return its id."""
+        ...
+
+    async def list_all(self, *, include_customer_tokens: bool = False) -> list[ApiToken]:
+        """Every API token, oldest first (customer sign-in tokens only if asked)."""
+        ...
+
+    async def find(self, id_or_prefix: str) -> list[ApiToken]:
+        """Tokens whose id is ``id_or_prefix`` or whose display prefix starts with it."""
+        ...
+
+    async def revoke(self, token_id: int, now: datetime) -> None:
+        """Mark the token revoked (it authenticates no more); a revoked one stays as it was."""
         ...
 
 

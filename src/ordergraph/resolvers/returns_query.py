@@ -7,7 +7,7 @@ import strawberry
 from ordergraph.db.queries.orders import returns_query
 from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import query_id
-from ordergraph.schema.context import Info, require
+from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.enums import ReturnStatus
 from ordergraph.schema.pagination import Connection, Edge, paginate
 from ordergraph.schema.types.returns import ReturnType
@@ -26,12 +26,17 @@ class ReturnsQuery:
         status: ReturnStatus | None = None,
         order_id: strawberry.ID | None = None,
     ) -> Connection[ReturnType]:
-        require(info, Scope.ORDERS_READ)
+        principal = authenticated(info)
+        customer = None
+        if not principal.can(Scope.ORDERS_READ):
+            if principal.customer_id is None:
+                require(info, Scope.ORDERS_READ)  # raises FORBIDDEN
+            customer = principal.customer_id  # customers see the returns of their own orders
         order = query_id(order_id, "Order", "orderId") if order_id else None
         loader = info.context.loaders.return_by_id
         page = await paginate(
             info,
-            returns_query(status.value if status else None, order),
+            returns_query(status.value if status else None, order, customer),
             first=first,
             after=after,
             last=last,

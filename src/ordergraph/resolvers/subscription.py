@@ -119,7 +119,16 @@ class Subscription:
         # Ids already sent, not just the highest: a transaction that commits after a later one
         # shows up with a lower id, and must still be delivered (once).
         sent = SentIds()
-        last = start if start is not None else await current_position(engine)
+        newest = await current_position(info.context.write_engine or engine)
+        if start is not None and start > newest:
+            # a cursor from another database or typed by hand: following it would skip every
+            # event until the ids caught up with it, which looks like a feed that never speaks
+            raise GraphQLError(
+                f"after: {start} is ahead of the newest event ({newest}); pass the id of an "
+                "event you received, or leave `after` out to start from now",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        last = start if start is not None else newest
         try:
             while True:
                 batch = await read_after(engine, last)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ordergraph.auth.tokens import display_prefix, generate_token, hash_token
+from ordergraph.domain.errors import InvalidInput, NotFound
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.principals import Role, Scope, scopes_for
+from ordergraph.domain.tokens import ApiToken
 from ordergraph.domain.validation import clean_text
 from ordergraph.services.deps import Deps
 
@@ -55,3 +57,34 @@ async def create_api_token(
         expires_at=expires_at,
         customer_id=customer_id,
     )
+
+
+async def list_api_tokens(deps: Deps, *, include_customer_tokens: bool = False) -> list[ApiToken]:
+    async with deps.uow() as uow:
+        return await uow.tokens.list_all(include_customer_tokens=include_customer_tokens)
+
+
+async def revoke_api_token(deps: Deps, id_or_prefix: str) -> ApiToken:
+    """Revoke one token, named by its id or (the start of) its display prefix; from then on it
+    authenticates nothing. Revoking a revoked token changes nothing."""
+    wanted = clean_text(id_or_prefix, ["token"], max_length=64)
+    async with deps.uow() as uow:
+        found = await uow.tokens.find(wanted)
+        if not found:
+            raise NotFound(f"no token has id or prefix {wanted!r}", field=["token"])
+        if len(found) > 1:
+            names = ", ".join(f"{t.id} ({t.prefix}…)" for t in found)
+            raise InvalidInput(
+                f"{wanted!r} matches {len(found)} tokens: {names}; give the id",
+                field=["token"],
+            )
+        (token,) = found
+        now = deps.clock.now()
+        if token.revoked_at is None:
+            await uow.tokens.revoke(token.id, now)
+            uow.record(
+                DomainEvent("api_token.revoked", "ApiToken", token.id, {"role": token.role.value})
+            )
+            token = replace(token, revoked_at=now)
+        await uow.commit()
+    return token

@@ -22,11 +22,18 @@ class BodyTooLarge(Exception):
 
 
 class MaxBodySize:
-    """Answer 413 to bodies over ``limit`` bytes, declared or streamed."""
+    """Answer 413 to bodies over ``limit`` bytes, declared or streamed.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    The rejected body is read and thrown away (up to ``drain`` bytes) before answering, and the
+    answer says ``Connection: close``: closing a socket with unread data makes the kernel send a
+    reset, which would destroy the 413 before the client reads it, and a kept-alive connection
+    would read the rest of the body as the next request.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, drain: int = 16_000_000) -> None:
         self.app = app
         self.limit = limit
+        self.drain = drain
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,15 +41,19 @@ class MaxBodySize:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            if int(declared) <= self.drain:
+                await self._discard(receive, 0)
             await self._reject(scope, receive, send)
             return
         seen = 0
+        finished = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, finished
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                finished = not message.get("more_body", False)
                 if seen > self.limit:
                     raise BodyTooLarge
             return message
@@ -50,12 +61,31 @@ class MaxBodySize:
         try:
             await self.app(scope, counting_receive, send)
         except BodyTooLarge:
+            if not finished:
+                await self._discard(receive, seen)
             await self._reject(scope, receive, send)
+
+    async def _discard(self, receive: Receive, seen: int) -> None:
+        while seen <= self.drain:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            seen += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(
-            {"errors": [{"message": f"request body over {self.limit} bytes"}]},
+            {
+                "errors": [
+                    {
+                        "message": f"request body over {self.limit} bytes",
+                        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+                    }
+                ]
+            },
             status_code=413,
+            headers={"Connection": "close"},
         )
         await response(scope, receive, send)
 

@@ -329,9 +329,13 @@ async def refunds_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[l
 
 
 def returns_query(
-    status: str | None, order_id: int | None
+    status: str | None, order_id: int | None, customer_id: int | None = None
 ) -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
     stmt = sa.select(returns.c.id)
+    if customer_id is not None:  # a customer's own returns: those of its orders
+        stmt = stmt.join(orders, orders.c.id == returns.c.order_id).where(
+            orders.c.customer_id == customer_id
+        )
     if status is not None:
         stmt = stmt.where(returns.c.status == status)
     if order_id is not None:

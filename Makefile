@@ -27,8 +27,9 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/ordergraph migrate
 	$(BIN)/ordergraph seed --demo
-	@echo "development admin token: $$($(BIN)/ordergraph token create --role admin --name make-run)"
-	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql  (send the token as Authorization: Bearer <token>)"
+	@echo "An admin token for this database; paste this line into the shell you send requests from:"
+	@echo "export TOKEN=$$($(BIN)/ordergraph token create --role admin --name make-run)"
+	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql  (headers: {\"Authorization\": \"Bearer <token>\"})"
 	$(BIN)/ordergraph serve --host $(HOST) --port $(PORT)
 
 lint: install-test
@@ -36,6 +37,7 @@ lint: install-test
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/deptry src
 
 test: install-test lint
 	bash scripts/ensure-postgres.sh

@@ -534,11 +534,13 @@ class FakeTokenRepository:
             if include_customer_tokens or t.role is not Role.CUSTOMER
         ]
 
-    async def find(self, id_or_prefix: str) -> list[ApiToken]:
+    async def find(self, id_or_prefix: str, token_hash: str | None = None) -> list[ApiToken]:
         return [
             t.public()
             for _, t in sorted(self._state.tokens.items())
-            if str(t.id) == id_or_prefix or t.prefix.startswith(id_or_prefix)
+            if str(t.id) == id_or_prefix
+            or t.prefix.startswith(id_or_prefix)
+            or t.token_hash == token_hash
         ]
 
     async def revoke(self, token_id: int, now: datetime) -> None:

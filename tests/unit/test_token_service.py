@@ -125,3 +125,14 @@ async def test_listing_leaves_out_customer_sign_in_tokens_unless_asked(deps: Dep
     assert [t.name for t in await list_api_tokens(deps)] == ["admin"]
     listed = await list_api_tokens(deps, include_customer_tokens=True)
     assert [t.name for t in listed] == ["admin", "ann"]
+
+
+async def test_a_token_can_be_revoked_by_the_token_itself(deps: Deps, store: FakeStore) -> None:
+    keep = await create_api_token(deps, role=Role.ADMIN, name="keep")
+    drop = await create_api_token(deps, role=Role.ADMIN, name="drop")
+    revoked = await revoke_api_token(deps, drop.token)
+    assert revoked.id == drop.id
+    assert {t.id: t.revoked_at for t in store.tokens} == {keep.id: None, drop.id: DEFAULT_NOW}
+    with pytest.raises(NotFound) as refused:
+        await revoke_api_token(deps, keep.token + "x")
+    assert keep.token not in str(refused.value)  # a mistyped secret is never echoed whole

@@ -111,8 +111,9 @@ class TokenRepository(Protocol):
         """Every API token, oldest first (customer sign-in tokens only if asked)."""
         ...
 
-    async def find(self, id_or_prefix: str) -> list[ApiToken]:
-        """Tokens whose id is ``id_or_prefix`` or whose display prefix starts with it."""
+    async def find(self, id_or_prefix: str, token_hash: str | None = None) -> list[ApiToken]:
+        """Tokens whose id is ``id_or_prefix``, whose display prefix starts with it, or (when
+        given) whose digest is ``token_hash``."""
         ...
 
     async def revoke(self, token_id: int, now: datetime) -> None:

@@ -288,6 +288,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "warehouse.created",
         "customer.created",
         "api_token.created",
+        "api_token.revoked",
     }
 )
 

@@ -65,13 +65,15 @@ async def list_api_tokens(deps: Deps, *, include_customer_tokens: bool = False) 
 
 
 async def revoke_api_token(deps: Deps, id_or_prefix: str) -> ApiToken:
-    """Revoke one token, named by its id or (the start of) its display prefix; from then on it
-    authenticates nothing. Revoking a revoked token changes nothing."""
-    wanted = clean_text(id_or_prefix, ["token"], max_length=64)
+    """Revoke one token, named by its id, (the start of) its display prefix or the token itself;
+    from then on it authenticates nothing. Revoking a revoked token changes nothing."""
+    wanted = clean_text(id_or_prefix, ["token"], max_length=200)
+    whole = hash_token(wanted) if len(wanted) > len(display_prefix(wanted)) else None
     async with deps.uow() as uow:
-        found = await uow.tokens.find(wanted)
+        found = await uow.tokens.find(wanted, whole)
         if not found:
-            raise NotFound(f"no token has id or prefix {wanted!r}", field=["token"])
+            shown = wanted if whole is None else f"{display_prefix(wanted)}…"
+            raise NotFound(f"no token has id or prefix {shown!r}", field=["token"])
         if len(found) > 1:
             names = ", ".join(f"{t.id} ({t.prefix}…)" for t in found)
             raise InvalidInput(

@@ -50,9 +50,11 @@ class SqlTokenRepository:
             stmt = stmt.where(api_tokens.c.role != Role.CUSTOMER.value)
         return [token_from_row(row) for row in await self._conn.execute(stmt)]
 
-    async def find(self, id_or_prefix: str) -> list[ApiToken]:
+    async def find(self, id_or_prefix: str, token_hash: str | None = None) -> list[ApiToken]:
         t = api_tokens.c
         matches = t.prefix.startswith(id_or_prefix, autoescape=True)
+        if token_hash is not None:
+            matches = sa.or_(t.token_hash == token_hash, matches)
         if id_or_prefix.isascii() and id_or_prefix.isdigit() and len(id_or_prefix) < 19:
             matches = sa.or_(t.id == int(id_or_prefix), matches)
         rows = await self._conn.execute(sa.select(api_tokens).where(matches).order_by(t.id))

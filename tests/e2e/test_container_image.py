@@ -106,19 +106,26 @@ def build_options(tmp: Path) -> list[str]:
     return options
 
 
+def build(podman: Podman, options: list[str], tag: str, *target: str) -> None:
+    """Build and tag; then drop the image this tag named before (podman removes its untagged
+    parents with it), so repeated runs keep one image per stage, not one per run."""
+    previous = podman("image", "inspect", "--format", "{{.Id}}", tag).stdout.strip()
+    podman.ok("build", *options, *target, "--tag", tag, str(ROOT), timeout=800)
+    current = podman.ok("image", "inspect", "--format", "{{.Id}}", tag).strip()
+    if previous and previous != current:
+        podman("rmi", previous)
+
+
 @pytest.fixture(scope="module")
 def image(podman: Podman, tmp_path_factory: pytest.TempPathFactory) -> str:
-    base = base_image(podman)
-    previous = podman("image", "inspect", "--format", "{{.Id}}", TAG).stdout.strip()
-    tmp = tmp_path_factory.mktemp("build")
-    options = build_options(tmp)
-    podman.ok(
-        "build", *options, "--build-arg", f"PYTHON_IMAGE={base}", "--tag", TAG, str(ROOT),
-        timeout=800,
-    )  # fmt: skip
-    current = podman.ok("image", "inspect", "--format", "{{.Id}}", TAG).strip()
-    if previous and previous != current:
-        podman("rmi", previous)  # the last run's image; its cached layers stay
+    options = [
+        *build_options(tmp_path_factory.mktemp("build")),
+        "--build-arg",
+        f"PYTHON_IMAGE={base_image(podman)}",
+    ]
+    # The builder stage gets a tag of its own only so that its old layers are dropped too.
+    build(podman, options, f"{TAG}-builder", "--target", "builder")
+    build(podman, options, TAG)
     return TAG
 
 

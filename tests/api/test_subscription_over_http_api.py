@@ -40,7 +40,16 @@ async def test_a_subscription_posted_as_json_is_a_400_pointing_at_websockets(
     assert response.headers["content-type"].startswith("application/json")
 
 
-@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE, "application/json", "*/*"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        GRAPHQL_RESPONSE,
+        "application/json",
+        "*/*",
+        'multipart/mixed;subscriptionSpec="1.0", application/json',  # not offered: one transport
+        "text/event-stream",
+    ],
+)
 async def test_a_subscription_is_refused_whatever_the_client_accepts(
     http: httpx.AsyncClient, live: LiveApi, accept: str
 ) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import orjson
 import sqlalchemy as sa
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, GraphQLSyntaxError, parse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -24,10 +25,12 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.execution import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
+from strawberry.utils.operation import get_operation_type
 
 from ordergraph.api import build_schema
 from ordergraph.auth.tokens import hash_token
@@ -55,6 +58,10 @@ from ordergraph.web.middleware import MaxBodySize, Metrics
 from ordergraph.web.tracking import tracking_endpoint
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions are served over websockets at /graphql (graphql-transport-ws or graphql-ws "
+    "subprotocol), not over plain HTTP"
+)
 
 
 @dataclass
@@ -140,6 +147,18 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+def is_subscription(request_data: GraphQLRequestData) -> bool:
+    """Whether the request selects a subscription operation (unparsable ones are not)."""
+    query = request_data.query
+    if not query or "subscription" not in query:  # skip the parse for nearly every request
+        return False
+    try:
+        operation = get_operation_type(parse(query), request_data.operation_name)
+    except (GraphQLSyntaxError, RuntimeError):  # strawberry reports these itself
+        return False
+    return operation is OperationType.SUBSCRIPTION
+
+
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
 
@@ -212,17 +231,43 @@ class GraphQLView(GraphQL[Context, None]):
             raise ConnectionRejectionError({"message": "Invalid or expired API token"}) from None
         return await super().on_ws_connect(context)
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A subscription over plain HTTP is a request error (400), never executed: strawberry
+        would run it as a query and fail on its async generator with a traceback."""
+        if is_subscription(request_data):
+            sub_response.status_code = 400
+            error = GraphQLError(
+                SUBSCRIPTION_OVER_HTTP, extensions={"code": "SUBSCRIPTION_OVER_HTTP"}
+            )
+            return ExecutionResult(data=None, errors=[error])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         """GraphQL over HTTP: clients that accept ``application/graphql-response+json`` get it,
-        and a request that never executed (parse or validation failure) is a 400 for them."""
+        and a request that never executed (parse or validation failure) is a 400 for them.
+        A 400 answer has no ``data`` entry, as the spec wants for a request error."""
         processed = await super().process_result(request, result)
         sub_response = getattr(request.state, "sub_response", None)
-        if sub_response is not None and GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+        if sub_response is None:
+            return processed
+        if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
             sub_response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
             if result.data is None and result.errors and all(e.path is None for e in result.errors):
                 sub_response.status_code = 400
+        if sub_response.status_code == 400:  # a request error: nothing was executed
+            processed.pop("data", None)
         return processed
 
     def create_response(

@@ -202,7 +202,7 @@ def test_the_readme_has_runnable_examples_and_none_of_them_was_left_out(demo: Li
     assert kinds["graphql"] >= 10
     assert kinds["sh"] >= 4
     skipped = [e for e in EXAMPLES if e.skip_reason is not None]
-    assert len(skipped) <= 2, [e.id for e in skipped]
+    assert len(skipped) <= 3, [e.id for e in skipped]
     bare = [e.id for e in EXAMPLES if e.kind == "sh" and re.search(r"^ordergraph ", e.code, re.M)]
     assert bare == [], "say .venv/bin/ordergraph: a fresh clone has no ordergraph on PATH"
     summary = {"backend": demo.backend, "examples": len(EXAMPLES), **kinds, "skipped": len(skipped)}

@@ -32,9 +32,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ordergraph.db.tables import outbox, webhook_attempts, webhook_deliveries, webhooks
+from ordergraph.domain.access import may_read_event
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.errors import InvalidInput, NotFound
-from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.principals import DEFAULT_SCOPES, Principal, Role, Scope
 from ordergraph.domain.validation import clean_text
 from ordergraph.domain.webhooks import (
     DeliveryStatus,
@@ -64,6 +65,7 @@ class Webhook:
     active: bool
     created_at: datetime
     updated_at: datetime
+    owner: Principal = field(default_factory=lambda: owner_from_json(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +87,29 @@ class Delivery:
 
 def webhook_from_row(m: Any) -> Webhook:
     return Webhook(
-        m["id"], m["url"], frozenset(m["events"]), m["active"], m["created_at"], m["updated_at"]
+        m["id"],
+        m["url"],
+        frozenset(m["events"]),
+        m["active"],
+        m["created_at"],
+        m["updated_at"],
+        owner_from_json(m.get("owner")),
     )
+
+
+def owner_json(actor: Principal) -> dict[str, Any]:
+    return {"role": actor.role.value if actor.role else None, "scopes": sorted(actor.scopes)}
+
+
+def owner_from_json(data: Any) -> Principal:
+    """Who a webhook receives events as; hooks made before owners were kept were made by
+    someone with webhooks:manage, so they keep every order event."""
+    if not isinstance(data, dict):
+        return Principal(role=Role.STAFF, scopes=DEFAULT_SCOPES[Role.STAFF], name="webhook")
+    known = {s.value for s in Scope}
+    scopes = frozenset(Scope(s) for s in data.get("scopes", []) if s in known)
+    role = Role(data["role"]) if data.get("role") in {r.value for r in Role} else None
+    return Principal(role=role, scopes=scopes, name="webhook")
 
 
 def delivery_from_row(m: Any) -> Delivery:
@@ -143,6 +166,7 @@ async def create_webhook(
                         secret=key,
                         active=True,
                         created_by=actor.actor,
+                        owner=owner_json(actor),
                         created_at=now,
                         updated_at=now,
                     )
@@ -311,7 +335,9 @@ async def fan_out(engine: AsyncEngine, clock: Clock, *, limit: int = 500) -> int
             }
             for event_id, order_id, event_type, occurred_at in rows
             for hook in hooks
-            if occurred_at >= hook.created_at and matches(hook.events, event_type)
+            if occurred_at >= hook.created_at
+            and matches(hook.events, event_type)
+            and may_read_event(hook.owner, event_type)
         ]
         if deliveries:
             await conn.execute(sa.insert(webhook_deliveries), deliveries)

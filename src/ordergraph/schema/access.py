@@ -168,10 +168,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "Customer": _all("id email name phone createdAt addresses defaultAddress erasedAt"),
     "CustomerDataExport": _all("customerId generatedAt data"),
     "Demand": _all("key name orders units"),
-    "Fulfillment": {
-        **_all("id status lines createdAt updatedAt shipments"),
-        "warehouse": INVENTORY_READ,
-    },
+    "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse"),
     "FulfillmentLine": _all("id orderLineId sku quantity shippedQuantity remainingQuantity"),
     "InventoryLevel": {
         **_all("id sku available backorderLimit updatedAt product"),
@@ -188,11 +185,10 @@ RULES: dict[str, dict[str, Rule]] = {
             "shippingTotal total shippingAddress createdAt updatedAt expiresAt "
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
-            "payments"
+            "payments placedBy"
         ),
-        "placedBy": ORDERS_READ,  # who at the shop, or which integration
-        "holds": ORDERS_READ.with_args(active=Arg.FILTER),  # fraud review is not for the buyer
-        "routing": ORDERS_READ,
+        "holds": PARENT.with_args(active=Arg.FILTER),
+        "routing": PARENT,
     },
     "OrderEvent": _all("id sequence type occurredAt actor payload order"),
     "OrderHold": _all("id type reason active createdAt createdBy releasedAt releasedBy"),
@@ -225,8 +221,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "id orderLineId sku quantity reason note receivedQuantity restockedQuantity "
         "discardedQuantity"
     ),
-    "RoutingAllocation": {**_all("sku quantity"), "warehouse": INVENTORY_READ},
-    "RoutingCandidate": {**_all("rank reason chosen"), "warehouse": INVENTORY_READ},
+    "RoutingAllocation": _all("sku quantity warehouse"),
+    "RoutingCandidate": _all("rank reason chosen warehouse"),
     "RoutingDecision": _all("candidates allocations"),
     # Shipment is public through trackShipment: nothing personal is on it
     "Shipment": _all(

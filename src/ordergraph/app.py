@@ -228,7 +228,8 @@ class GraphQLView(GraphQL[Context, None]):
         return response
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        # JSON values (event payloads, exports) may hold integer-keyed maps: never a 500
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         if self._ide_page is None:

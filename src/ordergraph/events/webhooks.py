@@ -17,11 +17,12 @@ The rules (signatures, schedule, URL policy, event filters) live in ``ordergraph
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import random
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -155,7 +156,7 @@ async def create_webhook(
     if len(key) < 16:
         raise InvalidInput("must be at least 16 characters", field=["secret"])
     now = clock.now()
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         row = (
             (
                 await conn.execute(
@@ -215,7 +216,7 @@ async def update_webhook(
         values["events"] = sorted(check_event_patterns(events))
     if active is not None:
         values["active"] = active
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         await _live_webhook(conn, webhook_id)
         row = (
             (
@@ -238,7 +239,7 @@ async def delete_webhook(
     """Stop deliveries for good; outstanding ones are dead-lettered (the log is kept)."""
     actor.require(Scope.WEBHOOKS_MANAGE)
     now = clock.now()
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         await _live_webhook(conn, webhook_id)
         await conn.execute(
             sa.update(webhooks)
@@ -259,7 +260,7 @@ async def redeliver(
     """Queue a delivery again now (after a fix on the receiver's side, say)."""
     actor.require(Scope.WEBHOOKS_MANAGE)
     d = webhook_deliveries.c
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         row = (
             (
                 await conn.execute(
@@ -287,13 +288,24 @@ async def redeliver(
 # --- fan-out and delivery -----------------------------------------------------------------
 
 
+@contextlib.asynccontextmanager
+async def _writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction; on SQLite it takes the write lock first (BEGIN IMMEDIATE), since a
+    read that later writes cannot wait for the lock and fails as "database is locked"."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+        async with conn.begin():
+            yield conn
+
+
 def _skip_locked(stmt: sa.Select[Any], conn: AsyncConnection) -> sa.Select[Any]:
     return stmt.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else stmt
 
 
 async def fan_out(engine: AsyncEngine, clock: Clock, *, limit: int = 500) -> int:
     """One delivery row per (active webhook, matching event committed after it was created)."""
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         rows = list(
             (
                 await conn.execute(
@@ -404,7 +416,7 @@ async def _claim(
 ) -> list[tuple[Any, Any, Any]]:
     d = webhook_deliveries.c
     earlier = sa.alias(webhook_deliveries, "earlier")
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         now = clock.now()
         due = list(
             (
@@ -539,7 +551,7 @@ async def _record(
         if status is DeliveryStatus.FAILED:
             values["next_attempt_at"] = now + settings.schedule.delay(failures, rand())
     d = webhook_deliveries.c
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         updated = await conn.execute(
             sa.update(webhook_deliveries)
             .where(d.id == delivery["id"], d.leased_until == delivery["leased_until"])

@@ -43,10 +43,16 @@ MESSAGE = "Unexpected error."
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    if error.original_error is None:
+    original = error.original_error
+    if original is None:
         return False  # parse and validation errors: about the query, not our internals
-    code = (error.extensions or {}).get("code")
-    return code not in EXPECTED_CODES
+    if (error.extensions or {}).get("code") in EXPECTED_CODES:
+        return False
+    # a variable or literal that could not be read as its type: about the request
+    return not (error.path is None and isinstance(original, COERCION_ERRORS))
+
+
+COERCION_ERRORS = (GraphQLError, ValueError, TypeError, ArithmeticError)
 
 
 def _request_id(context: Any) -> str:
@@ -80,6 +86,17 @@ class MaskUnexpectedErrors(MaskErrors):
                         positions=error.positions,
                         path=error.path,
                         extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+                    )
+                )
+            elif error.original_error is not None and not (error.extensions or {}).get("code"):
+                processed.append(
+                    GraphQLError(
+                        SUGGESTION.sub("", error.message) if self.production else error.message,
+                        nodes=error.nodes,
+                        source=error.source,
+                        positions=error.positions,
+                        path=error.path,
+                        extensions={"code": "BAD_USER_INPUT"},
                     )
                 )
             elif self.production and error.original_error is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,6 +39,14 @@ def _plain(value: Any) -> Any:
 
 def _rows(result: sa.CursorResult[Any], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in m.items() if k not in drop} for m in result.mappings()]
+
+
+def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
+    """Plain JSON: string keys (JSON columns may hold integer-keyed maps), ISO timestamps."""
+    loaded: dict[str, Any] = orjson.loads(
+        orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS, default=str)
+    )
+    return loaded
 
 
 class SqlPrivacyRepository:
@@ -81,21 +90,23 @@ class SqlPrivacyRepository:
             order["timeline"] = [e for e in events if e["order_id"] == order["id"]]
         profile = {k: _plain(v) for k, v in person.items() if k != "password_hash"}
         profile["hasPassword"] = person["password_hash"] is not None
-        return {
-            "customer": profile,
-            "addresses": _rows(
-                await conn.execute(
-                    sa.select(addresses).where(addresses.c.customer_id == customer_id)
-                )
-            ),
-            "orders": order_rows,
-            "apiTokens": _rows(
-                await conn.execute(
-                    sa.select(api_tokens).where(api_tokens.c.customer_id == customer_id)
+        return _json_ready(
+            {
+                "customer": profile,
+                "addresses": _rows(
+                    await conn.execute(
+                        sa.select(addresses).where(addresses.c.customer_id == customer_id)
+                    )
                 ),
-                drop=("token_hash",),
-            ),
-        }
+                "orders": order_rows,
+                "apiTokens": _rows(
+                    await conn.execute(
+                        sa.select(api_tokens).where(api_tokens.c.customer_id == customer_id)
+                    ),
+                    drop=("token_hash",),
+                ),
+            }
+        )
 
     async def erase(self, customer_id: int, now: datetime) -> list[int] | None:
         person = await self._person(customer_id)

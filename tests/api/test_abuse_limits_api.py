@@ -83,22 +83,24 @@ async def test_an_account_locks_after_five_wrong_passwords_across_both_servers(
     one, two = pair
     email = f"lock-{unique.lower()}@example.com"
     await customer(client(one, one.admin_token), email, "the real password")
+    # signed in with a staff token (any token may call customerLogin): the anonymous query
+    # budget of this address was spent by the aliases test, and is not what is tested here
     seen = []
     for i in range(6):
         server = one if i % 2 == 0 else two  # alternate: the bucket lives in the database
-        payload = await client(server, None).mutate(
+        payload = await client(server, server.staff_token).mutate(
             LOGIN, {"input": {"email": email, "password": f"wrong {i}"}}
         )
         seen.append(codes(payload))
     assert seen == [["INVALID_CREDENTIALS"]] * 5 + [["TOO_MANY_ATTEMPTS"]]
-    right = await client(two, None).mutate(
+    right = await client(two, two.staff_token).mutate(
         LOGIN, {"input": {"email": email, "password": "the real password"}}
     )
     assert codes(right) == ["TOO_MANY_ATTEMPTS"]
     assert "try again in" in right["userErrors"][0]["message"]
     unknown = [
         codes(
-            await client(one, None).mutate(
+            await client(one, one.staff_token).mutate(
                 LOGIN, {"input": {"email": f"ghost-{unique.lower()}@example.com", "password": "x"}}
             )
         )

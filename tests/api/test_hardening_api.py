@@ -236,3 +236,21 @@ async def test_garbage_is_bad_user_input_in_inputs_too(admin: GraphQLClient, val
         '{ orders(filter: {createdBefore: "2026-01-01T00:00"}) { totalCount } }'
     )
     assert naive.error_codes == ["BAD_USER_INPUT"]
+
+
+async def test_the_heaviest_accepted_query_costs_exactly_the_limit(admin: GraphQLClient) -> None:
+    page = "products(first: {n}) {{ nodes {{ price {{ amount }} }} }}"  # 1 + n * 2 points
+    heaviest = (
+        "{ "
+        + " ".join(f"a{i}: " + page.format(n=100) for i in range(9))
+        + " b: "
+        + page.format(n=95)
+        + " }"
+    )
+    accepted = await admin.execute(heaviest)
+    assert "errors" not in accepted.body
+    assert accepted.body["extensions"]["cost"]["requestedQueryCost"] == 2000
+    one_more = heaviest[:-1] + ' c: product(sku: "none") { sku } }'
+    refused = await admin.execute(one_more)
+    assert refused.error_codes == ["QUERY_TOO_COSTLY"]
+    assert refused.errors[0]["extensions"]["requestedQueryCost"] == 2001

@@ -126,10 +126,11 @@ async def test_an_unknown_email_costs_as_much_time_as_a_wrong_password(deps: Dep
         return time.perf_counter() - started
 
     await timed("warm@example.com", "10.9.9.9")  # the dummy hash is computed once
-    known = min([await timed("dan@example.com", f"10.1.0.{i}") for i in range(3)])
-    unknown = min([await timed(f"x{i}@example.com", f"10.2.0.{i}") for i in range(3)])
-    assert unknown > known * 0.5
-    assert unknown < known * 2
+    # the fastest of five each: the least disturbed by whatever else the machine is doing
+    known = min([await timed("dan@example.com", f"10.1.0.{i}") for i in range(5)])
+    unknown = min([await timed(f"x{i}@example.com", f"10.2.0.{i}") for i in range(5)])
+    assert unknown > known / 3
+    assert unknown < known * 3
 
 
 def test_store_keys_hold_no_email_or_address() -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -22,7 +20,11 @@ from strawberry.schema.config import StrawberryConfig
 from ordergraph.resolvers.mutation import Mutation
 from ordergraph.resolvers.query import Query
 from ordergraph.resolvers.subscription import Subscription
+from ordergraph.schema.access import enforce
+from ordergraph.schema.cost import QueryCost
 from ordergraph.schema.hygiene import NoNulInStringLiterals, RejectNulVariables
+from ordergraph.schema.masking import MaskUnexpectedErrors, OrdergraphSchema
+from ordergraph.schema.scalars import SCALAR_OVERRIDES
 from ordergraph.schema.types.customer import CustomerType
 from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
@@ -32,25 +34,6 @@ from ordergraph.schema.types.returns import RefundType, ReturnType
 from ordergraph.schema.types.shipment import ShipmentType
 from ordergraph.schema.types.warehouse import WarehouseType
 
-# Errors that carry a code were raised on purpose and are safe to show; anything else is a bug
-# whose details (SQL, paths) must not leak outside development.
-EXPECTED_CODES = frozenset(
-    {
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "INVALID_ID",
-        "BAD_USER_INPUT",
-        "GRAPHQL_VALIDATION_FAILED",
-    }
-)
-
-
-def _should_mask(error: GraphQLError) -> bool:
-    if error.original_error is None:
-        return False  # parse and validation errors: about the query, not our internals
-    code = (error.extensions or {}).get("code")
-    return code not in EXPECTED_CODES
-
 
 def build_schema(
     *,
@@ -58,6 +41,7 @@ def build_schema(
     max_depth: int = 12,
     max_aliases: int = 30,
     max_tokens: int = 5000,
+    max_cost: int = 2000,
 ) -> Schema:
     # Factories, not instances: strawberry builds fresh extensions per request; the parser and
     # validation caches live at module level, so they are still shared.
@@ -69,11 +53,12 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: AddValidationRules([NoNulInStringLiterals]),
         RejectNulVariables,
+        lambda: QueryCost(max_cost=max_cost),
+        lambda: MaskUnexpectedErrors(production=production),
     ]
     if production:
-        extensions.append(lambda: MaskErrors(should_mask_error=_should_mask))
         extensions.append(DisableIntrospection)
-    return Schema(
+    schema = OrdergraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -91,4 +76,7 @@ def build_schema(
         ],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides=SCALAR_OVERRIDES,
     )
+    enforce(schema._schema)  # every field's declared access rule, checked before it resolves
+    return schema

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -37,6 +37,7 @@ from ordergraph.auth.tokens import hash_token
 from ordergraph.config import Settings, get_settings
 from ordergraph.db.engine import create_engine
 from ordergraph.db.queries.tokens import principal_for_token
+from ordergraph.db.throttle import SqlRateStore
 from ordergraph.db.uow import SqlUnitOfWork
 from ordergraph.domain.clock import Clock, SystemClock
 from ordergraph.domain.principals import ANONYMOUS, Principal
@@ -49,12 +50,15 @@ from ordergraph.schema.loaders import Loaders
 from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.shipments import flag_orders_at_risk
+from ordergraph.services.throttle import Throttle
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
     GRAPHIQL_STATIC_DIR,
+    graphiql_csp,
     graphiql_html,
 )
 from ordergraph.web.middleware import MaxBodySize, Metrics
+from ordergraph.web.security import SecurityHeaders, install_log_redaction
 from ordergraph.web.tracking import tracking_endpoint
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -76,6 +80,9 @@ class Runtime:
     broker: Broker = field(default_factory=Broker)
     relay: OutboxRelay | None = None
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    throttle: Throttle = field(default_factory=Throttle)
+    # addresses this process saw refused for bad tokens, until when (spares the store)
+    blocked: dict[str, float] = field(default_factory=dict)
 
     @property
     def deps(self) -> Deps:
@@ -87,6 +94,27 @@ class Runtime:
             uow=lambda: SqlUnitOfWork(engine, self.clock, on_commit),
             clock=self.clock,
             policy=self.policy,
+            throttle=self.throttle,
+        )
+
+    async def refuse_token(self, client: str, state: dict[str, Any]) -> HTTPException:
+        """401 for a bad token, or 429 once this address has sent too many of them."""
+        now = self.clock.now().timestamp()
+        until = self.blocked.get(client, 0.0)
+        if until <= now:
+            verdict = await self.throttle.hit(
+                self.clock, self.throttle.rules.bad_token_address, client
+            )
+            if verdict.accepted:
+                return HTTPException(401, "Invalid or expired API token")
+            until = now + verdict.retry_after
+            if len(self.blocked) > 10_000:
+                self.blocked.clear()
+            self.blocked[client] = until
+        wait = max(1, round(until - now + 0.5))
+        state["retry_after"] = wait
+        return HTTPException(
+            429, f"Too many invalid API tokens from this address; try again in {wait} seconds"
         )
 
 
@@ -102,6 +130,7 @@ TRANSPORT_CODES = {
     405: "METHOD_NOT_ALLOWED",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "THROTTLED",
 }
 
 
@@ -170,6 +199,7 @@ class GraphQLView(GraphQL[Context, None]):
                 max_depth=settings.max_query_depth,
                 max_aliases=settings.max_aliases,
                 max_tokens=settings.max_tokens,
+                max_cost=settings.max_query_cost,
             ),
             graphql_ide=None if settings.is_production else "graphiql",
             keep_alive=True,
@@ -199,11 +229,12 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> Context:
         runtime = self.runtime
         principal = ANONYMOUS
+        client = client_address(request)
         if isinstance(request, Request):
             try:
                 principal = await authenticate(runtime, request.headers.get("authorization"))
             except UnknownToken:
-                raise HTTPException(401, "Invalid or expired API token") from None
+                raise await runtime.refuse_token(client, request.scope["state"]) from None
         assert runtime.read_engine is not None
         if isinstance(request, Request) and isinstance(response, Response):
             request.state.sub_response = response
@@ -218,6 +249,8 @@ class GraphQLView(GraphQL[Context, None]):
             broker=runtime.broker,
             write_engine=runtime.engine,
             webhook_settings=runtime.webhooks,
+            client_address=client,
+            request_id=str(request.scope.get("state", {}).get("request_id", "-")),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -228,7 +261,8 @@ class GraphQLView(GraphQL[Context, None]):
                 self.runtime, authorization if isinstance(authorization, str) else None
             )
         except UnknownToken:
-            raise ConnectionRejectionError({"message": "Invalid or expired API token"}) from None
+            refusal = await self.runtime.refuse_token(context.client_address, {})
+            raise ConnectionRejectionError({"message": refusal.reason}) from None
         return await super().on_ws_connect(context)
 
     async def execute_single(
@@ -279,12 +313,20 @@ class GraphQLView(GraphQL[Context, None]):
         return response
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        # JSON values (event payloads, exports) may hold integer-keyed maps: never a 500
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         if self._ide_page is None:
             self._ide_page = graphiql_html(self.graphql_ide_html)
-        return HTMLResponse(self._ide_page)
+        return HTMLResponse(
+            self._ide_page, headers={"Content-Security-Policy": graphiql_csp(self._ide_page)}
+        )
+
+
+def client_address(connection: Request | WebSocket) -> str:
+    """The peer's address (uvicorn rewrites it from X-Forwarded-For for trusted proxies)."""
+    return connection.client.host if connection.client is not None else "unknown"
 
 
 def _public_base_url(settings: Settings, request: Request | WebSocket) -> str:
@@ -308,8 +350,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock or SystemClock(),
         policy=settings.order_policy(),
         webhooks=settings.webhook_settings(),
+        throttle=Throttle(secret=settings.secret_key, rules=settings.throttle_rules()),
     )
     view = GraphQLView(runtime)
+    install_log_redaction()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -319,6 +363,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if settings.read_database_url
             else runtime.engine
         )
+        rate_store = SqlRateStore(runtime.engine)
+        runtime.throttle = replace(runtime.throttle, store=rate_store)
         runtime.relay = OutboxRelay(runtime.engine, runtime.broker)
         await runtime.relay.start()
         jobs: list[asyncio.Task[None]] = []
@@ -343,6 +389,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     )
                 )
             )
+        jobs.append(
+            asyncio.create_task(
+                every(3600, lambda: rate_store.purge(runtime.clock.now().timestamp()), "purge")
+            )
+        )
         if settings.at_risk_interval_seconds > 0:
             jobs.append(
                 asyncio.create_task(
@@ -401,6 +452,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Mount(GRAPHIQL_ASSETS_PREFIX, StaticFiles(directory=GRAPHIQL_STATIC_DIR)),
         ],
         middleware=[
+            Middleware(SecurityHeaders, production=settings.is_production),
             Middleware(Metrics),
             Middleware(MaxBodySize, limit=settings.max_body_bytes),
         ],

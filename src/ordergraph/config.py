@@ -16,9 +16,11 @@ from ordergraph.domain.money import Money
 from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import ShippingRate
+from ordergraph.domain.throttle import BucketPolicy
 from ordergraph.domain.webhooks import RetrySchedule, WebhookUrlPolicy
 from ordergraph.events.webhooks import WebhookSettings
 from ordergraph.services.deps import OrderPolicy
+from ordergraph.services.throttle import DAY, ThrottleRule, ThrottleRules, per_minute
 
 DEV_SECRET = "dev-insecure-secret-change-me"
 
@@ -90,6 +92,32 @@ class Settings(BaseSettings):
     # Unset: links use the address the client called (its Host header), and work off a request
     # (mail, CLI) uses HOST and PORT. Set it behind a proxy or load balancer.
     public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
+    # --- abuse limits (leaky buckets shared by every worker through the database) ---
+    login_burst_per_account: int = Field(
+        default=5, ge=1, validation_alias="ORDERGRAPH_LOGIN_BURST_PER_ACCOUNT"
+    )
+    login_per_minute_per_account: float = Field(
+        default=1, gt=0, validation_alias="ORDERGRAPH_LOGIN_PER_MINUTE_PER_ACCOUNT"
+    )
+    login_per_day_per_account: int = Field(
+        default=20, ge=1, validation_alias="ORDERGRAPH_LOGIN_PER_DAY_PER_ACCOUNT"
+    )
+    login_burst_per_address: int = Field(
+        default=20, ge=1, validation_alias="ORDERGRAPH_LOGIN_BURST_PER_ADDRESS"
+    )
+    login_per_minute_per_address: float = Field(
+        default=10, gt=0, validation_alias="ORDERGRAPH_LOGIN_PER_MINUTE_PER_ADDRESS"
+    )
+    bad_tokens_per_minute_per_address: float = Field(
+        default=10, gt=0, validation_alias="ORDERGRAPH_BAD_TOKENS_PER_MINUTE_PER_ADDRESS"
+    )
+    max_query_cost: int = Field(default=2000, ge=1, validation_alias="ORDERGRAPH_MAX_QUERY_COST")
+    query_cost_budget: int = Field(
+        default=4000, ge=1, validation_alias="ORDERGRAPH_QUERY_COST_BUDGET"
+    )
+    query_cost_restore_rate: float = Field(
+        default=200, gt=0, validation_alias="ORDERGRAPH_QUERY_COST_RESTORE_RATE"
+    )
 
     def order_policy(self) -> OrderPolicy:
         transit = _transit_times(self.transit_days or {})
@@ -142,6 +170,36 @@ class Settings(BaseSettings):
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
         return f"http://{host}:{os.environ.get('PORT', '8000')}"
+
+    def throttle_rules(self) -> ThrottleRules:
+        return ThrottleRules(
+            login_account=ThrottleRule(
+                "login-account",
+                (
+                    per_minute(self.login_burst_per_account, self.login_per_minute_per_account),
+                    BucketPolicy(
+                        self.login_per_day_per_account, self.login_per_day_per_account / DAY
+                    ),
+                ),
+            ),
+            login_address=ThrottleRule(
+                "login-address",
+                (per_minute(self.login_burst_per_address, self.login_per_minute_per_address),),
+            ),
+            bad_token_address=ThrottleRule(
+                "bad-token-address",
+                (
+                    per_minute(
+                        2 * self.bad_tokens_per_minute_per_address,
+                        self.bad_tokens_per_minute_per_address,
+                    ),
+                ),
+            ),
+            query_cost=BucketPolicy(
+                capacity=max(self.query_cost_budget, self.max_query_cost),
+                leak_per_second=self.query_cost_restore_rate,
+            ),
+        )
 
     @property
     def is_production(self) -> bool:

@@ -146,10 +146,16 @@ async def test_an_int_over_32_bits_is_refused_before_the_stock_changes(
     assert (await admin.data(PRODUCT, {"sku": sku}))["product"]["available"] == 0
 
 
-async def test_a_query_nested_exactly_to_the_depth_limit_runs(admin: GraphQLClient) -> None:
+async def test_a_query_nested_exactly_to_the_depth_limit_passes_the_depth_check(
+    admin: GraphQLClient,
+) -> None:
+    # five nested inventoryLevels lists then meet the cost limit (5**5 levels > 2000 points)
     result = await admin.execute(nested_query(MAX_DEPTH))
     assert result.status == 200
-    assert isinstance(result.data["products"]["nodes"], list)
+    assert result.error_codes == ["QUERY_TOO_COSTLY"]
+    assert "depth" not in result.errors[0]["message"]
+    shallower = await admin.execute(nested_query(MAX_DEPTH - 4))
+    assert isinstance(shallower.data["products"]["nodes"], list)
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, MAX_DEPTH * 4])
@@ -249,7 +255,7 @@ async def test_a_body_just_under_the_size_limit_is_served(
     query = "{ __typename }" + " " * (MAX_BODY - 200)
     response = await http.post("/graphql", json={"query": query}, headers=auth(live))
     assert response.status_code == 200
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
 
 
 async def test_a_mutation_sent_with_get_is_not_executed(

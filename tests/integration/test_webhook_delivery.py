@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -395,7 +396,7 @@ async def test_a_delivery_resolving_to_a_private_address_is_refused_without_post
         return ["127.0.0.1"]
 
     assert await deliver_due(world.engine, world.clock, http, STRICT, resolve=resolve) == 1
-    assert asked == ["127.0.0.1"]
+    assert asked == []  # an address literal is checked as it is, never looked up
     assert rx.requests == []
     (delivery,) = await deliveries(world.engine)
     assert delivery["status"] == "FAILED"
@@ -403,6 +404,118 @@ async def test_a_delivery_resolving_to_a_private_address_is_refused_without_post
     assert delivery["last_status_code"] is None
     (attempt,) = await attempt_log(world.engine, delivery["id"])
     assert attempt["error"].startswith("refused: ")
+
+
+async def _named_hook(world: World, rx: Receiver, name: str) -> int:
+    """A webhook whose URL names ``name`` instead of the receiver's address."""
+    url = rx.url.replace("127.0.0.1", name)
+    webhook, _ = await create_webhook(
+        world.engine, world.clock, SYSTEM, ALLOWED, url=url, events=["order.placed"]
+    )
+    world.clock.advance(timedelta(seconds=1))
+    return webhook.id
+
+
+async def test_a_named_receiver_is_posted_to_the_address_it_resolved_to_once(
+    world: World, rx: Receiver, http: httpx.AsyncClient
+) -> None:
+    await _named_hook(world, rx, "hooks.partner.test")
+    await world.place()
+    await fan_out(world.engine, world.clock)
+    answers = [["127.0.0.1"], ["10.66.0.1"]]  # a rebinding DNS answers differently next time
+    asked: list[str] = []
+
+    async def resolve(host: str) -> list[str]:
+        asked.append(host)
+        return answers[len(asked) - 1]
+
+    assert await deliver_due(world.engine, world.clock, http, ALLOWED, resolve=resolve) == 1
+    assert asked == ["hooks.partner.test"]  # one lookup; the connection used its answer
+    (request,) = rx.requests
+    port = rx.url.split(":")[2].split("/")[0]
+    assert request.header("host") == f"hooks.partner.test:{port}"
+    (delivery,) = await deliveries(world.engine)
+    assert delivery["status"] == "SUCCEEDED"
+    assert delivery["leased_until"] is None
+
+
+async def test_a_name_with_any_private_address_is_refused_in_production(
+    world: World, rx: Receiver, http: httpx.AsyncClient
+) -> None:
+    await _named_hook(world, rx, "mixed.partner.test")
+    await world.place()
+    await fan_out(world.engine, world.clock)
+
+    async def resolve(host: str) -> list[str]:
+        return ["93.184.216.34", "127.0.0.1"]  # refused before any connection
+
+    assert await deliver_due(world.engine, world.clock, http, STRICT, resolve=resolve) == 1
+    assert rx.requests == []
+    (delivery,) = await deliveries(world.engine)
+    assert (
+        delivery["last_error"] == "refused: resolves to a private or reserved address (127.0.0.1)"
+    )
+
+
+async def test_a_redirect_is_not_followed(world: World, http: httpx.AsyncClient) -> None:
+    with receiving([302]) as redirecting:
+        await world.hook(redirecting, ["order.placed"])
+        await world.place()
+        await fan_out(world.engine, world.clock)
+        assert await deliver_due(world.engine, world.clock, http, ALLOWED) == 1
+        assert len(redirecting.requests) == 1
+    (delivery,) = await deliveries(world.engine)
+    assert (delivery["status"], delivery["last_status_code"]) == ("FAILED", 302)
+
+
+async def test_no_row_lock_is_held_while_a_slow_receiver_answers(
+    world: World, http: httpx.AsyncClient
+) -> None:
+    with receiving([204], delay=1.0) as slow:
+        await world.hook(slow, ["order.placed"])
+        await world.place()
+        await fan_out(world.engine, world.clock)
+        posting = asyncio.create_task(deliver_due(world.engine, world.clock, http, ALLOWED))
+        for _ in range(200):
+            if slow.requests or (await deliveries(world.engine))[0]["leased_until"] is not None:
+                break
+            await asyncio.sleep(0.01)
+        (claimed,) = await deliveries(world.engine)
+        assert claimed["leased_until"] is not None
+        # a second worker neither waits on a lock nor claims what is in flight
+        started = time.perf_counter()
+        assert await deliver_due(world.engine, world.clock, http, ALLOWED) == 0
+        async with world.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(sa.text("SET LOCAL lock_timeout = '300ms'"))
+            await conn.execute(
+                sa.update(webhook_deliveries)
+                .where(webhook_deliveries.c.id == claimed["id"])
+                .values(last_latency_ms=1)
+            )
+        assert time.perf_counter() - started < 0.9
+        assert await posting == 1
+    (delivery,) = await deliveries(world.engine)
+    assert delivery["status"] == "SUCCEEDED"
+    assert len(slow.requests) == 1
+
+
+async def test_an_expired_lease_is_claimed_again(
+    world: World, rx: Receiver, http: httpx.AsyncClient
+) -> None:
+    await world.hook(rx, ["order.placed"])
+    await world.place()
+    await fan_out(world.engine, world.clock)
+    async with world.engine.begin() as conn:  # a worker claimed it, then died
+        await conn.execute(
+            sa.update(webhook_deliveries).values(
+                leased_until=world.clock.now() + timedelta(seconds=50)
+            )
+        )
+    assert await deliver_due(world.engine, world.clock, http, ALLOWED) == 0
+    world.clock.advance(timedelta(seconds=51))
+    assert await deliver_due(world.engine, world.clock, http, ALLOWED) == 1
+    assert len(rx.requests) == 1
 
 
 # --- 7. what a webhook gets ---------------------------------------------------------------

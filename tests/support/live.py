@@ -23,12 +23,16 @@ from tests.support.aio import run_sync
 from tests.support.server import live_server
 
 # Statements of the server's background jobs (outbox relay, webhook fan-out and delivery,
-# expiry, at-risk detection), which run on the same engine but belong to no request.
+# expiry, at-risk detection), which run on the same engine but belong to no request, and of the
+# throttle (one rate_buckets upsert per request: the query-cost budget, not the resolvers' work).
 BACKGROUND = re.compile(
-    r"fanned_out|webhook_deliveries|webhook_attempts|FROM webhooks|outbox\.id >|"
+    r"rate_buckets|fanned_out|webhook_deliveries|webhook_attempts|FROM webhooks|outbox\.id >|"
     r"max\(outbox\.id\)|expires_at\s*<|ship_by_at\s*<|promised_delivery_at\s*<",
     re.IGNORECASE,
 )
+
+
+FUNCTIONAL_SUITE_BUDGET = 10**9
 
 
 @dataclass
@@ -97,6 +101,9 @@ def issue_token(database_url: str, role: Role, scopes: frozenset[Scope] | None =
 @contextmanager
 def live_api(backend: str, database_url: str, **settings: object) -> Iterator[LiveApi]:
     tokens = issue_tokens(database_url)
+    # The functional suites are one very busy trusted client; the budget itself is tested
+    # with the defaults (tests/api/test_query_cost_api.py).
+    settings.setdefault("ORDERGRAPH_QUERY_COST_BUDGET", FUNCTIONAL_SUITE_BUDGET)
     config = Settings(DATABASE_URL=database_url, **settings)  # type: ignore[arg-type]
     app = create_app(config)
     log = StatementLog()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
@@ -47,6 +47,7 @@ from ordergraph.domain.ports import (
     InventoryRepository,
     OrderRepository,
     PaymentRepository,
+    PrivacyRepository,
     ProductRepository,
     RefundRepository,
     RetryableConflict,
@@ -964,6 +965,53 @@ class FakeRiskRepository:
         return {k: sorted(v) for k, v in found.items()}
 
 
+class FakePrivacyRepository:
+    """The person's customer record and orders (theirs, and guest orders under their email)."""
+
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    def _person(self, customer_id: int) -> Customer | None:
+        return next((c for c in self._state.customers.values() if c.id == customer_id), None)
+
+    def _orders(self, person: Customer) -> list[Order]:
+        return [
+            o
+            for _, o in sorted(self._state.orders.items())
+            if o.customer_id == person.id
+            or (o.customer_id is None and o.email.lower() == person.email.lower())
+        ]
+
+    async def personal_data(self, customer_id: int) -> dict[str, Any] | None:
+        person = self._person(customer_id)
+        if person is None:
+            return None
+        return {
+            "customer": {"id": person.id, "email": person.email, "name": person.name},
+            "orders": [
+                {"id": o.id, "number": o.number, "email": o.email} for o in self._orders(person)
+            ],
+        }
+
+    async def erase(self, customer_id: int, now: datetime) -> list[int] | None:
+        person = self._person(customer_id)
+        if person is None:
+            return None
+        erased = [o for o in self._orders(person) if o.id is not None]
+        for order in erased:
+            order.email = f"erased-{customer_id}@erased.invalid"
+            order.contact_name = None
+            order.phone = None
+        del self._state.customers[person.email]
+        person.email = f"erased-{customer_id}@erased.invalid"
+        person.name = "Erased customer"
+        person.phone = None
+        person.password_hash = None
+        person.erased_at = now
+        self._state.customers[person.email] = person
+        return [o.id for o in erased if o.id is not None]
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -985,6 +1033,7 @@ class FakeUnitOfWork:
     risks: RiskRepository
     returns: ReturnRepository
     refunds: RefundRepository
+    privacy: PrivacyRepository
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -1044,6 +1093,7 @@ class FakeUnitOfWork:
         self.risks = FakeRiskRepository(self._state)
         self.returns = FakeReturnRepository(self._state, self._store)
         self.refunds = FakeRefundRepository(self._state, self._store)
+        self.privacy = FakePrivacyRepository(self._state)
 
 
 class SequentialCodes:

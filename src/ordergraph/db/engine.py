@@ -20,7 +20,9 @@ def create_engine(
     ``foreign_keys=False`` is for migrations on SQLite, whose batch mode rebuilds tables that
     others reference (SQLite's documented procedure for ALTER TABLE).
     """
-    kwargs: dict[str, Any] = {"echo": echo}
+    # hide_parameters: an error message (and so a log line) never quotes row values, which
+    # can be emails, addresses or token digests
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if is_sqlite(url):
         # One writer at a time; wait for the lock instead of failing fast.
         kwargs["connect_args"] = {"timeout": 30}

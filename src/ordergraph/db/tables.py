@@ -97,6 +97,7 @@ customers = sa.Table(
     sa.Column("phone", sa.String(32)),
     sa.Column("password_hash", sa.String(200)),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("erased_at", UTCDateTime),  # GDPR erasure: the person is anonymized
 )
 
 addresses = sa.Table(
@@ -423,6 +424,8 @@ webhooks = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("deleted_at", UTCDateTime),
+    # the creator's role and scopes: a webhook receives only events its creator may read
+    sa.Column("owner", Json),
 )
 
 webhook_deliveries = sa.Table(
@@ -441,6 +444,8 @@ webhook_deliveries = sa.Table(
     sa.Column("last_latency_ms", sa.Integer),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("delivered_at", UTCDateTime),
+    # claimed by a worker until then: it posts outside any transaction, then records
+    sa.Column("leased_until", UTCDateTime),
     sa.UniqueConstraint("webhook_id", "outbox_id", name="uq_webhook_deliveries_event"),
     sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     sa.Index("ix_webhook_deliveries_order", "webhook_id", "order_id", "outbox_id"),
@@ -466,4 +471,17 @@ counters = sa.Table(
     metadata,
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+# Leaky buckets shared by every worker (sign-in throttles, bad-token throttles, query-cost
+# budgets). Times are epoch seconds as floats so that the leak is plain arithmetic in SQL on
+# both dialects; keys are HMACs, never the email or address itself.
+rate_buckets = sa.Table(
+    "rate_buckets",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("level", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("accepted", sa.Boolean, nullable=False),
+    sa.Index("ix_rate_buckets_updated_at", "updated_at"),
 )

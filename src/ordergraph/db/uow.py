@@ -22,6 +22,7 @@ from ordergraph.db.repositories import (
     SqlWarehouseRepository,
 )
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
+from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
@@ -34,6 +35,7 @@ from ordergraph.domain.ports import (
     InventoryRepository,
     OrderRepository,
     PaymentRepository,
+    PrivacyRepository,
     ProductRepository,
     RefundRepository,
     RetryableConflict,
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
     risks: RiskRepository
     returns: ReturnRepository
     refunds: RefundRepository
+    privacy: PrivacyRepository
 
     def __init__(
         self, engine: AsyncEngine, clock: Clock, on_commit: Callable[[], None] | None = None
@@ -96,6 +99,7 @@ class SqlUnitOfWork:
         self.risks = SqlRiskRepository(conn)
         self.returns = SqlReturnRepository(conn)
         self.refunds = SqlRefundRepository(conn)
+        self.privacy = SqlPrivacyRepository(conn)
         return self
 
     async def __aexit__(

@@ -83,6 +83,7 @@ class Customer:
     password_hash: str | None
     default_address: Address | None
     created_at: datetime
+    erased_at: datetime | None = None  # GDPR erasure: anonymized, can no longer sign in
 
     @classmethod
     def create(

@@ -204,6 +204,18 @@ class PaymentRepository(Protocol):
     async def for_order(self, order_id: int) -> list[PaymentTransaction]: ...
 
 
+class PrivacyRepository(Protocol):
+    """A person's data for GDPR requests (see ``db/repositories/privacy.py``)."""
+
+    async def personal_data(self, customer_id: int) -> dict[str, Any] | None:
+        """Everything held about the customer, JSON-ready; None if there is no such one."""
+        ...
+
+    async def erase(self, customer_id: int, now: datetime) -> list[int] | None:
+        """Anonymize the person, keep the orders; the ids of the orders anonymized."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Events collected here are written to the outbox on commit."""
 
@@ -220,6 +232,7 @@ class UnitOfWork(Protocol):
     risks: RiskRepository
     returns: ReturnRepository
     refunds: RefundRepository
+    privacy: PrivacyRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -29,6 +29,7 @@ class Scope(enum.StrEnum):
     SHIPMENTS_WRITE = "shipments:write"  # carrier integrations: shipment events only
     RETURNS_WRITE = "returns:write"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    CUSTOMERS_PRIVACY = "customers:privacy"  # GDPR export and erasure
 
 
 # What each role may do when its token names no scopes of its own.

@@ -287,6 +287,9 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "product.created",
         "warehouse.created",
         "customer.created",
+        "customer.data_exported",
+        "customer.erased",
+        "order.customer_erased",
         "api_token.created",
         "api_token.revoked",
     }

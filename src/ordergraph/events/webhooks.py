@@ -6,9 +6,9 @@ Three steps, each safe to run in every worker at once:
    delivery row per matching webhook, and marks the rows, in one transaction. Rows that commit
    late are simply picked up on a later pass.
 2. **Delivery** claims due deliveries whose order has no earlier delivery still outstanding for
-   the same webhook (so an order's events arrive in order), POSTs the signed JSON, and records
-   the attempt: 2xx succeeds; anything else is retried with exponential backoff and jitter, then
-   dead-lettered.
+   the same webhook (so an order's events arrive in order) with a lease, commits, POSTs the
+   signed JSON to the address it checked, and records the attempt in a new transaction: 2xx
+   succeeds; anything else is retried with exponential backoff and jitter, then dead-lettered.
 3. **Redelivery** puts any delivery back in the queue on request.
 
 The rules (signatures, schedule, URL policy, event filters) live in ``ordergraph.domain.webhooks``.
@@ -17,14 +17,15 @@ The rules (signatures, schedule, URL policy, event filters) live in ``ordergraph
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ipaddress
 import random
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -32,9 +33,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ordergraph.db.tables import outbox, webhook_attempts, webhook_deliveries, webhooks
+from ordergraph.domain.access import may_read_event
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.errors import InvalidInput, NotFound
-from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.principals import DEFAULT_SCOPES, Principal, Role, Scope
 from ordergraph.domain.validation import clean_text
 from ordergraph.domain.webhooks import (
     DeliveryStatus,
@@ -64,6 +66,7 @@ class Webhook:
     active: bool
     created_at: datetime
     updated_at: datetime
+    owner: Principal = field(default_factory=lambda: owner_from_json(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +88,29 @@ class Delivery:
 
 def webhook_from_row(m: Any) -> Webhook:
     return Webhook(
-        m["id"], m["url"], frozenset(m["events"]), m["active"], m["created_at"], m["updated_at"]
+        m["id"],
+        m["url"],
+        frozenset(m["events"]),
+        m["active"],
+        m["created_at"],
+        m["updated_at"],
+        owner_from_json(m.get("owner")),
     )
+
+
+def owner_json(actor: Principal) -> dict[str, Any]:
+    return {"role": actor.role.value if actor.role else None, "scopes": sorted(actor.scopes)}
+
+
+def owner_from_json(data: Any) -> Principal:
+    """Who a webhook receives events as; hooks made before owners were kept were made by
+    someone with webhooks:manage, so they keep every order event."""
+    if not isinstance(data, dict):
+        return Principal(role=Role.STAFF, scopes=DEFAULT_SCOPES[Role.STAFF], name="webhook")
+    known = {s.value for s in Scope}
+    scopes = frozenset(Scope(s) for s in data.get("scopes", []) if s in known)
+    role = Role(data["role"]) if data.get("role") in {r.value for r in Role} else None
+    return Principal(role=role, scopes=scopes, name="webhook")
 
 
 def delivery_from_row(m: Any) -> Delivery:
@@ -132,7 +156,7 @@ async def create_webhook(
     if len(key) < 16:
         raise InvalidInput("must be at least 16 characters", field=["secret"])
     now = clock.now()
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         row = (
             (
                 await conn.execute(
@@ -143,6 +167,7 @@ async def create_webhook(
                         secret=key,
                         active=True,
                         created_by=actor.actor,
+                        owner=owner_json(actor),
                         created_at=now,
                         updated_at=now,
                     )
@@ -191,7 +216,7 @@ async def update_webhook(
         values["events"] = sorted(check_event_patterns(events))
     if active is not None:
         values["active"] = active
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         await _live_webhook(conn, webhook_id)
         row = (
             (
@@ -214,7 +239,7 @@ async def delete_webhook(
     """Stop deliveries for good; outstanding ones are dead-lettered (the log is kept)."""
     actor.require(Scope.WEBHOOKS_MANAGE)
     now = clock.now()
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         await _live_webhook(conn, webhook_id)
         await conn.execute(
             sa.update(webhooks)
@@ -235,7 +260,7 @@ async def redeliver(
     """Queue a delivery again now (after a fix on the receiver's side, say)."""
     actor.require(Scope.WEBHOOKS_MANAGE)
     d = webhook_deliveries.c
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         row = (
             (
                 await conn.execute(
@@ -263,13 +288,24 @@ async def redeliver(
 # --- fan-out and delivery -----------------------------------------------------------------
 
 
+@contextlib.asynccontextmanager
+async def _writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction; on SQLite it takes the write lock first (BEGIN IMMEDIATE), since a
+    read that later writes cannot wait for the lock and fails as "database is locked"."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+        async with conn.begin():
+            yield conn
+
+
 def _skip_locked(stmt: sa.Select[Any], conn: AsyncConnection) -> sa.Select[Any]:
     return stmt.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else stmt
 
 
 async def fan_out(engine: AsyncEngine, clock: Clock, *, limit: int = 500) -> int:
     """One delivery row per (active webhook, matching event committed after it was created)."""
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         rows = list(
             (
                 await conn.execute(
@@ -311,7 +347,9 @@ async def fan_out(engine: AsyncEngine, clock: Clock, *, limit: int = 500) -> int
             }
             for event_id, order_id, event_type, occurred_at in rows
             for hook in hooks
-            if occurred_at >= hook.created_at and matches(hook.events, event_type)
+            if occurred_at >= hook.created_at
+            and matches(hook.events, event_type)
+            and may_read_event(hook.owner, event_type)
         ]
         if deliveries:
             await conn.execute(sa.insert(webhook_deliveries), deliveries)
@@ -346,11 +384,39 @@ async def deliver_due(
     rand: Callable[[], float] = random.random,
     resolve: Callable[[str], Any] | None = None,
 ) -> int:
-    """Try every due delivery (oldest first, in order per order); returns how many were tried."""
+    """Try every due delivery (oldest first, in order per order); returns how many were tried.
+
+    Three steps, so no row lock is held while a receiver is slow: **claim** the batch (one
+    short transaction marks each delivery in flight with a lease), **post** them concurrently
+    outside any transaction, **record** each result in a transaction of its own. A worker that
+    dies mid-post leaves its lease to expire; the delivery is then claimed again (at least
+    once). A later delivery of the same order is never claimed while an earlier one is
+    outstanding, in flight or not, so each order's events still arrive in order.
+    """
+    claimed = await _claim(engine, clock, settings, limit)
+    if not claimed:
+        return 0
+
+    async def one(delivery: Any, hook: Any, event: Any) -> None:
+        status_code, error, latency = await _post(
+            http, settings, hook["url"], hook["secret"], event, clock, resolve
+        )
+        await _record(engine, settings, delivery, status_code, error, latency, clock, rand)
+
+    await asyncio.gather(*(one(*claim) for claim in claimed))
+    return len(claimed)
+
+
+def _lease(settings: WebhookSettings) -> timedelta:
+    return timedelta(seconds=settings.timeout_seconds * 2 + 30)
+
+
+async def _claim(
+    engine: AsyncEngine, clock: Clock, settings: WebhookSettings, limit: int
+) -> list[tuple[Any, Any, Any]]:
     d = webhook_deliveries.c
     earlier = sa.alias(webhook_deliveries, "earlier")
-    tried = 0
-    async with engine.begin() as conn:
+    async with _writing(engine) as conn:
         now = clock.now()
         due = list(
             (
@@ -358,6 +424,7 @@ async def deliver_due(
                     _skip_locked(
                         sa.select(webhook_deliveries)
                         .where(d.status.in_(OUTSTANDING), d.next_attempt_at <= now)
+                        .where(sa.or_(d.leased_until.is_(None), d.leased_until < now))
                         .where(
                             ~sa.exists().where(
                                 earlier.c.webhook_id == d.webhook_id,
@@ -374,25 +441,26 @@ async def deliver_due(
             ).mappings()
         )
         if not due:
-            return 0
+            return []
+        lease = now + _lease(settings)
+        await conn.execute(
+            sa.update(webhook_deliveries)
+            .where(d.id.in_([row["id"] for row in due]))
+            .values(leased_until=lease)
+        )
         # the batch's webhooks and events in two queries, not two per delivery
         hook_rows = await conn.execute(
-            sa.select(webhooks).where(webhooks.c.id.in_({d["webhook_id"] for d in due}))
+            sa.select(webhooks).where(webhooks.c.id.in_({row["webhook_id"] for row in due}))
         )
         hooks = {m["id"]: m for m in hook_rows.mappings()}
         event_rows = await conn.execute(
-            sa.select(outbox).where(outbox.c.id.in_([d["outbox_id"] for d in due]))
+            sa.select(outbox).where(outbox.c.id.in_([row["outbox_id"] for row in due]))
         )
         events = {m["id"]: m for m in event_rows.mappings()}
-        for delivery in due:
-            hook = hooks[delivery["webhook_id"]]
-            event = events[delivery["outbox_id"]]
-            status_code, error, latency = await _post(
-                http, settings, hook["url"], hook["secret"], event, clock, resolve
-            )
-            await _record(conn, settings, delivery, status_code, error, latency, clock, rand)
-            tried += 1
-    return tried
+    return [
+        ({**row, "leased_until": lease}, hooks[row["webhook_id"]], events[row["outbox_id"]])
+        for row in due
+    ]
 
 
 async def _post(
@@ -404,26 +472,47 @@ async def _post(
     clock: Clock,
     resolve: Callable[[str], Any] | None,
 ) -> tuple[int | None, str | None, int]:
+    """POST to the address the name resolved to when it was checked: the name is resolved
+    once, every address it gave is checked, and the connection goes to that address with the
+    name in the Host header and TLS SNI — a second lookup (DNS rebinding) cannot redirect it.
+    Redirects are never followed (a 3xx is a failure, retried)."""
     started = time.perf_counter()
     try:
-        if not settings.policy.allow_private:
-            host = urlsplit(url).hostname or ""
-            lookup = resolve or _resolve
-            settings.policy.check_resolved(await lookup(host))
+        target = httpx.URL(url)
+        host = target.host
+        lookup = resolve or _resolve
+        addresses = [host] if _is_ip(host) else list(await lookup(host))
+        settings.policy.check_resolved(addresses)
+        pinned = target.copy_with(host=addresses[0])
         body = event_body(event)
         timestamp = int(clock.now().timestamp())
         headers = delivery_headers(
             event["id"], event["type"], timestamp, sign(secret, timestamp, body)
         )
+        headers["Host"] = target.netloc.decode("ascii")
+        extensions = {"sni_hostname": host} if target.scheme == "https" else {}
         response = await http.post(
-            url, content=body, headers=headers, timeout=settings.timeout_seconds
+            pinned,
+            content=body,
+            headers=headers,
+            timeout=settings.timeout_seconds,
+            extensions=extensions,
+            follow_redirects=False,
         )
     except InvalidInput as exc:
         return None, f"refused: {exc.message}", _ms(started)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, OSError, UnicodeError, ValueError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500], _ms(started)
     error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
     return response.status_code, error, _ms(started)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 async def _resolve(host: str) -> list[str]:
@@ -436,7 +525,7 @@ def _ms(started: float) -> int:
 
 
 async def _record(
-    conn: AsyncConnection,
+    engine: AsyncEngine,
     settings: WebhookSettings,
     delivery: Any,
     status_code: int | None,
@@ -445,20 +534,13 @@ async def _record(
     clock: Clock,
     rand: Callable[[], float],
 ) -> None:
+    """Record one attempt, if our lease still holds (else another worker has it now)."""
     now = clock.now()
-    await conn.execute(
-        sa.insert(webhook_attempts).values(
-            delivery_id=delivery["id"],
-            attempted_at=now,
-            status_code=status_code,
-            latency_ms=latency,
-            error=error,
-        )
-    )
     values: dict[str, Any] = {
         "last_status_code": status_code,
         "last_error": error,
         "last_latency_ms": latency,
+        "leased_until": None,
     }
     if error is None:
         values.update(status=DeliveryStatus.SUCCEEDED.value, delivered_at=now)
@@ -468,8 +550,21 @@ async def _record(
         values.update(status=status.value, attempts=failures)
         if status is DeliveryStatus.FAILED:
             values["next_attempt_at"] = now + settings.schedule.delay(failures, rand())
-    await conn.execute(
-        sa.update(webhook_deliveries)
-        .where(webhook_deliveries.c.id == delivery["id"])
-        .values(**values)
-    )
+    d = webhook_deliveries.c
+    async with _writing(engine) as conn:
+        updated = await conn.execute(
+            sa.update(webhook_deliveries)
+            .where(d.id == delivery["id"], d.leased_until == delivery["leased_until"])
+            .values(**values)
+        )
+        if updated.rowcount == 0:
+            return
+        await conn.execute(
+            sa.insert(webhook_attempts).values(
+                delivery_id=delivery["id"],
+                attempted_at=now,
+                status_code=status_code,
+                latency_ms=latency,
+                error=error,
+            )
+        )

@@ -8,9 +8,11 @@ from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.common import attempt, input_id
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
+from ordergraph.resolvers.privacy import PrivacyMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
 from ordergraph.resolvers.webhooks import WebhookMutation
 from ordergraph.schema.context import Info, authenticated
+from ordergraph.schema.errors import ErrorCode, UserError
 from ordergraph.schema.inputs import (
     AdjustInventoryInput,
     CreateCustomerInput,
@@ -34,7 +36,9 @@ from ordergraph.services.tokens import IssuedToken
 
 
 @strawberry.type
-class Mutation(OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutation):
+class Mutation(
+    OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutation, PrivacyMutation
+):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(
         self, info: Info, input: CreateWarehouseInput
@@ -111,9 +115,25 @@ class Mutation(OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutat
         "only that customer's own orders. No token needed."
     )
     async def customer_login(self, info: Info, input: CustomerLoginInput) -> CustomerLoginPayload:
+        context = info.context
+        context.credential_checks += 1
+        if context.credential_checks > 1:
+            # 30 aliased sign-ins in one document would be 30 guesses for one request
+            return CustomerLoginPayload(
+                user_errors=[
+                    UserError(
+                        field=None,
+                        message="one sign-in per request",
+                        code=ErrorCode.TOO_MANY_ATTEMPTS,
+                    )
+                ]
+            )
         issued, errors = await attempt(
             lambda: customers.customer_login(
-                info.context.deps, email=input.email, password=input.password
+                context.deps,
+                email=input.email,
+                password=input.password,
+                client=context.client_address,
             )
         )
         if issued is None:

@@ -8,7 +8,7 @@ import strawberry
 from graphql import GraphQLError
 
 from ordergraph.db.queries.orders import OrderFilterSpec, orders_query
-from ordergraph.domain.principals import Scope
+from ordergraph.domain.access import Reach, may_read_order, order_reach
 from ordergraph.resolvers.common import query_id
 from ordergraph.schema.context import AuthError, Info, authenticated
 from ordergraph.schema.enums import (
@@ -65,14 +65,13 @@ def _spec(info: Info, given: OrderFilter | None) -> OrderFilterSpec:
     customer_id = (
         query_id(f.customer_id, "Customer", "filter.customerId") if f.customer_id else None
     )
-    if not principal.can(Scope.ORDERS_READ):
-        if principal.customer_id is None:
-            raise GraphQLError(
-                "this needs the orders:read permission", extensions={"code": "FORBIDDEN"}
-            )
-        if customer_id not in (None, principal.customer_id):
+    reach = order_reach(principal)
+    if reach.reach is Reach.NONE:
+        raise AuthError("this needs the orders:read permission", "FORBIDDEN")
+    if reach.reach is Reach.OWN:
+        if customer_id is not None and not reach.allows(customer_id):
             return OrderFilterSpec(customer_id=-1)  # someone else's orders: nothing
-        customer_id = principal.customer_id
+        customer_id = reach.customer_id
     return OrderFilterSpec(
         statuses=[s.value for s in f.status or []],
         payment_statuses=[s.value for s in f.payment_status or []],
@@ -91,12 +90,10 @@ class OrderQuery:
     @strawberry.field
     async def order(self, info: Info, id: strawberry.ID) -> OrderType | None:
         principal = authenticated(info)
-        if not principal.can(Scope.ORDERS_READ) and principal.customer_id is None:
+        if order_reach(principal).reach is Reach.NONE:
             raise AuthError("this needs the orders:read permission", "FORBIDDEN")
         order = await info.context.loaders.order_by_id.load(query_id(id, "Order", "id"))
-        if order is None:
-            return None
-        if not principal.can(Scope.ORDERS_READ) and principal.customer_id != order.customer_id:
+        if order is None or not may_read_order(principal, order.customer_id):
             return None  # someone else's order: as if it did not exist
         return OrderType.from_domain(order)
 

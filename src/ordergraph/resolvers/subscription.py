@@ -13,6 +13,7 @@ import strawberry
 from graphql import GraphQLError
 
 from ordergraph.db.queries.orders import EventRow
+from ordergraph.domain.access import Reach, may_read_event, order_reach
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.events.broker import OutboxEvent, SubscriberTooSlow
 from ordergraph.events.broker import Subscription as Feed
@@ -95,12 +96,11 @@ async def _live(feed: Feed) -> AsyncGenerator[OutboxEvent, None]:
 
 
 async def _may_see_order(info: Info, principal: Principal, order_id: int) -> bool:
-    if principal.can(Scope.ORDERS_READ):
-        return True
-    if principal.customer_id is None:
-        return False
+    reach = order_reach(principal)
+    if reach.reach is not Reach.OWN:
+        return reach.reach is Reach.ALL
     order = await info.context.loaders.order_by_id.load(order_id)
-    return order is not None and order.customer_id == principal.customer_id
+    return order is not None and reach.allows(order.customer_id)
 
 
 @strawberry.type
@@ -159,7 +159,7 @@ class Subscription:
     ) -> AsyncGenerator[OrderEventType, None]:
         principal = authenticated(info)
         wanted = query_id(order_id, "Order", "orderId") if order_id else None
-        if not principal.can(Scope.ORDERS_READ) and principal.customer_id is None:
+        if order_reach(principal).reach is Reach.NONE:
             raise AuthError("this needs the orders:read permission", "FORBIDDEN")
         if wanted is not None and not await _may_see_order(info, principal, wanted):
             raise AuthError("no such order", "FORBIDDEN")
@@ -201,7 +201,7 @@ class Subscription:
         if not (principal.can(Scope.INVENTORY_READ) or principal.can(Scope.CATALOG_READ)):
             raise AuthError("this needs the catalog:read permission", "FORBIDDEN")
         async for event in _live(_feed(info)):
-            if event.type not in INVENTORY_EVENTS:
+            if event.type not in INVENTORY_EVENTS or not may_read_event(principal, event.type):
                 continue
             event_sku = event.payload.get("sku")
             warehouse_id = event.payload.get("warehouseId")

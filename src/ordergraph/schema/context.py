@@ -33,6 +33,10 @@ class Context:
     webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)
     # set by strawberry from a websocket's connection_init payload
     connection_params: dict[str, object] | None = None
+    client_address: str = "unknown"  # the peer (uvicorn applies trusted proxy headers)
+    request_id: str = "-"
+    # password checks made in this request: at most one, however many aliases ask
+    credential_checks: int = 0
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

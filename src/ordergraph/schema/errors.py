@@ -49,6 +49,7 @@ class ErrorCode(enum.Enum):
     REFUND_QUANTITY_EXCEEDED = "REFUND_QUANTITY_EXCEEDED"
     INVALID_URL = "INVALID_URL"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -98,19 +98,37 @@ def _dummy_hash() -> str:
     return hash_password("not-a-real-password-only-for-timing")
 
 
-async def customer_login(deps: Deps, *, email: str, password: str) -> IssuedToken:
-    """A CUSTOMER token (30 days) for the right email and password; one error for both wrongs."""
+async def customer_login(
+    deps: Deps, *, email: str, password: str, client: str = "unknown"
+) -> IssuedToken:
+    """A CUSTOMER token (30 days) for the right email and password; one error for both wrongs.
+
+    Before any password is checked, the attempt is taken from two throttles: one for the
+    account (keyed by the email as typed, known or not, so unknown accounts behave the same)
+    and one for the client address. An unknown email is checked against a dummy Argon2 hash,
+    so it takes as long as a wrong password.
+    """
     wrong = InvalidInput("email or password is wrong", field=["email"], code="INVALID_CREDENTIALS")
+    rules = deps.throttle.rules
+    await deps.throttle.check(deps.clock, rules.login_address, client, field=["email"])
+    await deps.throttle.check(
+        deps.clock, rules.login_account, email.strip().lower()[:320], field=["email"]
+    )
     try:
         address = clean_email(email, ["email"])
     except InvalidInput:
-        raise wrong from None
+        address = None
     if len(password) > MAX_PASSWORD:
-        raise wrong
-    async with deps.uow() as uow:
-        customer = await uow.customers.get_by_email(address)
+        address = None
+    customer = None
+    if address is not None:
+        async with deps.uow() as uow:
+            customer = await uow.customers.get_by_email(address)
+    if customer is not None and customer.erased_at is not None:
+        customer = None
     stored = customer.password_hash if customer and customer.password_hash else _dummy_hash()
-    if not verify_password(stored, password) or customer is None or customer.id is None:
+    matched = verify_password(stored, password[:MAX_PASSWORD])
+    if not matched or customer is None or customer.id is None or not customer.password_hash:
         raise wrong
     return await create_api_token(
         deps,

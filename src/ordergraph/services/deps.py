@@ -14,6 +14,7 @@ from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import DEFAULT_RATES, ShippingRate
 from ordergraph.gateways import TestGateway
+from ordergraph.services.throttle import Throttle
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +40,4 @@ class Deps:
     gateway: PaymentGateway = field(default_factory=TestGateway)
     policy: OrderPolicy = field(default_factory=OrderPolicy)
     tracking_codes: Callable[[], str] = new_tracking_code
+    throttle: Throttle = field(default_factory=Throttle)

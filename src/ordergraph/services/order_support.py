@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ordergraph.domain.access import may_act_on_order, may_read_order
 from ordergraph.domain.errors import Forbidden, NotFound
 from ordergraph.domain.inventory import InventoryMovement, MovementKind
 from ordergraph.domain.orders import Order
 from ordergraph.domain.ports import StoredAllocation, UnitOfWork
-from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.principals import Principal
 from ordergraph.services.ledger import book
 
 
@@ -21,18 +22,12 @@ async def load_order_for_update(uow: UnitOfWork, order_id: int, actor: Principal
 
 
 def may_see(actor: Principal, order: Order) -> bool:
-    if actor.can(Scope.ORDERS_READ):
-        return True
-    return actor.customer_id is not None and actor.customer_id == order.customer_id
+    return may_read_order(actor, order.customer_id)
 
 
 def may_act(actor: Principal, order: Order) -> bool:
     """Staff with orders:write, the owning customer, or the client that placed the order."""
-    if actor.can(Scope.ORDERS_WRITE):
-        return True
-    if actor.customer_id is not None:
-        return actor.customer_id == order.customer_id
-    return actor.token_id is not None and actor.token_id == order.placed_by_token_id
+    return may_act_on_order(actor, order.customer_id, order.placed_by_token_id)
 
 
 async def load_order_to_act(uow: UnitOfWork, order_id: int, actor: Principal) -> Order:

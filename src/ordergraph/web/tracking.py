@@ -6,6 +6,8 @@ carrier link and the event timeline. Each visit is counted.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import escape
@@ -137,6 +139,15 @@ NOT_FOUND_PAGE = (
 )
 
 
+# The page's only active content is its one inline stylesheet, allowed by its hash; no script,
+# frame, form, font or connection is allowed at all.
+PAGE_CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
 def tracking_endpoint(
     engine: Callable[[], AsyncEngine],
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -149,12 +160,16 @@ def tracking_endpoint(
         if found is None:
             if wants_json:
                 return JSONResponse({"error": "not found"}, status_code=404)
-            return HTMLResponse(NOT_FOUND_PAGE, status_code=404)
+            return HTMLResponse(
+                NOT_FOUND_PAGE, status_code=404, headers={"Content-Security-Policy": PAGE_CSP}
+            )
         await count_tracking_click(engine(), code)
         facts = tracking_facts(*found)
         headers = {"Cache-Control": "no-store", "Vary": "Accept"}
         if wants_json:
             return JSONResponse(facts, headers=headers)
-        return HTMLResponse(render_page(facts), headers=headers)
+        return HTMLResponse(
+            render_page(facts), headers={**headers, "Content-Security-Policy": PAGE_CSP}
+        )
 
     return tracking_page

@@ -37,6 +37,7 @@ def customer_from_row(
         password_hash=m["password_hash"],
         default_address=default_address,
         created_at=m["created_at"],
+        erased_at=m.get("erased_at"),
     )
 
 

@@ -66,6 +66,9 @@ class CustomerType(Node):
     name: str
     phone: str | None
     created_at: datetime
+    erased_at: datetime | None = strawberry.field(
+        default=None, description="Set once the person was erased (GDPR): the data is gone."
+    )
 
     @classmethod
     def from_domain(cls, customer: Customer) -> CustomerType:
@@ -77,6 +80,7 @@ class CustomerType(Node):
             name=customer.name,
             phone=customer.phone,
             created_at=customer.created_at,
+            erased_at=customer.erased_at,
         )
 
     @strawberry.field

@@ -1,0 +1,294 @@
+"""The access rule of every field and argument of the schema, and their enforcement.
+
+Each GraphQL field has exactly one declared rule (a test walks the schema and fails for any
+field or argument without one):
+
+- ``PUBLIC``: anyone, no token (``trackShipment``, ``customerLogin``);
+- ``SIGNED_IN``: any token; what the caller gets is narrowed by ``ordergraph.domain.access``
+  (an order is visible to staff or its customer; a use case checks who may act);
+- ``needs(scope)``: the caller must hold the scope, or the field is a ``FORBIDDEN`` error;
+- ``PARENT``: whoever may see the parent object may see this field.
+
+Arguments are declared too: ``ID`` (an object the resolver or use case checks with
+``ordergraph.domain.access``), ``FILTER`` (narrows a result already limited by the field's
+rule), ``PAGE`` (pagination), ``INPUT`` (a mutation input; its use case authorizes it).
+
+``enforce`` wraps the resolvers (and subscription sources) of every ``SIGNED_IN`` and scoped
+field, so the rule holds even where a resolver forgets to check.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLField, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
+from graphql.execution import default_field_resolver
+
+from ordergraph.domain.principals import ANONYMOUS, Principal, Scope
+from ordergraph.schema.context import AuthError
+
+
+class Kind(enum.Enum):
+    PUBLIC = "public"
+    SIGNED_IN = "signed in"
+    SCOPE = "scope"
+    PARENT = "parent"
+
+
+class Arg(enum.Enum):
+    ID = "an object checked by domain.access"
+    FILTER = "narrows an already allowed result"
+    PAGE = "pagination"
+    INPUT = "a mutation input, authorized by its use case"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    kind: Kind
+    scope: Scope | None = None
+    args: Mapping[str, Arg] = field(default_factory=dict)
+
+    def check(self, principal: Principal) -> None:
+        if self.kind in (Kind.PUBLIC, Kind.PARENT):
+            return
+        if not principal.is_authenticated:
+            raise AuthError(
+                "authentication required: send Authorization: Bearer <token>", "UNAUTHENTICATED"
+            )
+        if self.scope is not None and not principal.can(self.scope):
+            raise AuthError(f"this needs the {self.scope.value} permission", "FORBIDDEN")
+
+    def with_args(self, **args: Arg) -> Rule:
+        return Rule(self.kind, self.scope, {**self.args, **args})
+
+
+PUBLIC = Rule(Kind.PUBLIC)
+SIGNED_IN = Rule(Kind.SIGNED_IN)
+PARENT = Rule(Kind.PARENT)
+
+
+def needs(scope: Scope) -> Rule:
+    return Rule(Kind.SCOPE, scope)
+
+
+PAGED = {name: Arg.PAGE for name in ("first", "after", "last", "before")}
+MUTATION = SIGNED_IN.with_args(input=Arg.INPUT)
+
+
+def _all(fields: str, rule: Rule = PARENT) -> dict[str, Rule]:
+    return {name: rule for name in fields.split()}
+
+
+def _connection() -> dict[str, Rule]:
+    return _all("edges pageInfo nodes totalCount")
+
+
+# Payloads answer the caller of the mutation, which its use case already authorized.
+PAYLOADS = {
+    "AdjustInventoryPayload": "inventoryLevel userErrors",
+    "CancelOrderPayload": "order userErrors",
+    "CreateCustomerPayload": "customer userErrors",
+    "CreateProductPayload": "product userErrors",
+    "CreateWarehousePayload": "warehouse userErrors",
+    "CreateWebhookPayload": "webhook secret userErrors",
+    "CustomerLoginPayload": "token expiresAt customer userErrors",
+    "DeleteWebhookPayload": "deletedWebhookId userErrors",
+    "FulfillmentPayload": "fulfillment order userErrors",
+    "HoldOrderPayload": "order userErrors",
+    "PaymentPayload": "order payment userErrors",
+    "PlaceOrderPayload": "order userErrors",
+    "RedeliverWebhookEventPayload": "delivery userErrors",
+    "RefundOrderPayload": "refund breakdown order userErrors",
+    "ReleaseOrderHoldPayload": "order userErrors",
+    "RequestReturnPayload": "return order userErrors",
+    "ReturnPayload": "return order userErrors",
+    "ShipFulfillmentPayload": "shipment fulfillment order userErrors",
+    "ShipmentEventPayload": "shipment order userErrors",
+    "UpdateWebhookPayload": "webhook userErrors",
+    "ExportCustomerDataPayload": "export userErrors",
+    "EraseCustomerPayload": "customer erasedOrders userErrors",
+}
+
+ORDERS_READ = needs(Scope.ORDERS_READ)
+INVENTORY_READ = needs(Scope.INVENTORY_READ)
+
+RULES: dict[str, dict[str, Rule]] = {
+    "Query": {
+        "order": SIGNED_IN.with_args(id=Arg.ID),
+        "orders": SIGNED_IN.with_args(**PAGED, filter=Arg.FILTER, sort=Arg.FILTER),
+        "pickList": ORDERS_READ.with_args(warehouseId=Arg.FILTER, statuses=Arg.FILTER),
+        "trackShipment": PUBLIC.with_args(code=Arg.ID),
+        "returns": ORDERS_READ.with_args(**PAGED, status=Arg.FILTER, orderId=Arg.FILTER),
+        "webhooks": needs(Scope.WEBHOOKS_MANAGE).with_args(first=Arg.PAGE, after=Arg.PAGE),
+        "webhookDeliveries": needs(Scope.WEBHOOKS_MANAGE).with_args(
+            first=Arg.PAGE, after=Arg.PAGE, webhookId=Arg.FILTER, status=Arg.FILTER
+        ),
+        "analytics": ORDERS_READ,
+        "me": SIGNED_IN,
+        "node": SIGNED_IN.with_args(id=Arg.ID),
+        "product": needs(Scope.CATALOG_READ).with_args(sku=Arg.FILTER),
+        "products": needs(Scope.CATALOG_READ).with_args(**PAGED),
+        "warehouses": INVENTORY_READ.with_args(**PAGED),
+        "inventoryLevels": INVENTORY_READ.with_args(
+            **PAGED, sku=Arg.FILTER, warehouseId=Arg.FILTER
+        ),
+        "customer": needs(Scope.CUSTOMERS_READ).with_args(id=Arg.ID),
+        "customers": needs(Scope.CUSTOMERS_READ).with_args(**PAGED, search=Arg.FILTER),
+    },
+    "Mutation": {
+        **_all(
+            "placeOrder authorizePayment capturePayment cancelOrder holdOrder releaseOrderHold "
+            "startPicking markPacked shipFulfillment recordShipmentEvent requestReturn "
+            "approveReturn rejectReturn receiveReturn refundOrder createWebhook updateWebhook "
+            "deleteWebhook redeliverWebhookEvent createWarehouse createProduct adjustInventory "
+            "createCustomer",
+            MUTATION,
+        ),
+        "customerLogin": PUBLIC.with_args(input=Arg.INPUT),
+        # customers:privacy, checked by the use case (a FORBIDDEN userError like every mutation)
+        "exportCustomerData": MUTATION,
+        "eraseCustomer": MUTATION,
+    },
+    "Subscription": {
+        "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
+        "orderUpdated": SIGNED_IN.with_args(orderId=Arg.ID),
+        "shipmentUpdated": SIGNED_IN.with_args(orderId=Arg.ID),
+        "inventoryChanged": SIGNED_IN.with_args(sku=Arg.FILTER),
+    },
+    **{name: _all(fields) for name, fields in PAYLOADS.items()},
+    "Address": _all("name line1 line2 city region postalCode countryCode phone"),
+    "Analytics": {
+        name: ORDERS_READ.with_args(since=Arg.FILTER)
+        for name in ("demandByRegion", "leadTime", "onTimeRate", "returnRate")
+    }
+    | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)},
+    "Customer": _all("id email name phone createdAt addresses defaultAddress erasedAt"),
+    "CustomerDataExport": _all("customerId generatedAt data"),
+    "Demand": _all("key name orders units"),
+    "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse"),
+    "FulfillmentLine": _all("id orderLineId sku quantity shippedQuantity remainingQuantity"),
+    "InventoryLevel": {
+        **_all("id sku available backorderLimit updatedAt product"),
+        "onHand": INVENTORY_READ,
+        "reserved": INVENTORY_READ,
+        "warehouse": INVENTORY_READ,
+    },
+    "LeadTime": _all("orders averageHours maxHours"),
+    "Money": _all("amount currency"),
+    "Node": _all("id"),
+    "Order": {
+        **_all(
+            "id number status paymentStatus channel email contactName phone subtotal "
+            "shippingTotal total shippingAddress createdAt updatedAt expiresAt "
+            "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
+            "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
+            "payments placedBy"
+        ),
+        "holds": PARENT.with_args(active=Arg.FILTER),
+        "routing": PARENT,
+    },
+    "OrderEvent": _all("id sequence type occurredAt actor payload order"),
+    "OrderHold": _all("id type reason active createdAt createdBy releasedAt releasedBy"),
+    "OrderLine": _all("id sku name quantity unitPrice total product"),
+    "PageInfo": _all("hasNextPage hasPreviousPage startCursor endCursor"),
+    "PaymentTransaction": _all(
+        "id gateway kind status amount reference errorCode message createdAt"
+    ),
+    "PickListLine": _all("sku name quantity orderNumbers fulfillmentIds"),
+    "Product": {
+        **_all(
+            "id sku name price weightGrams allowBackorder backorderLimit returnable createdAt "
+            "available"
+        ),
+        "inventoryLevels": INVENTORY_READ,
+    },
+    "Rate": _all("total hits rate"),
+    "Refund": _all(
+        "id status reason breakdown total returnId gatewayReference error createdBy createdAt "
+        "completedAt"
+    ),
+    "RefundBreakdown": _all("lines shipping appeasement adjustment total refundableBefore"),
+    "RefundLine": _all("orderLineId quantity amount"),
+    "Return": _all(
+        "id number status lines note label requestedBy rejectionReason createdAt updatedAt "
+        "decidedAt receivedAt refundedAt"
+    ),
+    "ReturnLabel": _all("carrier trackingNumber url instructions"),
+    "ReturnLine": _all(
+        "id orderLineId sku quantity reason note receivedQuantity restockedQuantity "
+        "discardedQuantity"
+    ),
+    "RoutingAllocation": _all("sku quantity warehouse"),
+    "RoutingCandidate": _all("rank reason chosen warehouse"),
+    "RoutingDecision": _all("candidates allocations"),
+    # Shipment is public through trackShipment: nothing personal is on it
+    "Shipment": _all(
+        "id carrier carrierName service trackingNumber trackingUrl trackingCode status "
+        "shippedAt promisedDeliveryAt deliveredAt events lines shortLink orderNumber"
+    ),
+    "ShipmentEvent": _all("status occurredAt location description recordedAt applied"),
+    "ShipmentLine": _all("orderLineId sku quantity"),
+    "UserError": _all("field message code"),
+    "Warehouse": _all("id code name region countryCode priority createdAt"),
+    "Webhook": _all("id url events active createdAt updatedAt"),
+    "WebhookAttempt": _all("attemptedAt statusCode latencyMs error"),
+    "WebhookDelivery": _all(
+        "id eventId eventType status attempts nextAttemptAt lastStatusCode lastError "
+        "lastLatencyMs createdAt deliveredAt log"
+    ),
+}
+for _name in ("Customer", "Order", "Product", "Return", "Warehouse", "InventoryLevel", "Webhook"):
+    RULES[f"{_name}Connection"] = _connection()
+    RULES[f"{_name}Edge"] = _all("cursor node")
+RULES["WebhookDeliveryConnection"] = _connection()
+RULES["WebhookDeliveryEdge"] = _all("cursor node")
+
+
+def rule_for(type_name: str, field_name: str) -> Rule | None:
+    return RULES.get(type_name, {}).get(field_name)
+
+
+def _principal(info: Any) -> Principal:
+    return getattr(info.context, "principal", ANONYMOUS)
+
+
+def _guarded(rule: Rule, resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def guarded(source: Any, info: Any, **args: Any) -> Any:
+        rule.check(_principal(info))
+        return resolve(source, info, **args)
+
+    return guarded
+
+
+def _guarded_source(rule: Rule, subscribe: Callable[..., Any]) -> Callable[..., Any]:
+    async def guarded(source: Any, info: Any, **args: Any) -> Any:
+        rule.check(_principal(info))
+        produced = subscribe(source, info, **args)
+        return await produced if inspect.isawaitable(produced) else produced
+
+    return guarded
+
+
+def enforce(schema: GraphQLSchema) -> None:
+    """Wrap every signed-in or scoped field so its rule is checked before it resolves."""
+    for type_name, graphql_type in schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(
+            graphql_type, GraphQLObjectType | GraphQLInterfaceType
+        ):
+            continue
+        for field_name, definition in graphql_type.fields.items():
+            rule = rule_for(type_name, field_name)
+            if rule is None or rule.kind in (Kind.PUBLIC, Kind.PARENT):
+                continue
+            _wrap(definition, rule)
+
+
+def _wrap(definition: GraphQLField, rule: Rule) -> None:
+    if definition.subscribe is not None:
+        definition.subscribe = _guarded_source(rule, definition.subscribe)
+        return
+    definition.resolve = _guarded(rule, definition.resolve or default_field_resolver)

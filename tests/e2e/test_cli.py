@@ -307,3 +307,45 @@ def test_token_revoke_of_an_unknown_token_fails_clearly(
     assert result.returncode == 1
     assert "no token has id or prefix" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_seed_runs_again_after_a_demo_customer_was_erased_and_leaves_it_erased(
+    migrated_postgres: str, tmp_path: Path
+) -> None:
+    from ordergraph.db.engine import create_engine
+    from ordergraph.db.uow import SqlUnitOfWork
+    from ordergraph.domain.clock import SystemClock
+    from ordergraph.domain.principals import SYSTEM
+    from ordergraph.services.deps import Deps
+    from ordergraph.services.privacy import erase_customer
+
+    run_cli("seed", "--demo", database_url=migrated_postgres, cwd=tmp_path)
+
+    async def erase_first_customer() -> None:
+        engine = create_engine(migrated_postgres, pool_size=2)
+        clock = SystemClock()
+        try:
+            deps = Deps(uow=lambda: SqlUnitOfWork(engine, clock), clock=clock)
+            await erase_customer(deps, SYSTEM, customer_id=1)
+        finally:
+            await engine.dispose()
+
+    run_sync(erase_first_customer)
+    before = row_counts(migrated_postgres)
+
+    run_cli("seed", "--demo", database_url=migrated_postgres, cwd=tmp_path)
+
+    assert row_counts(migrated_postgres) == before
+
+    async def emails() -> list[str]:
+        engine = create_async_engine(migrated_postgres)
+        try:
+            async with engine.connect() as conn:
+                query = sa.select(tables.customers.c.email).order_by(tables.customers.c.id)
+                return list((await conn.execute(query)).scalars())
+        finally:
+            await engine.dispose()
+
+    found = run_sync(emails)
+    assert found[0].endswith("@erased.invalid")
+    assert "ada.lovelace.0@example.com" not in found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from ordergraph.db.queries.orders import returns_query
+from ordergraph.domain.access import Reach, order_reach
 from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import query_id
 from ordergraph.schema.context import Info, authenticated, require
@@ -26,12 +27,10 @@ class ReturnsQuery:
         status: ReturnStatus | None = None,
         order_id: strawberry.ID | None = None,
     ) -> Connection[ReturnType]:
-        principal = authenticated(info)
-        customer = None
-        if not principal.can(Scope.ORDERS_READ):
-            if principal.customer_id is None:
-                require(info, Scope.ORDERS_READ)  # raises FORBIDDEN
-            customer = principal.customer_id  # customers see the returns of their own orders
+        reach = order_reach(authenticated(info))
+        if reach.reach is Reach.NONE:
+            require(info, Scope.ORDERS_READ)  # raises FORBIDDEN
+        customer = reach.customer_id  # None for staff: every return
         order = query_id(order_id, "Order", "orderId") if order_id else None
         loader = info.context.loaders.return_by_id
         page = await paginate(

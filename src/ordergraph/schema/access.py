@@ -122,7 +122,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "orders": SIGNED_IN.with_args(**PAGED, filter=Arg.FILTER, sort=Arg.FILTER),
         "pickList": ORDERS_READ.with_args(warehouseId=Arg.FILTER, statuses=Arg.FILTER),
         "trackShipment": PUBLIC.with_args(code=Arg.ID),
-        "returns": ORDERS_READ.with_args(**PAGED, status=Arg.FILTER, orderId=Arg.FILTER),
+        # as orders: staff see all, a customer the returns of its own orders (order_reach)
+        "returns": SIGNED_IN.with_args(**PAGED, status=Arg.FILTER, orderId=Arg.FILTER),
         "webhooks": needs(Scope.WEBHOOKS_MANAGE).with_args(first=Arg.PAGE, after=Arg.PAGE),
         "webhookDeliveries": needs(Scope.WEBHOOKS_MANAGE).with_args(
             first=Arg.PAGE, after=Arg.PAGE, webhookId=Arg.FILTER, status=Arg.FILTER

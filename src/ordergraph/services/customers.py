@@ -65,7 +65,12 @@ async def create_customer(
         return stored
 
     async def recall(uow: UnitOfWork, result: dict[str, Any]) -> Customer:
-        found = await uow.customers.get_by_email(result["email"])
+        # by id: the record must not keep the person's email (it outlives a GDPR erasure);
+        # records written before kept the email
+        if "id" in result:
+            found = await uow.customers.get(int(result["id"]))
+        else:
+            found = await uow.customers.get_by_email(result["email"])
         if found is None:
             raise NotFound("the customer this key created no longer exists")
         return found
@@ -83,7 +88,7 @@ async def create_customer(
             "address": asdict(default_address) if default_address else None,
         },
         run=run,
-        remember=lambda c: {"email": c.email},
+        remember=lambda c: {"id": c.id},
         recall=recall,
         idempotency_key=idempotency_key,
     )

@@ -87,7 +87,6 @@ async def order_row(engine: AsyncEngine, order_id: int) -> tuple[str, str]:
     return row.status, row.payment_status
 
 
-@pytest.mark.xfail(reason="money bug, fixed in the next commits", strict=True)
 async def test_a_failed_refund_retried_after_another_refund_paid_the_same_unit_is_refused(
     pg_deps: Deps, pg_engine: AsyncEngine, unique: str
 ) -> None:
@@ -120,7 +119,6 @@ async def test_a_failed_refund_retried_after_another_refund_paid_the_same_unit_i
     ]
 
 
-@pytest.mark.xfail(reason="money bug, fixed in the next commits", strict=True)
 async def test_a_capture_that_lands_on_an_order_cancelled_meanwhile_is_recorded_and_refunded(
     pg_deps: Deps, pg_engine: AsyncEngine, unique: str
 ) -> None:
@@ -147,7 +145,6 @@ async def test_a_capture_that_lands_on_an_order_cancelled_meanwhile_is_recorded_
     assert "refunded" in raised.value.message
 
 
-@pytest.mark.xfail(reason="money bug, fixed in the next commits", strict=True)
 async def test_a_sale_on_a_cancelled_order_whose_void_is_declined_is_refunded_not_called_voided(
     pg_deps: Deps, pg_engine: AsyncEngine, unique: str
 ) -> None:
@@ -174,7 +171,6 @@ async def test_a_sale_on_a_cancelled_order_whose_void_is_declined_is_refunded_no
     assert "voided" not in raised.value.message
 
 
-@pytest.mark.xfail(reason="money bug, fixed in the next commits", strict=True)
 async def test_conflict_retries_that_run_out_are_a_conflict_error_not_a_crash(
     pg_deps: Deps, pg_engine: AsyncEngine, unique: str
 ) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ordergraph.domain.money import Money
-from ordergraph.domain.payments import GatewayResult, PaymentGateway, TransactionStatus
+from ordergraph.domain.payments import CallContext, GatewayResult, PaymentGateway, TransactionStatus
 
 Hook = Callable[[], Awaitable[object]]
 
@@ -51,40 +51,62 @@ class Interleaved:
             await hook()
         return result
 
-    async def authorize(self, *, amount: Money, token: str, idempotency_key: str) -> GatewayResult:
+    async def authorize(
+        self, *, amount: Money, token: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         return await self._call(
             "authorize",
             lambda: self.inner.authorize(
-                amount=amount, token=token, idempotency_key=idempotency_key
+                amount=amount, token=token, idempotency_key=idempotency_key, context=context
             ),
         )
 
-    async def sale(self, *, amount: Money, token: str, idempotency_key: str) -> GatewayResult:
+    async def sale(
+        self, *, amount: Money, token: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         return await self._call(
             "sale",
-            lambda: self.inner.sale(amount=amount, token=token, idempotency_key=idempotency_key),
+            lambda: self.inner.sale(
+                amount=amount, token=token, idempotency_key=idempotency_key, context=context
+            ),
         )
 
     async def capture(
-        self, *, amount: Money, authorization: str, idempotency_key: str
+        self,
+        *,
+        amount: Money,
+        authorization: str,
+        idempotency_key: str,
+        context: CallContext,
+        final: bool = True,
     ) -> GatewayResult:
         return await self._call(
             "capture",
             lambda: self.inner.capture(
-                amount=amount, authorization=authorization, idempotency_key=idempotency_key
+                amount=amount,
+                authorization=authorization,
+                idempotency_key=idempotency_key,
+                context=context,
+                final=final,
             ),
         )
 
-    async def void(self, *, authorization: str, idempotency_key: str) -> GatewayResult:
+    async def void(
+        self, *, authorization: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         return await self._call(
             "void",
-            lambda: self.inner.void(authorization=authorization, idempotency_key=idempotency_key),
+            lambda: self.inner.void(
+                authorization=authorization, idempotency_key=idempotency_key, context=context
+            ),
         )
 
-    async def refund(self, *, amount: Money, capture: str, idempotency_key: str) -> GatewayResult:
+    async def refund(
+        self, *, amount: Money, capture: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         return await self._call(
             "refund",
             lambda: self.inner.refund(
-                amount=amount, capture=capture, idempotency_key=idempotency_key
+                amount=amount, capture=capture, idempotency_key=idempotency_key, context=context
             ),
         )

@@ -179,6 +179,7 @@ class FakeState:
     allocations: dict[int, StoredAllocationRow] = field(default_factory=dict)
     fulfillments: dict[int, StoredFulfillment] = field(default_factory=dict)
     payments: dict[int, PaymentTransaction] = field(default_factory=dict)
+    provider_events: dict[tuple[str, str], str] = field(default_factory=dict)
     shipments: dict[int, Shipment] = field(default_factory=dict)
     returns: dict[int, Return] = field(default_factory=dict)
     refunds: dict[int, Refund] = field(default_factory=dict)
@@ -197,6 +198,7 @@ class FakeState:
             allocations=dict(self.allocations),
             fulfillments=dict(self.fulfillments),
             payments=dict(self.payments),
+            provider_events=dict(self.provider_events),
             shipments=dict(self.shipments),
             returns=dict(self.returns),
             refunds=dict(self.refunds),
@@ -664,8 +666,44 @@ class FakePaymentRepository:
         self._state.payments[stored.id] = stored
         return stored
 
+    async def save(self, transaction: PaymentTransaction) -> None:
+        assert transaction.id is not None
+        self._state.payments[transaction.id] = transaction
+
+    async def get(self, transaction_id: int) -> PaymentTransaction | None:
+        return self._state.payments.get(transaction_id)
+
     async def for_order(self, order_id: int) -> list[PaymentTransaction]:
         return [t for _, t in sorted(self._state.payments.items()) if t.order_id == order_id]
+
+    async def by_reference(self, gateway: str, reference: str) -> list[PaymentTransaction]:
+        return [
+            t
+            for _, t in sorted(self._state.payments.items())
+            if t.gateway == gateway and t.reference == reference
+        ]
+
+    async def order_ids_with_payments(self, gateway: str, since: datetime, limit: int) -> list[int]:
+        found = {
+            t.order_id
+            for t in self._state.payments.values()
+            if t.gateway == gateway and t.created_at >= since
+        }
+        return sorted(found)[:limit]
+
+    async def event_seen(self, provider: str, event_id: str) -> bool:
+        return (provider, event_id) in self._state.provider_events
+
+    async def remember_event(
+        self,
+        provider: str,
+        event_id: str,
+        type_: str,
+        reference: str | None,
+        outcome: str,
+        now: datetime,
+    ) -> None:
+        self._state.provider_events.setdefault((provider, event_id), outcome)
 
 
 class FakeFulfillmentRepository:

@@ -19,6 +19,8 @@ from ordergraph.domain.payments import (
     PaymentTransaction,
     TransactionKind,
     TransactionStatus,
+    captured_total,
+    latest_charge_reference,
 )
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
@@ -34,9 +36,8 @@ from ordergraph.domain.returns import ReturnStatus
 from ordergraph.domain.validation import optional_text
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
+from ordergraph.services.gateway_calls import Attempt, call_gateway_once
 from ordergraph.services.order_support import publish
-
-CHARGES = frozenset({TransactionKind.SALE, TransactionKind.CAPTURE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +48,8 @@ class RefundResult:
 
 
 def _captured(transactions: list[PaymentTransaction], currency: str) -> tuple[Money, str | None]:
-    ok = [t for t in transactions if t.kind in CHARGES and t.status is TransactionStatus.SUCCESS]
-    total = sum((t.amount for t in ok), Money(0, currency))
-    return total, (ok[-1].reference if ok else None)
+    """Money taken and kept (compensated charges excluded), and the charge to refund against."""
+    return captured_total(transactions, currency), latest_charge_reference(transactions)
 
 
 async def _plan(
@@ -180,18 +180,38 @@ async def _order(uow: UnitOfWork, order_id: int, *, lock: bool = False) -> Order
 
 
 async def _reclaim(deps: Deps, refund: Refund) -> None:
-    """A failed refund asked for again: claim its amount anew, if it is still there."""
+    """A failed refund asked for again: claim it anew only if everything it pays back — the
+    units of each line, the shipping, the money, the return — is still unpaid."""
     async with deps.uow() as uow:
         order = await _order(uow, refund.order_id, lock=True)
+        if refund.return_id is not None:
+            rma = await uow.returns.get(refund.return_id)
+            if rma is None or rma.status is not ReturnStatus.RECEIVED:
+                state = rma.status.value if rma is not None else "gone"
+                raise RefundNotPossible(
+                    f"the return of this failed refund is {state}; it was paid back since",
+                    code="REFUND_QUANTITY_EXCEEDED",
+                )
         transactions = await uow.payments.for_order(refund.order_id)
         captured, _ = _captured(transactions, order.currency)
-        spent = sum(
-            (r.breakdown.total for r in await uow.refunds.for_order(refund.order_id) if r.counts),
-            Money(0, order.currency),
+        others = [r for r in await uow.refunds.for_order(refund.order_id) if r.id != refund.id]
+        wanted = refund.breakdown
+        again = RefundRequest(
+            lines={line.order_line_id: line.quantity for line in wanted.lines},
+            shipping=wanted.shipping.minor_units > 0,
+            appeasement=wanted.appeasement if wanted.appeasement.minor_units else None,
         )
-        if spent.minor_units + refund.breakdown.total.minor_units > captured.minor_units:
+        try:
+            now = calculate_refund(order, again, captured=captured, previous=others)
+        except RefundNotPossible as exc:
             raise RefundNotPossible(
-                "the amount of this failed refund has been refunded since",
+                f"this failed refund was paid back by another since: {exc.message}",
+                code=exc.code,
+                field=list(exc.field) if exc.field is not None else None,
+            ) from exc
+        if now.shipping != wanted.shipping or now.total.minor_units < wanted.total.minor_units:
+            raise RefundNotPossible(
+                "part of this failed refund was paid back by another since",
                 code="REFUND_EXCEEDS_CAPTURED",
             )
         refund.status = RefundStatus.PENDING
@@ -203,47 +223,57 @@ async def _reclaim(deps: Deps, refund: Refund) -> None:
 async def _pay_back(deps: Deps, actor: Principal, refund: Refund) -> RefundResult:
     async with deps.uow() as uow:
         order = await _order(uow, refund.order_id)
-        _, capture_reference = _captured(
-            await uow.payments.for_order(refund.order_id), order.currency
-        )
+        transactions = await uow.payments.for_order(refund.order_id)
+    _, capture_reference = _captured(transactions, order.currency)
     assert capture_reference is not None
     assert refund.id is not None
-    result = await deps.gateway.refund(
-        amount=refund.breakdown.total,
-        capture=capture_reference,
-        idempotency_key=f"refund-{refund.id}",
+    base = f"refund-{refund.id}"
+    tried = sum(
+        1
+        for t in transactions
+        if (t.idempotency_key or "").startswith(f"{base}:")
+        and t.status is TransactionStatus.ERROR
+        and t.error_code != "network_error"
     )
+    attempt = Attempt(
+        order_id=refund.order_id,
+        order_number=order.number,
+        kind=TransactionKind.REFUND,
+        amount=refund.breakdown.total,
+        idempotency_key=f"{base}:{tried}",
+        target_reference=capture_reference,
+    )
+    called = await call_gateway_once(
+        deps,
+        attempt,
+        lambda ctx: deps.gateway.refund(
+            amount=refund.breakdown.total,
+            capture=capture_reference,
+            idempotency_key=attempt.idempotency_key,
+            context=ctx,
+        ),
+    )
+    answer = called.transaction
     async with deps.uow() as uow:
         now = deps.clock.now()
         order = await _order(uow, refund.order_id, lock=True)
         stored = next(r for r in await uow.refunds.for_order(refund.order_id) if r.id == refund.id)
-        if stored.status is not RefundStatus.PENDING:
+        if called.fresh:
+            await uow.payments.save(replace(answer, settled_at=now))
+        if stored.status is not RefundStatus.PENDING or not called.fresh:
             # a concurrent replay of the same request finished it first: report, do not repeat
+            await uow.commit()
             if stored.status is RefundStatus.FAILED:
                 raise PaymentGatewayError(f"the payment provider did not refund ({stored.error})")
             return RefundResult(stored.breakdown, order, stored)
-        await uow.payments.add(
-            PaymentTransaction(
-                id=None,
-                order_id=refund.order_id,
-                gateway=deps.gateway.name,
-                kind=TransactionKind.REFUND,
-                status=result.status,
-                amount=refund.breakdown.total,
-                reference=result.reference,
-                error_code=result.error_code,
-                message=result.message,
-                created_at=now,
-            )
-        )
         refund.completed_at = now
-        if result.succeeded:
+        if answer.status is TransactionStatus.SUCCESS:
             refund.status = RefundStatus.SUCCEEDED
-            refund.gateway_reference = result.reference
+            refund.gateway_reference = answer.reference
             await _after_refund(uow, order, refund, now, actor)
         else:
             refund.status = RefundStatus.FAILED
-            refund.error = result.message or result.error_code or "refund failed"
+            refund.error = answer.message or answer.error_code or "refund failed"
             order.record("refund.failed", actor.actor, {"refundId": refund.id})
         await uow.refunds.save(refund)
         await uow.orders.save(order)
@@ -269,11 +299,10 @@ async def _after_refund(
         ),
         Money(0, order.currency),
     )
-    status = (
-        PaymentStatus.REFUNDED
-        if refunded.minor_units >= captured.minor_units
-        else PaymentStatus.PARTIALLY_REFUNDED
-    )
+    everything = refunded.minor_units >= captured.minor_units
+    if order.payment_status is PaymentStatus.PARTIALLY_CAPTURED:
+        everything = False  # more shipments will capture more
+    status = PaymentStatus.REFUNDED if everything else PaymentStatus.PARTIALLY_REFUNDED
     order.set_payment_status(status, now, actor.actor)
     order.record(
         "refund.succeeded",

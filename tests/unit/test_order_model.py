@@ -258,12 +258,15 @@ def test_capturing_an_authorization_marks_the_order_paid() -> None:
 def test_a_shipments_part_of_an_authorization_is_a_partial_capture_until_the_last() -> None:
     order = make_order(OrderStatus.CONFIRMED)
     order.payment_status = PaymentStatus.AUTHORIZED
-    order.mark_captured(LATER, "system", final=False)
-    assert order.payment_status is PaymentStatus.PARTIALLY_CAPTURED
-    order.mark_captured(LATER, "system", final=False)
-    assert order.payment_status is PaymentStatus.PARTIALLY_CAPTURED
-    order.mark_captured(LATER, "system", final=True)
-    assert order.payment_status is PaymentStatus.PAID
+    seen = []
+    for final in (False, False, True):
+        order.mark_captured(LATER, "system", final=final)
+        seen.append(order.payment_status)
+    assert seen == [
+        PaymentStatus.PARTIALLY_CAPTURED,
+        PaymentStatus.PARTIALLY_CAPTURED,
+        PaymentStatus.PAID,
+    ]
     assert [e.payload["final"] for e in order.pending_events] == [False, False, True]
 
 

@@ -35,11 +35,13 @@ from ordergraph.db.engine import create_engine
 from ordergraph.db.queries.tokens import principal_for_token
 from ordergraph.db.uow import SqlUnitOfWork
 from ordergraph.domain.clock import Clock, SystemClock
+from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.principals import ANONYMOUS, Principal
 from ordergraph.events.background import every
 from ordergraph.events.broker import Broker
 from ordergraph.events.relay import OutboxRelay
 from ordergraph.events.webhooks import WebhookSettings, deliver_due, fan_out
+from ordergraph.gateways import TestGateway
 from ordergraph.schema.context import Context
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.cancellation import expire_unpaid_orders
@@ -51,6 +53,7 @@ from ordergraph.web.graphiql import (
     graphiql_html,
 )
 from ordergraph.web.middleware import MaxBodySize, Metrics
+from ordergraph.web.payment_webhooks import stripe_webhook_endpoint
 from ordergraph.web.tracking import tracking_endpoint
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -68,6 +71,7 @@ class Runtime:
     broker: Broker = field(default_factory=Broker)
     relay: OutboxRelay | None = None
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    gateway: PaymentGateway = field(default_factory=TestGateway)
 
     @property
     def deps(self) -> Deps:
@@ -79,6 +83,7 @@ class Runtime:
             uow=lambda: SqlUnitOfWork(engine, self.clock, on_commit),
             clock=self.clock,
             policy=self.policy,
+            gateway=self.gateway,
         )
 
 
@@ -216,6 +221,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock or SystemClock(),
         policy=settings.order_policy(),
         webhooks=settings.webhook_settings(),
+        gateway=settings.payment_gateway_adapter(),
     )
     view = GraphQLView(runtime)
 
@@ -279,6 +285,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await asyncio.gather(*jobs, return_exceptions=True)
             await runtime.relay.stop()  # ends every subscription cleanly
             await http.aclose()
+            close_gateway = getattr(runtime.gateway, "aclose", None)
+            if close_gateway is not None:
+                await close_gateway()
             if runtime.read_engine is not runtime.engine:
                 await runtime.read_engine.dispose()
             await runtime.engine.dispose()
@@ -306,6 +315,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/t/{code}", tracking_endpoint(lambda: _engine(runtime))),
+            Route(
+                "/payments/webhooks/stripe",
+                stripe_webhook_endpoint(lambda: runtime.deps, settings.stripe_webhook_secret),
+                methods=["POST"],
+            ),
             Mount(GRAPHIQL_ASSETS_PREFIX, StaticFiles(directory=GRAPHIQL_STATIC_DIR)),
         ],
         middleware=[

@@ -203,3 +203,27 @@ def latest_charge_reference(transactions: Sequence[PaymentTransaction]) -> str |
         if t.kind in CHARGES and t.status is TransactionStatus.SUCCESS and t.id not in undone:
             return t.reference
     return None
+
+
+class ProviderEventKind(enum.StrEnum):
+    """What a provider's webhook says happened to a payment."""
+
+    SUCCEEDED = "SUCCEEDED"  # charged (a sale, a capture, a 3-D Secure sale completed)
+    AUTHORIZED = "AUTHORIZED"  # funds held, ready to capture (3-D Secure authorization done)
+    FAILED = "FAILED"  # declined, or the customer failed to authenticate
+    CANCELED = "CANCELED"  # the hold was released at the provider (or expired)
+    REFUNDED = "REFUNDED"  # money went back; ``refunded`` is the total so far
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEvent:
+    provider: str
+    id: str  # deduplicated on
+    type: str  # the provider's own name, e.g. "payment_intent.succeeded"
+    kind: ProviderEventKind
+    reference: str | None  # the payment it concerns
+    transaction_id: int | None = None  # ours, when the provider echoes our metadata
+    refunded: int = 0
+    error_code: str | None = None
+    message: str | None = None

@@ -564,8 +564,8 @@ class FakeOrderRepository:
         return copy_order(found) if found else None
 
     async def save(self, order: Order) -> None:
-        """Like the SQL UPDATE: status, payment, timestamps, version, ship-by, delivery and
-        risk; new and released holds."""
+        """Like the SQL UPDATE: status, payment, timestamps, version, ship-by, delivery, risk
+        and authorization expiry; new and released holds."""
         assert order.id is not None
         stored = self._state.orders[order.id]
         holds = {h.id: dataclasses.replace(h) for h in stored.holds}
@@ -591,6 +591,7 @@ class FakeOrderRepository:
             ship_by_at=order.ship_by_at,
             delivered_at=order.delivered_at,
             at_risk_reasons=list(order.at_risk_reasons),
+            authorization_expires_at=order.authorization_expires_at,
             holds=list(holds.values()),
         )
 
@@ -690,6 +691,20 @@ class FakePaymentRepository:
             if t.gateway == gateway and t.created_at >= since
         }
         return sorted(found)[:limit]
+
+    async def authorizations_expiring(self, before: datetime, limit: int) -> list[int]:
+        held = {"AUTHORIZED", "PARTIALLY_CAPTURED", "PARTIALLY_REFUNDED"}
+        found = [
+            o
+            for o in self._state.orders.values()
+            if o.authorization_expires_at is not None
+            and o.authorization_expires_at < before
+            and o.payment_status.value in held
+            and o.status.value != "CANCELLED"
+            and "AUTHORIZATION_EXPIRING" not in o.at_risk_reasons
+        ]
+        found.sort(key=lambda o: (o.authorization_expires_at, o.id))
+        return [o.id for o in found[:limit] if o.id is not None]
 
     async def event_seen(self, provider: str, event_id: str) -> bool:
         return (provider, event_id) in self._state.provider_events

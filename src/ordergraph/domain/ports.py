@@ -199,6 +199,11 @@ class PaymentRepository(Protocol):
         """Orders with a transaction on ``gateway`` since ``since`` (for reconciliation)."""
         ...
 
+    async def authorizations_expiring(self, before: datetime, limit: int) -> list[int]:
+        """Orders holding an authorization that lapses before ``before``, not yet flagged
+        AUTHORIZATION_EXPIRING, claimed in no particular way (flagging is idempotent)."""
+        ...
+
     async def event_seen(self, provider: str, event_id: str) -> bool: ...
 
     async def remember_event(

@@ -24,11 +24,11 @@ from ordergraph.domain.payments import (
     TransactionKind,
     TransactionStatus,
     captured_total,
-    compensated_ids,
 )
 from ordergraph.domain.ports import IdempotencyRecord, RetryableConflict
 from ordergraph.domain.principals import Principal
 from ordergraph.domain.validation import clean_text
+from ordergraph.services.authorizations import open_authorization
 from ordergraph.services.command import request_fingerprint
 from ordergraph.services.deps import CapturePolicy, Deps
 from ordergraph.services.gateway_calls import Attempt, call_gateway, record_answer
@@ -167,7 +167,7 @@ async def _call(
     }:
         if order.status is OrderStatus.CANCELLED:
             raise OrderNotPayable(f"order {order.number} is CANCELLED", field=["orderId"])
-        authorization = _open_authorization(prior)
+        authorization = open_authorization(prior)
         if authorization is None:
             raise OrderNotPayable(f"order {order.number} has no authorization to capture")
         taken = captured_total(prior, order.currency).minor_units
@@ -207,19 +207,6 @@ async def _call(
             amount=amount, token=token, idempotency_key=gateway_key, context=ctx
         ),
     )
-
-
-def _open_authorization(prior: list[PaymentTransaction]) -> str | None:
-    """The newest successful authorization not undone, if any."""
-    undone = compensated_ids(prior)
-    for t in reversed(prior):
-        if (
-            t.kind is TransactionKind.AUTHORIZE
-            and t.status is TransactionStatus.SUCCESS
-            and t.id not in undone
-        ):
-            return t.reference
-    return None
 
 
 async def _compensate_and_refuse(deps: Deps, actor: Principal, settled: Settled) -> None:

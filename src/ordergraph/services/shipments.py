@@ -12,6 +12,7 @@ from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import SYSTEM, Principal, Scope
 from ordergraph.domain.shipments import Shipment, ShipmentStatus
 from ordergraph.domain.validation import optional_text
+from ordergraph.services.authorizations import flag_expiring_authorizations
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
@@ -119,4 +120,4 @@ async def flag_orders_at_risk(deps: Deps, *, limit: int = 200) -> int:
                 publish(uow, order)
                 flagged += 1
         await uow.commit()
-    return flagged
+    return flagged + await flag_expiring_authorizations(deps, limit=limit)

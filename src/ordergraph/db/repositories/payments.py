@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ordergraph.db.repositories._insert import insert_ignoring_conflict
-from ordergraph.db.tables import payment_provider_events, payment_transactions
+from ordergraph.db.repositories.shipments import _lacks
+from ordergraph.db.tables import orders, payment_provider_events, payment_transactions
 from ordergraph.domain.money import Money
 from ordergraph.domain.payments import PaymentTransaction, TransactionKind, TransactionStatus
 
@@ -111,6 +112,21 @@ class SqlPaymentRepository:
             .where(t.gateway == gateway, t.created_at >= since)
             .group_by(t.order_id)
             .order_by(t.order_id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def authorizations_expiring(self, before: datetime, limit: int) -> list[int]:
+        o = orders.c
+        rows = await self._conn.scalars(
+            sa.select(o.id)
+            .where(
+                o.authorization_expires_at < before,
+                o.payment_status.in_(["AUTHORIZED", "PARTIALLY_CAPTURED", "PARTIALLY_REFUNDED"]),
+                o.status != "CANCELLED",
+                _lacks(o.at_risk_reasons, "AUTHORIZATION_EXPIRING"),
+            )
+            .order_by(o.authorization_expires_at, o.id)
             .limit(limit)
         )
         return list(rows)

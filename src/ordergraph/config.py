@@ -182,7 +182,10 @@ class Settings(BaseSettings):
         if self.payment_gateway == "stripe":
             from ordergraph.gateways.stripe_gateway import StripeGateway
 
-            assert self.stripe_api_key, "checked by Settings.check"
+            if not self.stripe_api_key:
+                raise RuntimeError(
+                    "ORDERGRAPH_PAYMENT_GATEWAY=stripe needs ORDERGRAPH_STRIPE_API_KEY"
+                )
             return StripeGateway(self.stripe_api_key, api_base=self.stripe_api_base)
         from ordergraph.gateways import TestGateway
 

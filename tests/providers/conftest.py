@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from ordergraph.gateways.stripe_gateway import StripeGateway
+from tests.integration.conftest import pg_deps, pg_engine, pg_url  # noqa: F401 - shared fixtures
 from tests.support.localstripe import API_KEY, LocalStripe, running_localstripe
 
 

@@ -9,6 +9,7 @@ first calls of one kind fail as an unreachable provider would, without reaching 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ class Interleaved:
     outage: dict[str, int] = field(default_factory=dict)  # kind → how many calls fail first
     declined: set[str] = field(default_factory=set)  # kinds the provider refuses
     calls: list[str] = field(default_factory=list)
+    pauses: list[int] = field(default_factory=list)  # turns to yield before each answer
+    successes: list[tuple[str, str, int]] = field(default_factory=list)  # what the provider did
     name: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -34,8 +37,12 @@ class Interleaved:
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self.inner, attribute)
 
-    async def _call(self, kind: str, call: Callable[[], Awaitable[GatewayResult]]) -> GatewayResult:
+    async def _call(
+        self, kind: str, call: Callable[[], Awaitable[GatewayResult]], amount: int = 0
+    ) -> GatewayResult:
         self.calls.append(kind)
+        for _ in range(self.pauses.pop(0) if self.pauses else 0):
+            await asyncio.sleep(0)  # let the other requests run while the provider "works"
         if self.outage.get(kind, 0) > 0:
             self.outage[kind] -= 1
             return GatewayResult(
@@ -46,6 +53,8 @@ class Interleaved:
                 TransactionStatus.DECLINED, error_code="refused", message="the provider refused"
             )
         result = await call()
+        if result.status is TransactionStatus.SUCCESS and result.reference is not None:
+            self.successes.append((kind, result.reference, amount))
         hook = self.after.pop(kind, None)
         if hook is not None:
             await hook()
@@ -69,6 +78,7 @@ class Interleaved:
             lambda: self.inner.sale(
                 amount=amount, token=token, idempotency_key=idempotency_key, context=context
             ),
+            amount.minor_units,
         )
 
     async def capture(
@@ -89,6 +99,7 @@ class Interleaved:
                 context=context,
                 final=final,
             ),
+            amount.minor_units,
         )
 
     async def void(
@@ -109,4 +120,5 @@ class Interleaved:
             lambda: self.inner.refund(
                 amount=amount, capture=capture, idempotency_key=idempotency_key, context=context
             ),
+            amount.minor_units,
         )

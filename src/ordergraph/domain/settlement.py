@@ -66,9 +66,12 @@ def decide(order: Order, transaction: PaymentTransaction, *, money_left: int) ->
     if kind is TransactionKind.VOID:
         if status is not TransactionStatus.SUCCESS:
             return Decision(Effect.NOTHING, event="payment.void_failed")
-        if order.payment_status is PaymentStatus.AUTHORIZED:
+        duplicate = transaction.compensates_id is not None and order.status is not (
+            OrderStatus.CANCELLED
+        )
+        if order.payment_status is PaymentStatus.AUTHORIZED and not duplicate:
             return Decision(Effect.MOVE, PaymentStatus.VOIDED)
-        return NOTHING
+        return NOTHING  # a second hold released: the order's own hold stands
     # a refund made as compensation (refunds of sold goods are settled by the refund service)
     if status is not TransactionStatus.SUCCESS:
         return Decision(Effect.NOTHING, event="payment.compensation_failed")

@@ -97,3 +97,22 @@ async def run_command(
             "nothing was changed, try again"
         ) from last_error
     raise last_error
+
+
+async def in_transaction(deps: Deps, run: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """``run`` in one committed transaction, retried on conflicts like any command (and
+    ``Conflict`` when they outlast every retry); not keyed. ``run`` must not commit."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            async with deps.uow() as uow:
+                result = await run(uow)
+                await uow.commit()
+                return result
+        except RetryableConflict as exc:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise Conflict(
+                    f"concurrent changes kept conflicting with this request ({MAX_ATTEMPTS} "
+                    "attempts); nothing was changed, try again"
+                ) from exc
+            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise AssertionError("unreachable")

@@ -24,7 +24,8 @@ from ordergraph.domain.payments import (
     TransactionKind,
     TransactionStatus,
 )
-from ordergraph.domain.ports import RetryableConflict
+from ordergraph.domain.ports import UnitOfWork
+from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
 
 Call = Callable[[CallContext], Awaitable[GatewayResult]]
@@ -71,7 +72,8 @@ async def call_gateway_once(deps: Deps, attempt: Attempt, call: Call) -> Answer:
         target_reference=attempt.target_reference,
         compensates_id=attempt.compensates_id,
     )
-    async with deps.uow() as uow:
+
+    async def record_attempt(uow: UnitOfWork) -> Answer:
         await uow.orders.get(attempt.order_id, for_update=True)  # one attempt at a time
         for earlier in await uow.payments.for_order(attempt.order_id):
             if (
@@ -81,8 +83,12 @@ async def call_gateway_once(deps: Deps, attempt: Attempt, call: Call) -> Answer:
                 and not _lost(earlier, pending.created_at)
             ):
                 return Answer(earlier, fresh=False)
-        pending = await uow.payments.add(pending)
-        await uow.commit()
+        return Answer(await uow.payments.add(pending), fresh=True)
+
+    recorded = await in_transaction(deps, record_attempt)
+    if not recorded.fresh:
+        return recorded
+    pending = recorded.transaction
     assert pending.id is not None
     try:
         result = await call(CallContext(attempt.order_number, pending.id))
@@ -104,12 +110,8 @@ def _lost(earlier: PaymentTransaction, now: datetime) -> bool:
 
 async def record_answer(deps: Deps, transaction: PaymentTransaction) -> None:
     """Write the provider's answer in a transaction of its own (retried on conflicts)."""
-    for attempt in range(8):
-        try:
-            async with deps.uow() as uow:
-                await uow.payments.save(transaction)
-                await uow.commit()
-            return
-        except RetryableConflict:
-            if attempt == 7:
-                raise
+
+    async def save(uow: UnitOfWork) -> None:
+        await uow.payments.save(transaction)
+
+    await in_transaction(deps, save)

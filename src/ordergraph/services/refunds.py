@@ -34,7 +34,7 @@ from ordergraph.domain.refunds import (
 )
 from ordergraph.domain.returns import ReturnStatus
 from ordergraph.domain.validation import optional_text
-from ordergraph.services.command import run_command
+from ordergraph.services.command import in_transaction, run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.gateway_calls import Attempt, call_gateway_once
 from ordergraph.services.order_support import publish
@@ -182,7 +182,8 @@ async def _order(uow: UnitOfWork, order_id: int, *, lock: bool = False) -> Order
 async def _reclaim(deps: Deps, refund: Refund) -> None:
     """A failed refund asked for again: claim it anew only if everything it pays back — the
     units of each line, the shipping, the money, the return — is still unpaid."""
-    async with deps.uow() as uow:
+
+    async def claim_again(uow: UnitOfWork) -> None:
         order = await _order(uow, refund.order_id, lock=True)
         if refund.return_id is not None:
             rma = await uow.returns.get(refund.return_id)
@@ -214,10 +215,11 @@ async def _reclaim(deps: Deps, refund: Refund) -> None:
                 "part of this failed refund was paid back by another since",
                 code="REFUND_EXCEEDS_CAPTURED",
             )
-        refund.status = RefundStatus.PENDING
-        refund.error = None
-        await uow.refunds.save(refund)
-        await uow.commit()
+        await uow.refunds.save(replace(refund, status=RefundStatus.PENDING, error=None))
+
+    await in_transaction(deps, claim_again)
+    refund.status = RefundStatus.PENDING
+    refund.error = None
 
 
 async def _pay_back(deps: Deps, actor: Principal, refund: Refund) -> RefundResult:
@@ -254,36 +256,37 @@ async def _pay_back(deps: Deps, actor: Principal, refund: Refund) -> RefundResul
         ),
     )
     answer = called.transaction
-    async with deps.uow() as uow:
+
+    async def record(uow: UnitOfWork) -> RefundResult:
         now = deps.clock.now()
         order = await _order(uow, refund.order_id, lock=True)
         stored = next(r for r in await uow.refunds.for_order(refund.order_id) if r.id == refund.id)
         if called.fresh:
             await uow.payments.save(replace(answer, settled_at=now))
         if stored.status is not RefundStatus.PENDING or not called.fresh:
-            # a concurrent replay of the same request finished it first: report, do not repeat
-            await uow.commit()
-            if stored.status is RefundStatus.FAILED:
-                raise PaymentGatewayError(f"the payment provider did not refund ({stored.error})")
+            # a concurrent replay of the same request finished it (or is finishing it)
             return RefundResult(stored.breakdown, order, stored)
-        refund.completed_at = now
+        done = replace(refund, completed_at=now)
         if answer.status is TransactionStatus.SUCCESS:
-            refund.status = RefundStatus.SUCCEEDED
-            refund.gateway_reference = answer.reference
-            await _after_refund(uow, order, refund, now, actor)
+            done.status = RefundStatus.SUCCEEDED
+            done.gateway_reference = answer.reference
+            await _after_refund(uow, order, done, now, actor)
         else:
-            refund.status = RefundStatus.FAILED
-            refund.error = answer.message or answer.error_code or "refund failed"
-            order.record("refund.failed", actor.actor, {"refundId": refund.id})
-        await uow.refunds.save(refund)
+            done.status = RefundStatus.FAILED
+            done.error = answer.message or answer.error_code or "refund failed"
+            order.record("refund.failed", actor.actor, {"refundId": done.id})
+        await uow.refunds.save(done)
         await uow.orders.save(order)
         publish(uow, order)
-        await uow.commit()
-    if refund.status is RefundStatus.FAILED:
+        return RefundResult(done.breakdown, order, done)
+
+    result = await in_transaction(deps, record)
+    assert result.refund is not None
+    if result.refund.status is RefundStatus.FAILED:
         raise PaymentGatewayError(
-            f"the payment provider did not refund ({refund.error}); ask again to retry"
+            f"the payment provider did not refund ({result.refund.error}); ask again to retry"
         )
-    return RefundResult(refund.breakdown, order, refund)
+    return result
 
 
 async def _after_refund(

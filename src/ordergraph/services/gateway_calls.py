@@ -5,13 +5,15 @@
 2. The provider is called outside any transaction: a slow provider never holds row locks.
    Anything the adapter raises counts as an outage (ERROR: nothing known to be charged).
 3. The answer is recorded in its own transaction, with nothing else in it: no later failure
-   can roll back the record of money that moved.
+   can roll back the record of money that moved. Steps 2 and 3 are shielded from
+   cancellation: a request abandoned while the provider works still records its answer.
 
 Applying the answer to the order is the next, separate step: ``settlement.settle``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,8 +92,16 @@ async def call_gateway_once(deps: Deps, attempt: Attempt, call: Call) -> Answer:
         return recorded
     pending = recorded.transaction
     assert pending.id is not None
+    # Shielded: a request cancelled while the provider works must not drop the answer.
+    return await asyncio.shield(_ask_and_record(deps, pending, attempt.order_number, call))
+
+
+async def _ask_and_record(
+    deps: Deps, pending: PaymentTransaction, order_number: str, call: Call
+) -> Answer:
+    assert pending.id is not None
     try:
-        result = await call(CallContext(attempt.order_number, pending.id))
+        result = await call(CallContext(order_number, pending.id))
     except Exception as exc:  # noqa: BLE001 - adapters map the provider's errors; the rest is an outage
         result = GatewayResult(
             TransactionStatus.ERROR,

@@ -8,7 +8,7 @@ import stripe
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ordergraph.gateways.stripe_gateway import parse_webhook
+from ordergraph.gateways.stripe_webhooks import parse_webhook
 from ordergraph.services.deps import Deps
 from ordergraph.services.provider_events import handle_provider_event
 

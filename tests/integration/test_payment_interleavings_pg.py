@@ -26,6 +26,7 @@ from tests.support.money_races import (
     operations,
     outages,
     pauses,
+    settle_up,
 )
 
 EXAMPLES = itertools.count()
@@ -40,6 +41,7 @@ async def scenario(url: str, ops: list[Operation], turns: list[int], down: set[s
         assert order.id is not None
         await interleave(deps, order, ops)
         await interleave(deps, order, ops)
+        await settle_up(deps)
         async with deps.uow() as uow:
             stored = await uow.orders.get(order.id)
             transactions = await uow.payments.for_order(order.id)

@@ -23,6 +23,7 @@ from ordergraph.domain.payments import (
     TransactionKind,
     TransactionStatus,
     captured_total,
+    open_holds,
 )
 from ordergraph.domain.principals import SYSTEM
 from ordergraph.domain.refunds import Refund, RefundStatus
@@ -30,6 +31,7 @@ from ordergraph.services.cancellation import cancel_order
 from ordergraph.services.deps import Deps
 from ordergraph.services.payments import authorize_payment, capture_payment
 from ordergraph.services.refunds import refund_order
+from ordergraph.services.settlement import retry_compensations
 from tests.support.gateways import Interleaved
 
 KINDS = ("authorize", "sale", "capture", "cancel", "refund_unit", "refund_all")
@@ -76,6 +78,11 @@ async def run(deps: Deps, order: Order, op: Operation) -> object:
             deps, SYSTEM, order_id=order.id, lines={line: 1}, idempotency_key=key
         )
     return await refund_order(deps, SYSTEM, order_id=order.id, everything=True, idempotency_key=key)
+
+
+async def settle_up(deps: Deps) -> None:
+    """What every worker's at-risk job does next: ask again to undo what an outage kept."""
+    await retry_compensations(deps)
 
 
 async def interleave(deps: Deps, order: Order, ops: list[Operation]) -> list[object]:
@@ -152,19 +159,7 @@ def check_money(
         assert units[line.id] <= line.quantity, (units, line)
 
     # the status tells the truth about holds: VOIDED holds nothing, AUTHORIZED holds something
-    released = {
-        t.target_reference
-        for t in transactions
-        if t.kind in {TransactionKind.VOID, TransactionKind.CAPTURE}
-        and t.status is TransactionStatus.SUCCESS
-    }
-    holds = [
-        t
-        for t in transactions
-        if t.kind is TransactionKind.AUTHORIZE
-        and t.status is TransactionStatus.SUCCESS
-        and t.reference not in released
-    ]
+    holds = open_holds(transactions)
     if order.payment_status is PaymentStatus.VOIDED:
         assert holds == [], holds
         assert kept == 0, kept

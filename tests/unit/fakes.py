@@ -706,6 +706,18 @@ class FakePaymentRepository:
         found.sort(key=lambda o: (o.authorization_expires_at, o.id))
         return [o.id for o in found[:limit] if o.id is not None]
 
+    async def unfinished_compensations(self, limit: int) -> list[int]:
+        tries: dict[int, list[PaymentTransaction]] = {}
+        for t in self._state.payments.values():
+            if t.compensates_id is not None:
+                tries.setdefault(t.compensates_id, []).append(t)
+        waiting = [
+            charge_id
+            for charge_id, attempts in tries.items()
+            if all(a.status.value == "ERROR" for a in attempts)
+        ]
+        return sorted(waiting)[:limit]
+
     async def event_seen(self, provider: str, event_id: str) -> bool:
         return (provider, event_id) in self._state.provider_events
 

@@ -20,6 +20,7 @@ from tests.support.money_races import (
     operations,
     outages,
     pauses,
+    settle_up,
 )
 from tests.unit.fakes import ADMIN, Shop, address, fake_deps
 
@@ -42,6 +43,7 @@ async def scenario(ops: list[Operation], turns: list[int], down: set[str]) -> No
     assert order.id is not None
     await interleave(deps, order, ops)
     await interleave(deps, order, ops)  # and everything again: retries after the dust settled
+    await settle_up(deps)
     stored = shop.store.order(order.id)
     event(f"order {stored.status.value}, payment {stored.payment_status.value}")
     if any(t.compensates_id for t in shop.store.payments):

@@ -175,12 +175,37 @@ def latest_authorization(transactions: Sequence[PaymentTransaction]) -> str | No
     return None
 
 
+def open_holds(transactions: Sequence[PaymentTransaction]) -> list[PaymentTransaction]:
+    """Successful authorizations still held: not voided, not captured in full."""
+    voided: set[str | None] = set()
+    captured: dict[str | None, int] = {}
+    for t in transactions:
+        if t.status is not TransactionStatus.SUCCESS:
+            continue
+        if t.kind is TransactionKind.VOID:
+            voided.add(t.target_reference)
+        elif t.kind is TransactionKind.CAPTURE:
+            captured[t.target_reference] = (
+                captured.get(t.target_reference, 0) + t.amount.minor_units
+            )
+    return [
+        t
+        for t in transactions
+        if t.kind is TransactionKind.AUTHORIZE
+        and t.status is TransactionStatus.SUCCESS
+        and t.reference not in voided
+        and captured.get(t.reference, 0) < t.amount.minor_units
+    ]
+
+
 def compensated_ids(transactions: Sequence[PaymentTransaction]) -> set[int]:
-    """Ids of transactions undone at the provider by a successful compensation."""
+    """Ids of transactions undone at the provider by a compensation, or being undone (a
+    compensation in flight has spoken for the money; if it fails the money is free again)."""
     return {
         t.compensates_id
         for t in transactions
-        if t.compensates_id is not None and t.status is TransactionStatus.SUCCESS
+        if t.compensates_id is not None
+        and t.status in {TransactionStatus.SUCCESS, TransactionStatus.PENDING}
     }
 
 

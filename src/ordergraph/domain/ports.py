@@ -204,6 +204,10 @@ class PaymentRepository(Protocol):
         AUTHORIZATION_EXPIRING, claimed in no particular way (flagging is idempotent)."""
         ...
 
+    async def unfinished_compensations(self, limit: int) -> list[int]:
+        """Ids of charges and holds whose compensation got only ERROR answers so far."""
+        ...
+
     async def event_seen(self, provider: str, event_id: str) -> bool: ...
 
     async def remember_event(

@@ -43,9 +43,12 @@ CAPTURABLE = frozenset(
 )
 
 
-def decide(order: Order, transaction: PaymentTransaction, *, money_left: int) -> Decision:
+def decide(
+    order: Order, transaction: PaymentTransaction, *, money_left: int, holds_left: int = 0
+) -> Decision:
     """What ``transaction``'s answer does to ``order``. ``money_left`` is what the provider
-    still holds for the order after this answer (captured and kept, less refunds)."""
+    still holds for the order after this answer (captured and kept, less refunds),
+    ``holds_left`` how many authorizations are still unreleased after it."""
     status = transaction.status
     if status in {TransactionStatus.PENDING, TransactionStatus.ERROR}:
         return NOTHING
@@ -69,9 +72,12 @@ def decide(order: Order, transaction: PaymentTransaction, *, money_left: int) ->
         duplicate = transaction.compensates_id is not None and order.status is not (
             OrderStatus.CANCELLED
         )
-        if order.payment_status is PaymentStatus.AUTHORIZED and not duplicate:
-            return Decision(Effect.MOVE, PaymentStatus.VOIDED)
-        return NOTHING  # a second hold released: the order's own hold stands
+        if order.payment_status is PaymentStatus.AUTHORIZED and not duplicate and not holds_left:
+            # nothing held any more; but a charge that could not be undone is still taken
+            return Decision(
+                Effect.MOVE, PaymentStatus.PAID if money_left > 0 else PaymentStatus.VOIDED
+            )
+        return NOTHING  # another hold still stands
     # a refund made as compensation (refunds of sold goods are settled by the refund service)
     if status is not TransactionStatus.SUCCESS:
         return Decision(Effect.NOTHING, event="payment.compensation_failed")

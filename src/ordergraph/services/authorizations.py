@@ -18,7 +18,7 @@ from ordergraph.domain.payments import (
     TransactionKind,
     TransactionStatus,
     captured_total,
-    compensated_ids,
+    open_holds,
 )
 from ordergraph.domain.principals import SYSTEM, Principal
 from ordergraph.domain.shipments import Shipment
@@ -35,16 +35,9 @@ CAPTURABLE = frozenset(
 
 
 def open_authorization(transactions: list[PaymentTransaction]) -> str | None:
-    """The newest successful authorization not undone, if any."""
-    undone = compensated_ids(transactions)
-    for t in reversed(transactions):
-        if (
-            t.kind is TransactionKind.AUTHORIZE
-            and t.status is TransactionStatus.SUCCESS
-            and t.id not in undone
-        ):
-            return t.reference
-    return None
+    """The newest authorization still held, if any."""
+    held = open_holds(transactions)
+    return held[-1].reference if held else None
 
 
 def shipment_share(order: Order, shipment: Shipment, captured: Money) -> tuple[Money, bool]:

@@ -12,7 +12,12 @@ from typing import Any
 
 from ordergraph.domain.errors import NotFound
 from ordergraph.domain.orders import Order, PaymentStatus
-from ordergraph.domain.payments import PaymentGatewayError, TransactionKind, latest_authorization
+from ordergraph.domain.payments import (
+    PaymentGatewayError,
+    PaymentTransaction,
+    TransactionKind,
+    open_holds,
+)
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import SYSTEM, Principal
 from ordergraph.domain.refunds import RefundNotPossible
@@ -95,22 +100,23 @@ async def _return_money(deps: Deps, order: Order, actor: Principal, key: str | N
         return order
     async with deps.uow() as uow:
         transactions = await uow.payments.for_order(order.id)
-    authorization = latest_authorization(transactions)
-    if authorization is None:
-        return order
-    attempt = Attempt(
-        order_id=order.id,
-        order_number=order.number,
-        kind=TransactionKind.VOID,
-        amount=order.total,
-        idempotency_key=f"cancel-{order.number}",
-        target_reference=authorization,
-    )
+    current = order
+    for hold in open_holds(transactions):  # usually one; more if a late hold was not undone
+        current = await _void(deps, actor, order, hold)
+    return current
+
+
+async def _void(deps: Deps, actor: Principal, order: Order, hold: PaymentTransaction) -> Order:
+    assert order.id is not None
+    assert hold.reference is not None
+    authorization = hold.reference
+    key = f"cancel-{order.number}-{hold.id}"
+    attempt = Attempt(order.id, order.number, TransactionKind.VOID, hold.amount, key, authorization)
     answer = await call_gateway(
         deps,
         attempt,
         lambda ctx: deps.gateway.void(
-            authorization=authorization, idempotency_key=attempt.idempotency_key, context=ctx
+            authorization=authorization, idempotency_key=key, context=ctx
         ),
     )
     assert answer.id is not None

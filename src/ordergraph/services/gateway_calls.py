@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ordergraph.domain.money import Money
@@ -43,6 +43,9 @@ class Attempt:
     idempotency_key: str
     target_reference: str | None = None  # the authorization or charge acted on
     compensates_id: int | None = None
+    # checked in the transaction that records the attempt, under the order's lock: a reason
+    # not to call at all (recorded as DECLINED with that message), or None to go ahead
+    guard: Callable[[UnitOfWork], Awaitable[str | None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,16 @@ async def call_gateway_once(deps: Deps, attempt: Attempt, call: Call) -> Answer:
                 and not _lost(earlier, pending.created_at)
             ):
                 return Answer(earlier, fresh=False)
+        refusal = await attempt.guard(uow) if attempt.guard is not None else None
+        if refusal is not None:
+            skipped = replace(
+                pending,
+                status=TransactionStatus.DECLINED,
+                error_code="not_needed",
+                message=refusal,
+                settled_at=pending.created_at,
+            )
+            return Answer(await uow.payments.add(skipped), fresh=False)
         return Answer(await uow.payments.add(pending), fresh=True)
 
     recorded = await in_transaction(deps, record_attempt)

@@ -22,9 +22,10 @@ from ordergraph.domain.payments import (
     TransactionKind,
     TransactionStatus,
     captured_total,
+    open_holds,
 )
 from ordergraph.domain.ports import StoredAllocation, UnitOfWork
-from ordergraph.domain.principals import Principal
+from ordergraph.domain.principals import SYSTEM, Principal
 from ordergraph.domain.refunds import RefundStatus
 from ordergraph.domain.settlement import NOTHING, Decision, Effect, decide
 from ordergraph.services.command import run_command
@@ -43,14 +44,15 @@ class Settled:
     already: bool = False  # settled before; nothing happened now
 
 
-async def money_left(uow: UnitOfWork, order: Order) -> int:
-    """Captured and kept, less what succeeded refunds paid back, in minor units."""
+async def money_left(uow: UnitOfWork, order: Order, *, counting_pending: bool = False) -> int:
+    """Captured and kept, less what succeeded refunds paid back (and, ``counting_pending``,
+    what refunds being paid have spoken for), in minor units."""
     assert order.id is not None
     captured = captured_total(await uow.payments.for_order(order.id), order.currency)
     refunded = sum(
         r.breakdown.total.minor_units
         for r in await uow.refunds.for_order(order.id)
-        if r.status is RefundStatus.SUCCEEDED
+        if r.status is RefundStatus.SUCCEEDED or (counting_pending and r.counts)
     )
     return captured.minor_units - refunded
 
@@ -70,8 +72,14 @@ async def settle(deps: Deps, actor: Principal, transaction_id: int) -> Settled:
         }:
             return Settled(order, transaction, NOTHING, already=True)
         now = deps.clock.now()
-        decision = decide(order, transaction, money_left=await money_left(uow, order))
-        if _same_call_kept(transaction, await uow.payments.for_order(order.id or 0)):
+        everything = await uow.payments.for_order(order.id or 0)
+        decision = decide(
+            order,
+            transaction,
+            money_left=await money_left(uow, order),
+            holds_left=len(open_holds(everything)),
+        )
+        if _same_call_kept(transaction, everything):
             decision = NOTHING  # a twin request got the same provider answer and kept it
         await _apply(uow, deps, order, transaction, decision, now, actor)
         if transaction.status.final:
@@ -164,14 +172,32 @@ async def compensate(deps: Deps, actor: Principal, settled: Settled) -> Settled:
     assert order.id is not None
     assert charge.id is not None
     assert charge.reference is not None
+    async with deps.uow() as uow:
+        earlier = [
+            t
+            for t in await uow.payments.for_order(order.id)
+            if t.compensates_id == charge.id
+            and t.status is TransactionStatus.ERROR
+            and t.error_code != "network_error"
+        ]
+
+    async def still_owed(uow: UnitOfWork) -> str | None:
+        """A refund may have paid this money back meanwhile (refundOrder on the cancelled
+        order): then there is nothing left to undo."""
+        free = await money_left(uow, order, counting_pending=True)
+        if kind is TransactionKind.REFUND and free < charge.amount.minor_units:
+            return "already paid back by a refund"
+        return None
+
     attempt = Attempt(
         order_id=order.id,
         order_number=order.number,
         kind=kind,
         amount=charge.amount,
-        idempotency_key=f"compensate-{charge.id}",
+        idempotency_key=f"compensate-{charge.id}:{len(earlier)}",  # new key after an error
         target_reference=charge.reference,
         compensates_id=charge.id,
+        guard=still_owed,
     )
     reference = charge.reference
     if kind is TransactionKind.VOID:
@@ -199,6 +225,30 @@ async def compensate(deps: Deps, actor: Principal, settled: Settled) -> Settled:
         # an outage is not settled by ``settle``: say so on the order all the same
         await _flag_unsettled(deps, actor, answer)
     return done
+
+
+async def retry_compensations(deps: Deps, *, limit: int = 50) -> int:
+    """Ask again to undo money whose compensation met an outage (only ERROR answers so far);
+    run by every worker's at-risk job. Returns how many were undone now."""
+    async with deps.uow() as uow:
+        waiting = await uow.payments.unfinished_compensations(limit)
+    undone = 0
+    for charge_id in waiting:
+        async with deps.uow() as uow:
+            charge = await uow.payments.get(charge_id)
+            order = await uow.orders.get(charge.order_id) if charge is not None else None
+        if charge is None or order is None or charge.reference is None:
+            continue
+        kind = (
+            TransactionKind.VOID
+            if charge.kind is TransactionKind.AUTHORIZE
+            else (TransactionKind.REFUND)
+        )
+        done = await compensate(
+            deps, SYSTEM, Settled(order, charge, Decision(Effect.NOTHING, compensate=kind))
+        )
+        undone += done.transaction.status is TransactionStatus.SUCCESS
+    return undone
 
 
 async def _flag_unsettled(deps: Deps, actor: Principal, answer: PaymentTransaction) -> None:

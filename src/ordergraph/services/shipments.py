@@ -16,6 +16,7 @@ from ordergraph.services.authorizations import flag_expiring_authorizations
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
+from ordergraph.services.settlement import retry_compensations
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,4 +121,6 @@ async def flag_orders_at_risk(deps: Deps, *, limit: int = 200) -> int:
                 publish(uow, order)
                 flagged += 1
         await uow.commit()
-    return flagged + await flag_expiring_authorizations(deps, limit=limit)
+    flagged += await flag_expiring_authorizations(deps, limit=limit)
+    await retry_compensations(deps)  # money that an outage kept us from giving back
+    return flagged

@@ -131,6 +131,19 @@ class SqlPaymentRepository:
         )
         return list(rows)
 
+    async def unfinished_compensations(self, limit: int) -> list[int]:
+        t = payment_transactions.c
+        undo = payment_transactions.alias("undo")
+        tried = sa.select(undo.c.id).where(undo.c.compensates_id == t.id)
+        answered = tried.where(undo.c.status.in_(["SUCCESS", "DECLINED", "PENDING"]))
+        rows = await self._conn.scalars(
+            sa.select(t.id)
+            .where(sa.exists(tried), ~sa.exists(answered))
+            .order_by(t.id)
+            .limit(limit)
+        )
+        return list(rows)
+
     async def event_seen(self, provider: str, event_id: str) -> bool:
         e = payment_provider_events.c
         found = await self._conn.scalar(

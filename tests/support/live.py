@@ -26,7 +26,8 @@ from tests.support.server import live_server
 # expiry, at-risk detection), which run on the same engine but belong to no request.
 BACKGROUND = re.compile(
     r"fanned_out|webhook_deliveries|webhook_attempts|FROM webhooks|outbox\.id >|"
-    r"max\(outbox\.id\)|expires_at\s*<|ship_by_at\s*<|promised_delivery_at\s*<",
+    r"max\(outbox\.id\)|expires_at\s*<|ship_by_at\s*<|promised_delivery_at\s*<|"
+    r"undo\.compensates_id",
     re.IGNORECASE,
 )
 

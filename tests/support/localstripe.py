@@ -90,7 +90,7 @@ class LocalStripe:
         response.raise_for_status()
 
     def events(self, type_: str) -> list[dict[str, Any]]:
-        listed = self.get("/v1/events", type=type_)
+        listed = self.get("/v1/events", type=type_, limit="1000")  # its default page is 10
         data = listed["data"]
         assert isinstance(data, list)
         return data

@@ -199,6 +199,11 @@ async def test_a_webhook_with_a_bad_signature_is_refused_and_changes_nothing(
     assert response.json() == {"error": "invalid signature"}
     unsigned = await http.post("/payments/webhooks/stripe", content=payload)
     assert unsigned.status_code == 400
+    shapeless, header = signed({"id": "evt_shapeless"}, SECRET)  # signed, but no event
+    odd = await http.post(
+        "/payments/webhooks/stripe", content=shapeless, headers={"stripe-signature": header}
+    )
+    assert (odd.status_code, odd.json()) == (400, {"error": "not a Stripe event"})
     assert (await state(admin, order_id))["paymentStatus"] == "PENDING"
 
 

@@ -83,8 +83,7 @@ async def _payment_for(
 async def _complete(deps: Deps, payment: PaymentTransaction, result: GatewayResult) -> str:
     if payment.status not in OPEN:
         return f"already {payment.status.value}"
-    answered = payment.answered(replace(result, reference=payment.reference))
-    answered = replace(answered, client_secret=payment.client_secret)
+    answered = payment.answered(replace(result, reference=payment.reference))  # secret cleared
     await record_answer(deps, answered)
     assert answered.id is not None
     settled = await settle(deps, SYSTEM, answered.id)

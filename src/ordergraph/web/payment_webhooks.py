@@ -29,7 +29,7 @@ def stripe_webhook_endpoint(
             event = parse_webhook(payload, request.headers.get("stripe-signature"), secret)
         except stripe.SignatureVerificationError:
             return JSONResponse({"error": "invalid signature"}, 400)
-        except ValueError:
+        except (ValueError, KeyError, TypeError, AttributeError):
             return JSONResponse({"error": "not a Stripe event"}, 400)
         outcome = await handle_provider_event(current, event)
         return JSONResponse({"received": True, "outcome": outcome})

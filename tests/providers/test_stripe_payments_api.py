@@ -312,3 +312,37 @@ async def test_a_refund_goes_back_to_the_card_in_part(
     amounts = [r["amount"] for r in listed["data"]]
     assert amounts == [int(float(refunded["refund"]["total"]["amount"]) * 100)]
     assert (await state(admin, order_id))["paymentStatus"] == "PARTIALLY_REFUNDED"
+
+
+async def test_a_hold_released_at_stripe_is_recorded_as_voided_from_its_webhook(
+    http: httpx.AsyncClient,
+    storefront: GraphQLClient,
+    admin: GraphQLClient,
+    localstripe: LocalStripe,
+    unique: str,
+) -> None:
+    # localstripe sends no payment_intent.canceled: cancel the intent there (as an expired
+    # authorization or the dashboard would), then sign the event built from its record
+    order_id = await placed(storefront, admin, unique)
+    held = await pay(storefront, "authorizePayment", order_id, VISA)
+    intent = localstripe.post(f"/v1/payment_intents/{held['payment']['reference']}/cancel")
+    assert intent["status"] == "canceled"
+    event = {
+        "id": f"evt_canceled_{unique}",
+        "object": "event",
+        "type": "payment_intent.canceled",
+        "data": {"object": intent},
+    }
+    payload, header = signed(event, SECRET)
+    response = await http.post(
+        "/payments/webhooks/stripe", content=payload, headers={"stripe-signature": header}
+    )
+
+    assert response.json()["outcome"] == "voided at provider; payment VOIDED"
+    found = await state(admin, order_id)
+    assert (found["status"], found["paymentStatus"]) == ("CONFIRMED", "VOIDED")
+    assert [p["kind"] for p in found["payments"]] == ["AUTHORIZE", "VOID"]
+    flagged = await admin.data(
+        "query($id: ID!) { order(id: $id) { atRisk atRiskReasons } }", {"id": order_id}
+    )
+    assert flagged["order"] == {"atRisk": True, "atRiskReasons": ["PAYMENT_NEEDS_ATTENTION"]}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ordergraph.domain.money import Money
+from ordergraph.domain.orders import OrderStatus
 from ordergraph.domain.payment_status import PaymentStatus, can_move_payment
 from ordergraph.domain.payments import (
     GatewayResult,
@@ -24,10 +25,11 @@ from ordergraph.domain.payments import (
 )
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import SYSTEM
+from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
 from ordergraph.services.gateway_calls import record_answer
 from ordergraph.services.order_support import publish
-from ordergraph.services.settlement import compensate, money_left, settle
+from ordergraph.services.settlement import NEEDS_ATTENTION, compensate, money_left, settle
 
 OPEN = frozenset({TransactionStatus.PENDING, TransactionStatus.ACTION_REQUIRED})
 PAYMENTS = frozenset({TransactionKind.AUTHORIZE, TransactionKind.SALE})
@@ -127,7 +129,20 @@ async def _canceled(deps: Deps, payment: PaymentTransaction) -> str:
         await uow.commit()
     assert void.id is not None
     settled = await settle(deps, SYSTEM, void.id)
+    if settled.order.status is not OrderStatus.CANCELLED:
+        await _needs_attention(deps, payment.order_id)  # a live order lost its money
     return f"voided at provider; payment {settled.order.payment_status.value}"
+
+
+async def _needs_attention(deps: Deps, order_id: int) -> None:
+    async def flag(uow: UnitOfWork) -> None:
+        order = await uow.orders.get(order_id, for_update=True)
+        assert order is not None
+        if order.flag_at_risk([NEEDS_ATTENTION], deps.clock.now(), SYSTEM.actor):
+            await uow.orders.save(order)
+            publish(uow, order)
+
+    await in_transaction(deps, flag)
 
 
 async def _refunded(deps: Deps, payment: PaymentTransaction, event: ProviderEvent) -> str:

@@ -40,11 +40,13 @@ from ordergraph.db.queries.tokens import principal_for_token
 from ordergraph.db.throttle import SqlRateStore
 from ordergraph.db.uow import SqlUnitOfWork
 from ordergraph.domain.clock import Clock, SystemClock
+from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.principals import ANONYMOUS, Principal
 from ordergraph.events.background import every
 from ordergraph.events.broker import Broker
 from ordergraph.events.relay import OutboxRelay
 from ordergraph.events.webhooks import WebhookSettings, deliver_due, fan_out
+from ordergraph.gateways import TestGateway
 from ordergraph.schema.context import Context
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.cancellation import expire_unpaid_orders
@@ -58,6 +60,7 @@ from ordergraph.web.graphiql import (
     graphiql_html,
 )
 from ordergraph.web.middleware import MaxBodySize, Metrics
+from ordergraph.web.payment_webhooks import stripe_webhook_endpoint
 from ordergraph.web.security import SecurityHeaders, install_log_redaction
 from ordergraph.web.tracking import tracking_endpoint
 
@@ -83,6 +86,7 @@ class Runtime:
     throttle: Throttle = field(default_factory=Throttle)
     # addresses this process saw refused for bad tokens, until when (spares the store)
     blocked: dict[str, float] = field(default_factory=dict)
+    gateway: PaymentGateway = field(default_factory=TestGateway)
 
     @property
     def deps(self) -> Deps:
@@ -95,6 +99,7 @@ class Runtime:
             clock=self.clock,
             policy=self.policy,
             throttle=self.throttle,
+            gateway=self.gateway,
         )
 
     async def refuse_token(self, client: str, state: dict[str, Any]) -> HTTPException:
@@ -351,6 +356,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         policy=settings.order_policy(),
         webhooks=settings.webhook_settings(),
         throttle=Throttle(secret=settings.secret_key, rules=settings.throttle_rules()),
+        gateway=settings.payment_gateway_adapter(),
     )
     view = GraphQLView(runtime)
     install_log_redaction()
@@ -422,6 +428,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await asyncio.gather(*jobs, return_exceptions=True)
             await runtime.relay.stop()  # ends every subscription cleanly
             await http.aclose()
+            close_gateway = getattr(runtime.gateway, "aclose", None)
+            if close_gateway is not None:
+                await close_gateway()
             if runtime.read_engine is not runtime.engine:
                 await runtime.read_engine.dispose()
             await runtime.engine.dispose()
@@ -449,6 +458,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/t/{code}", tracking_endpoint(lambda: _engine(runtime))),
+            Route(
+                "/payments/webhooks/stripe",
+                stripe_webhook_endpoint(lambda: runtime.deps, settings.stripe_webhook_secret),
+                methods=["POST"],
+            ),
             Mount(GRAPHIQL_ASSETS_PREFIX, StaticFiles(directory=GRAPHIQL_STATIC_DIR)),
         ],
         middleware=[

@@ -1,4 +1,5 @@
-"""The ``ordergraph`` command line: serve, migrate, seed, token create, schema."""
+"""The ``ordergraph`` command line: serve, migrate, seed, token create, payments reconcile,
+schema."""
 
 from __future__ import annotations
 
@@ -63,11 +64,16 @@ def migrate() -> None:
 @click.option("--demo", is_flag=True, default=True, help="Load the demo data set (default).")
 def seed(demo: bool) -> None:
     """Load demo warehouses, products, stock and customers (idempotent)."""
+    from dataclasses import replace
+
+    from ordergraph.gateways import TestGateway
     from ordergraph.services.seed import seed_demo
 
     async def run() -> None:
         async with _deps() as deps:
-            summary = await seed_demo(deps)
+            # demo orders are paid with the test gateway's tok_ok: no real money, whatever
+            # ORDERGRAPH_PAYMENT_GATEWAY says
+            summary = await seed_demo(replace(deps, gateway=TestGateway()))
         click.echo(
             f"seeded: {summary.warehouses} warehouses, {summary.products} products, "
             f"{summary.stock_levels} stock levels, {summary.customers} customers, "
@@ -166,6 +172,43 @@ def token_revoke(token_id: str) -> None:
     click.echo(f"revoked token {revoked.id} ({revoked.prefix}…, {revoked.name})", err=True)
 
 
+@main.group()
+def payments() -> None:
+    """Payments at the provider."""
+
+
+@payments.command("reconcile")
+@click.option("--days", type=int, default=30, show_default=True, help="Payments made since.")
+@click.option("--limit", type=int, default=1000, show_default=True, help="Orders at most.")
+def payments_reconcile(days: int, limit: int) -> None:
+    """Compare our payment records with the provider's; exit 1 on any mismatch (2 when the
+    provider could not be asked)."""
+    from datetime import timedelta
+
+    from ordergraph.services.reconcile import reconcile_payments
+
+    async def run() -> int:
+        async with _deps() as deps:
+            since = deps.clock.now() - timedelta(days=days)
+            report = await reconcile_payments(deps, since=since, limit=limit)
+        if not report.keeps_records:
+            click.echo(f"the {report.gateway} gateway keeps no records: nothing to compare")
+            return 0
+        for mismatch in report.mismatches:
+            click.echo(f"MISMATCH {mismatch.line()}")
+        for reference in report.unreachable:
+            click.echo(f"UNREACHABLE {reference}: the provider did not answer")
+        click.echo(
+            f"{report.gateway}: {report.orders} orders, {report.payments} payments checked, "
+            f"{len(report.mismatches)} mismatches"
+        )
+        if report.mismatches:
+            return 1
+        return 2 if report.unreachable else 0
+
+    raise SystemExit(asyncio.run(run()))
+
+
 @main.command()
 def schema() -> None:
     """Print the GraphQL SDL."""
@@ -182,10 +225,15 @@ class _deps:  # noqa: N801 - used as a context manager, reads like a function
         from ordergraph.db.uow import SqlUnitOfWork
         from ordergraph.domain.clock import SystemClock
 
-        self.engine = create_engine(get_settings().database_url, pool_size=2)
+        settings = get_settings()
+        self.engine = create_engine(settings.database_url, pool_size=2)
         clock = SystemClock()
         engine = self.engine
-        return Deps(uow=lambda: SqlUnitOfWork(engine, clock), clock=clock)
+        self.gateway = settings.payment_gateway_adapter()
+        return Deps(uow=lambda: SqlUnitOfWork(engine, clock), clock=clock, gateway=self.gateway)
 
     async def __aexit__(self, *_exc: object) -> None:
+        close_gateway = getattr(self.gateway, "aclose", None)
+        if close_gateway is not None:
+            await close_gateway()
         await self.engine.dispose()

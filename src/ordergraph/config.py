@@ -13,13 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordergraph.domain.money import Money
+from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import ShippingRate
 from ordergraph.domain.throttle import BucketPolicy
 from ordergraph.domain.webhooks import RetrySchedule, WebhookUrlPolicy
 from ordergraph.events.webhooks import WebhookSettings
-from ordergraph.services.deps import OrderPolicy
+from ordergraph.services.deps import CapturePolicy, OrderPolicy
 from ordergraph.services.throttle import DAY, ThrottleRule, ThrottleRules, per_minute
 
 DEV_SECRET = "dev-insecure-secret-change-me"
@@ -118,6 +119,20 @@ class Settings(BaseSettings):
     query_cost_restore_rate: float = Field(
         default=200, gt=0, validation_alias="ORDERGRAPH_QUERY_COST_RESTORE_RATE"
     )
+    payment_gateway: Literal["test", "stripe"] = Field(
+        default="test", validation_alias="ORDERGRAPH_PAYMENT_GATEWAY"
+    )
+    stripe_api_key: str | None = Field(default=None, validation_alias="ORDERGRAPH_STRIPE_API_KEY")
+    stripe_webhook_secret: str | None = Field(
+        default=None, validation_alias="ORDERGRAPH_STRIPE_WEBHOOK_SECRET"
+    )
+    stripe_api_base: str | None = Field(default=None, validation_alias="ORDERGRAPH_STRIPE_API_BASE")
+    capture_policy: Literal["on_payment", "on_shipment"] = Field(
+        default="on_payment", validation_alias="ORDERGRAPH_CAPTURE_POLICY"
+    )
+    authorization_warning_hours: float = Field(
+        default=24, ge=0, validation_alias="ORDERGRAPH_AUTHORIZATION_WARNING_HOURS"
+    )
 
     def order_policy(self) -> OrderPolicy:
         transit = _transit_times(self.transit_days or {})
@@ -126,6 +141,8 @@ class Settings(BaseSettings):
             handling_time=timedelta(hours=self.handling_hours),
             transit=transit,
             returns=ReturnPolicy(window_days=self.return_window_days),
+            capture=CapturePolicy(self.capture_policy),
+            authorization_warning=timedelta(hours=self.authorization_warning_hours),
         )
         if not self.shipping_rates:
             return base
@@ -209,6 +226,38 @@ class Settings(BaseSettings):
         """Refuse to run production with development defaults."""
         if self.is_production and self.secret_key == DEV_SECRET:
             raise RuntimeError("set ORDERGRAPH_SECRET_KEY in production")
+        if self.is_production and self.payment_gateway == "test":
+            raise RuntimeError(
+                "ORDERGRAPH_PAYMENT_GATEWAY=test is refused in production (its tok_ok confirms "
+                "any order): set ORDERGRAPH_PAYMENT_GATEWAY=stripe with ORDERGRAPH_STRIPE_API_KEY "
+                "and ORDERGRAPH_STRIPE_WEBHOOK_SECRET"
+            )
+        if self.payment_gateway == "stripe" and not self.stripe_api_key:
+            raise RuntimeError("ORDERGRAPH_PAYMENT_GATEWAY=stripe needs ORDERGRAPH_STRIPE_API_KEY")
+        if self.is_production and self.payment_gateway == "stripe":
+            if not self.stripe_webhook_secret:
+                raise RuntimeError(
+                    "set ORDERGRAPH_STRIPE_WEBHOOK_SECRET in production: 3-D Secure payments "
+                    "complete through the signed webhook"
+                )
+            if self.stripe_api_key and self.stripe_api_key.startswith("sk_test_"):
+                raise RuntimeError(
+                    "ORDERGRAPH_STRIPE_API_KEY is a test key (sk_test_…) in production"
+                )
+
+    def payment_gateway_adapter(self) -> PaymentGateway:
+        """The configured provider: the built-in test gateway, or Stripe."""
+        if self.payment_gateway == "stripe":
+            from ordergraph.gateways.stripe_gateway import StripeGateway
+
+            if not self.stripe_api_key:
+                raise RuntimeError(
+                    "ORDERGRAPH_PAYMENT_GATEWAY=stripe needs ORDERGRAPH_STRIPE_API_KEY"
+                )
+            return StripeGateway(self.stripe_api_key, api_base=self.stripe_api_base)
+        from ordergraph.gateways import TestGateway
+
+        return TestGateway()
 
 
 @lru_cache(maxsize=1)

@@ -414,3 +414,51 @@ async def test_paying_with_a_product_id_is_an_invalid_id(admin: GraphQLClient, u
 
     assert error["code"] == "INVALID_ID"
     assert error["field"] == ["input", "orderId"]
+
+
+THREE_D_SECURE = """
+mutation($input: PaymentInput!) {
+  authorizePayment(input: $input) {
+    order { status paymentStatus }
+    payment { id status clientSecret nextAction settledAt }
+    userErrors { field message code }
+  }
+}"""
+
+
+async def test_a_3ds_payment_waits_for_the_customer_and_finishes_when_asked_again(
+    storefront: GraphQLClient, admin: GraphQLClient, unique: str
+) -> None:
+    order_id, _ = await placed(storefront, admin, unique)
+    waiting = await storefront.mutate(
+        THREE_D_SECURE, {"input": {"orderId": order_id, "token": "tok_3ds"}}
+    )
+    assert waiting["userErrors"] == []
+    assert waiting["order"] == {"status": "PLACED", "paymentStatus": "ACTION_REQUIRED"}
+    payment = waiting["payment"]
+    assert payment["status"] == "ACTION_REQUIRED"
+    assert payment["clientSecret"].endswith("_secret")
+    assert payment["nextAction"]["type"] == "redirect_to_url"
+    assert payment["settledAt"] is None
+
+    done = await storefront.mutate(THREE_D_SECURE, {"input": {"orderId": order_id}})
+
+    assert done["userErrors"] == []
+    assert done["order"] == {"status": "CONFIRMED", "paymentStatus": "AUTHORIZED"}
+    assert (done["payment"]["id"], done["payment"]["status"]) == (payment["id"], "SUCCESS")
+    events = [e["type"] for e in (await state(admin, order_id))["events"]]
+    assert events.index("order.payment_action_required") < events.index("order.confirmed")
+
+
+async def test_a_customer_who_fails_3ds_gets_a_decline_and_may_pay_again(
+    storefront: GraphQLClient, admin: GraphQLClient, unique: str
+) -> None:
+    order_id, _ = await placed(storefront, admin, unique)
+    await storefront.mutate(
+        THREE_D_SECURE, {"input": {"orderId": order_id, "token": "tok_3ds_fail"}}
+    )
+    failed = await storefront.mutate(THREE_D_SECURE, {"input": {"orderId": order_id}})
+    assert [e["code"] for e in failed["userErrors"]] == ["PAYMENT_DECLINED"]
+    assert (await state(admin, order_id))["paymentStatus"] == "FAILED"
+    paid = await authorize(storefront, order_id, "tok_ok")
+    assert paid["order"]["paymentStatus"] == "AUTHORIZED"

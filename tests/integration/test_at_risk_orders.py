@@ -31,7 +31,7 @@ from ordergraph.services.deps import Deps
 from ordergraph.services.fulfillment import mark_packed, ship_fulfillment, start_picking
 from ordergraph.services.inventory import adjust_inventory
 from ordergraph.services.orders import place_order
-from ordergraph.services.payments import authorize_payment
+from ordergraph.services.payments import authorize_payment, capture_payment
 from ordergraph.services.shipments import flag_orders_at_risk, record_shipment_event
 from tests.integration.conftest import make_product, make_warehouse
 
@@ -241,6 +241,9 @@ async def test_delivered_shipped_in_time_cancelled_and_unpaid_orders_are_not_fla
 ) -> None:
     delivered = await confirmed(shop)
     on_its_way = await confirmed(shop)
+    for paid in (delivered, on_its_way):  # captured: no authorization left to lapse
+        assert paid.id is not None
+        await capture_payment(shop.deps, SYSTEM, order_id=paid.id, token=None)
     cancelled = await confirmed(shop)
     assert cancelled.id is not None
     await cancel_order(shop.deps, SYSTEM, order_id=cancelled.id, reason="changed mind")
@@ -327,3 +330,27 @@ async def test_orders_already_flagged_do_not_keep_new_late_orders_from_being_fla
     assert sum(flagged) == 1, flagged
     assert (await reload(shop, newcomer)).at_risk_reasons == ["NOT_SHIPPED_IN_TIME"]
     assert len(await at_risk_events(shop.engine)) == len(backlog) + 1
+
+
+async def test_an_authorization_about_to_lapse_is_flagged_once_and_a_captured_one_never(
+    shop: Shop,
+) -> None:
+    held = await confirmed(shop)
+    taken = await confirmed(shop)
+    assert held.id is not None
+    assert taken.id is not None
+    assert held.authorization_expires_at == shop.clock.now() + timedelta(days=7)
+    await capture_payment(shop.deps, SYSTEM, order_id=taken.id, token=None)
+    for f in (held, taken):  # shipped and delivered in time: only the money is at risk
+        for parcel in await ship_everything(shop, f):
+            await deliver(shop, parcel)
+
+    shop.advance(timedelta(days=5))
+    assert await flag_orders_at_risk(shop.deps) == 0
+    shop.advance(timedelta(days=1, hours=1))  # less than a day left on the hold
+    assert await flag_orders_at_risk(shop.deps) == 1
+    assert await flag_orders_at_risk(shop.deps) == 0  # once
+
+    assert (await reload(shop, held)).at_risk_reasons == ["AUTHORIZATION_EXPIRING"]
+    assert (await reload(shop, taken)).at_risk_reasons == []
+    assert set(await at_risk_events(shop.engine)) == {held.id}

@@ -27,7 +27,8 @@ from tests.support.server import live_server
 # throttle (one rate_buckets upsert per request: the query-cost budget, not the resolvers' work).
 BACKGROUND = re.compile(
     r"rate_buckets|fanned_out|webhook_deliveries|webhook_attempts|FROM webhooks|outbox\.id >|"
-    r"max\(outbox\.id\)|expires_at\s*<|ship_by_at\s*<|promised_delivery_at\s*<",
+    r"max\(outbox\.id\)|expires_at\s*<|ship_by_at\s*<|promised_delivery_at\s*<|"
+    r"undo\.compensates_id",
     re.IGNORECASE,
 )
 

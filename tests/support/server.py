@@ -16,7 +16,7 @@ from tests.support.pg import free_port
 
 
 @contextmanager
-def live_server(settings: Settings, app: Starlette | None = None) -> Iterator[str]:
+def live_server(settings: Settings | None, app: Starlette | None = None) -> Iterator[str]:
     """Serve ``app`` (default ``create_app(settings)``); yields the base URL, stops on exit."""
     port = free_port()
     config = uvicorn.Config(

@@ -195,6 +195,7 @@ class FakeState:
     allocations: dict[int, StoredAllocationRow] = field(default_factory=dict)
     fulfillments: dict[int, StoredFulfillment] = field(default_factory=dict)
     payments: dict[int, PaymentTransaction] = field(default_factory=dict)
+    provider_events: dict[tuple[str, str], str] = field(default_factory=dict)
     shipments: dict[int, Shipment] = field(default_factory=dict)
     returns: dict[int, Return] = field(default_factory=dict)
     refunds: dict[int, Refund] = field(default_factory=dict)
@@ -213,6 +214,7 @@ class FakeState:
             allocations=dict(self.allocations),
             fulfillments=dict(self.fulfillments),
             payments=dict(self.payments),
+            provider_events=dict(self.provider_events),
             shipments=dict(self.shipments),
             returns=dict(self.returns),
             refunds=dict(self.refunds),
@@ -599,8 +601,8 @@ class FakeOrderRepository:
         return copy_order(found) if found else None
 
     async def save(self, order: Order) -> None:
-        """Like the SQL UPDATE: status, payment, timestamps, version, ship-by, delivery and
-        risk; new and released holds."""
+        """Like the SQL UPDATE: status, payment, timestamps, version, ship-by, delivery, risk
+        and authorization expiry; new and released holds."""
         assert order.id is not None
         stored = self._state.orders[order.id]
         holds = {h.id: dataclasses.replace(h) for h in stored.holds}
@@ -626,6 +628,7 @@ class FakeOrderRepository:
             ship_by_at=order.ship_by_at,
             delivered_at=order.delivered_at,
             at_risk_reasons=list(order.at_risk_reasons),
+            authorization_expires_at=order.authorization_expires_at,
             holds=list(holds.values()),
         )
 
@@ -701,8 +704,70 @@ class FakePaymentRepository:
         self._state.payments[stored.id] = stored
         return stored
 
+    async def save(self, transaction: PaymentTransaction) -> None:
+        assert transaction.id is not None
+        self._state.payments[transaction.id] = transaction
+
+    async def get(self, transaction_id: int) -> PaymentTransaction | None:
+        return self._state.payments.get(transaction_id)
+
     async def for_order(self, order_id: int) -> list[PaymentTransaction]:
         return [t for _, t in sorted(self._state.payments.items()) if t.order_id == order_id]
+
+    async def by_reference(self, gateway: str, reference: str) -> list[PaymentTransaction]:
+        return [
+            t
+            for _, t in sorted(self._state.payments.items())
+            if t.gateway == gateway and t.reference == reference
+        ]
+
+    async def order_ids_with_payments(self, gateway: str, since: datetime, limit: int) -> list[int]:
+        found = {
+            t.order_id
+            for t in self._state.payments.values()
+            if t.gateway == gateway and t.created_at >= since
+        }
+        return sorted(found)[:limit]
+
+    async def authorizations_expiring(self, before: datetime, limit: int) -> list[int]:
+        held = {"AUTHORIZED", "PARTIALLY_CAPTURED", "PARTIALLY_REFUNDED"}
+        found = [
+            o
+            for o in self._state.orders.values()
+            if o.authorization_expires_at is not None
+            and o.authorization_expires_at < before
+            and o.payment_status.value in held
+            and o.status.value != "CANCELLED"
+            and "AUTHORIZATION_EXPIRING" not in o.at_risk_reasons
+        ]
+        found.sort(key=lambda o: (o.authorization_expires_at, o.id))
+        return [o.id for o in found[:limit] if o.id is not None]
+
+    async def unfinished_compensations(self, limit: int) -> list[int]:
+        tries: dict[int, list[PaymentTransaction]] = {}
+        for t in self._state.payments.values():
+            if t.compensates_id is not None:
+                tries.setdefault(t.compensates_id, []).append(t)
+        waiting = [
+            charge_id
+            for charge_id, attempts in tries.items()
+            if all(a.status.value == "ERROR" for a in attempts)
+        ]
+        return sorted(waiting)[:limit]
+
+    async def event_seen(self, provider: str, event_id: str) -> bool:
+        return (provider, event_id) in self._state.provider_events
+
+    async def remember_event(
+        self,
+        provider: str,
+        event_id: str,
+        type_: str,
+        reference: str | None,
+        outcome: str,
+        now: datetime,
+    ) -> None:
+        self._state.provider_events.setdefault((provider, event_id), outcome)
 
 
 class FakeFulfillmentRepository:

@@ -9,7 +9,7 @@ import pytest
 
 from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.clock import FixedClock
-from ordergraph.domain.errors import Forbidden, IdempotencyKeyReused, InvalidInput
+from ordergraph.domain.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput
 from ordergraph.domain.inventory import AdjustmentReason
 from ordergraph.domain.ports import RetryableConflict, UnitOfWork
 from ordergraph.domain.principals import Principal, Role, scopes_for
@@ -193,8 +193,10 @@ async def test_a_command_succeeds_after_two_conflicts(deps: Deps, store: FakeSto
 
 async def test_a_command_gives_up_after_max_attempts(deps: Deps, store: FakeStore) -> None:
     store.fail_next_commits(MAX_ATTEMPTS)
-    with pytest.raises(RetryableConflict):
+    with pytest.raises(Conflict) as raised:
         await add_tee(deps, ADMIN, "key-1")
+    assert raised.value.code == "CONFLICT"
+    assert isinstance(raised.value.__cause__, RetryableConflict)
     assert store.commit_attempts == MAX_ATTEMPTS
     assert store.products == []
     assert store.outbox == []

@@ -252,10 +252,32 @@ def test_capturing_an_authorization_marks_the_order_paid() -> None:
     assert order.payment_status is PaymentStatus.PAID
     [event] = order.pending_events
     assert event.type == "order.payment_captured"
-    assert event.payload == {"number": "OG-100007", "status": "CONFIRMED"}
+    assert event.payload == {"number": "OG-100007", "status": "CONFIRMED", "final": True}
 
 
-@pytest.mark.parametrize("payment", [s for s in PaymentStatus if s is not PaymentStatus.AUTHORIZED])
+def test_a_shipments_part_of_an_authorization_is_a_partial_capture_until_the_last() -> None:
+    order = make_order(OrderStatus.CONFIRMED)
+    order.payment_status = PaymentStatus.AUTHORIZED
+    seen = []
+    for final in (False, False, True):
+        order.mark_captured(LATER, "system", final=final)
+        seen.append(order.payment_status)
+    assert seen == [
+        PaymentStatus.PARTIALLY_CAPTURED,
+        PaymentStatus.PARTIALLY_CAPTURED,
+        PaymentStatus.PAID,
+    ]
+    assert [e.payload["final"] for e in order.pending_events] == [False, False, True]
+
+
+CAPTURABLE = {
+    PaymentStatus.AUTHORIZED,
+    PaymentStatus.PARTIALLY_CAPTURED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+}
+
+
+@pytest.mark.parametrize("payment", [s for s in PaymentStatus if s not in CAPTURABLE])
 def test_only_an_authorized_payment_can_be_captured(payment: PaymentStatus) -> None:
     order = make_order(OrderStatus.CONFIRMED)
     order.payment_status = payment
@@ -266,6 +288,7 @@ def test_only_an_authorized_payment_can_be_captured(payment: PaymentStatus) -> N
 
 def test_a_later_payment_change_is_recorded_with_its_new_status() -> None:
     order = make_order(OrderStatus.CANCELLED)
+    order.payment_status = PaymentStatus.AUTHORIZED
     order.set_payment_status(PaymentStatus.VOIDED, LATER, "system")
     assert order.payment_status is PaymentStatus.VOIDED
     [event] = order.pending_events

@@ -19,10 +19,12 @@ from ordergraph.domain.orders import (
     RequestedLine,
 )
 from ordergraph.domain.payments import (
+    CallContext,
     GatewayResult,
     PaymentDeclined,
     PaymentGateway,
     PaymentGatewayError,
+    ProviderPayment,
     TransactionKind,
     TransactionStatus,
 )
@@ -45,6 +47,7 @@ class ScriptedGateway:
     calls it got."""
 
     name = "test"
+    authorization_validity = timedelta(days=7)
 
     def __init__(
         self,
@@ -65,39 +68,65 @@ class ScriptedGateway:
             return GatewayResult(TransactionStatus.ERROR, error_code="gateway_unavailable")
         return None
 
-    async def authorize(self, *, amount: Money, token: str, idempotency_key: str) -> GatewayResult:
+    async def authorize(
+        self, *, amount: Money, token: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         self.calls.append("authorize")
         if self._while_authorizing is not None:
             await self._while_authorizing()
         return self._unreachable() or await self._inner.authorize(
-            amount=amount, token=token, idempotency_key=idempotency_key
+            amount=amount, token=token, idempotency_key=idempotency_key, context=context
         )
 
-    async def sale(self, *, amount: Money, token: str, idempotency_key: str) -> GatewayResult:
+    async def sale(
+        self, *, amount: Money, token: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         self.calls.append("sale")
         return self._unreachable() or await self._inner.sale(
-            amount=amount, token=token, idempotency_key=idempotency_key
+            amount=amount, token=token, idempotency_key=idempotency_key, context=context
         )
 
     async def capture(
-        self, *, amount: Money, authorization: str, idempotency_key: str
+        self,
+        *,
+        amount: Money,
+        authorization: str,
+        idempotency_key: str,
+        context: CallContext,
+        final: bool = True,
     ) -> GatewayResult:
         self.calls.append("capture")
         return await self._inner.capture(
-            amount=amount, authorization=authorization, idempotency_key=idempotency_key
+            amount=amount,
+            authorization=authorization,
+            idempotency_key=idempotency_key,
+            context=context,
+            final=final,
         )
 
-    async def void(self, *, authorization: str, idempotency_key: str) -> GatewayResult:
+    async def void(
+        self, *, authorization: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         self.calls.append(f"void {authorization}")
         if self._voids_fail:
             return GatewayResult(TransactionStatus.ERROR, error_code="gateway_unavailable")
-        return await self._inner.void(authorization=authorization, idempotency_key=idempotency_key)
+        return await self._inner.void(
+            authorization=authorization, idempotency_key=idempotency_key, context=context
+        )
 
-    async def refund(self, *, amount: Money, capture: str, idempotency_key: str) -> GatewayResult:
+    async def refund(
+        self, *, amount: Money, capture: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         self.calls.append(f"refund {capture}")
         return await self._inner.refund(
-            amount=amount, capture=capture, idempotency_key=idempotency_key
+            amount=amount, capture=capture, idempotency_key=idempotency_key, context=context
         )
+
+    async def refresh(self, *, reference: str, kind: TransactionKind) -> GatewayResult:
+        return await self._inner.refresh(reference=reference, kind=kind)
+
+    async def lookup(self, reference: str) -> ProviderPayment | None:
+        return await self._inner.lookup(reference)
 
 
 def with_gateway(shop: Shop, gateway: PaymentGateway) -> Deps:
@@ -364,7 +393,8 @@ async def test_an_order_cancelled_while_the_gateway_authorizes_is_not_confirmed_
     assert [c.split()[0] for c in gateway.calls[1:]] == ["void"]
     assert gateway.calls[1].split()[1].startswith("test_auth_")
     stored = stored_order(shop, order_id)
-    assert (stored.status, stored.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.PENDING)
+    # the hold landed (AUTHORIZED) and was released (VOIDED): the status says so
+    assert (stored.status, stored.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.VOIDED)
     assert shop.store.fulfillments == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,8 +12,10 @@ from ordergraph.domain.errors import Forbidden, IdempotencyKeyReused, NotFound
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import OrderStatus, PaymentStatus
 from ordergraph.domain.payments import (
+    CallContext,
     GatewayResult,
     PaymentGatewayError,
+    ProviderPayment,
     TransactionKind,
     TransactionStatus,
 )
@@ -49,31 +52,54 @@ class FlakyRefunds:
     provider's would; it remembers every refund it was asked for."""
 
     name = "test"
+    authorization_validity = timedelta(days=7)
 
     def __init__(self, failures: int = 0) -> None:
         self._inner = TestGateway()
         self.failures = failures
         self.refunds: list[tuple[Money, str]] = []
 
-    async def authorize(self, *, amount: Money, token: str, idempotency_key: str) -> GatewayResult:
+    async def authorize(
+        self, *, amount: Money, token: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         return await self._inner.authorize(
-            amount=amount, token=token, idempotency_key=idempotency_key
+            amount=amount, token=token, idempotency_key=idempotency_key, context=context
         )
 
-    async def sale(self, *, amount: Money, token: str, idempotency_key: str) -> GatewayResult:
-        return await self._inner.sale(amount=amount, token=token, idempotency_key=idempotency_key)
+    async def sale(
+        self, *, amount: Money, token: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
+        return await self._inner.sale(
+            amount=amount, token=token, idempotency_key=idempotency_key, context=context
+        )
 
     async def capture(
-        self, *, amount: Money, authorization: str, idempotency_key: str
+        self,
+        *,
+        amount: Money,
+        authorization: str,
+        idempotency_key: str,
+        context: CallContext,
+        final: bool = True,
     ) -> GatewayResult:
         return await self._inner.capture(
-            amount=amount, authorization=authorization, idempotency_key=idempotency_key
+            amount=amount,
+            authorization=authorization,
+            idempotency_key=idempotency_key,
+            context=context,
+            final=final,
         )
 
-    async def void(self, *, authorization: str, idempotency_key: str) -> GatewayResult:
-        return await self._inner.void(authorization=authorization, idempotency_key=idempotency_key)
+    async def void(
+        self, *, authorization: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
+        return await self._inner.void(
+            authorization=authorization, idempotency_key=idempotency_key, context=context
+        )
 
-    async def refund(self, *, amount: Money, capture: str, idempotency_key: str) -> GatewayResult:
+    async def refund(
+        self, *, amount: Money, capture: str, idempotency_key: str, context: CallContext
+    ) -> GatewayResult:
         self.refunds.append((amount, idempotency_key))
         if self.failures > 0:
             self.failures -= 1
@@ -83,8 +109,14 @@ class FlakyRefunds:
                 message="the payment provider did not answer",
             )
         return await self._inner.refund(
-            amount=amount, capture=capture, idempotency_key=idempotency_key
+            amount=amount, capture=capture, idempotency_key=idempotency_key, context=context
         )
+
+    async def refresh(self, *, reference: str, kind: TransactionKind) -> GatewayResult:
+        return await self._inner.refresh(reference=reference, kind=kind)
+
+    async def lookup(self, reference: str) -> ProviderPayment | None:
+        return await self._inner.lookup(reference)
 
 
 @pytest.fixture
@@ -347,7 +379,8 @@ async def test_a_failed_gateway_refund_is_recorded_and_asking_again_with_the_key
     assert (done.id, done.status, done.error) == (failed.id, RefundStatus.SUCCEEDED, None)
     assert again.order.payment_status is PaymentStatus.PARTIALLY_REFUNDED
     # both calls carried one idempotency key, so a provider pays back at most once
-    assert [key for _, key in gateway.refunds] == [f"refund-{failed.id}"] * 2
+    # the provider answered the first call with an error, so the retry gets a fresh key
+    assert [key for _, key in gateway.refunds] == [f"refund-{failed.id}:0", f"refund-{failed.id}:1"]
     assert [(p.kind, p.status) for p in shop.store.payments[-2:]] == [
         (TransactionKind.REFUND, TransactionStatus.ERROR),
         (TransactionKind.REFUND, TransactionStatus.SUCCESS),
@@ -371,7 +404,8 @@ async def test_a_failed_refund_frees_its_amount_and_cannot_be_retried_once_spent
         await refund_order(
             deps, RETURNS_DESK, order_id=order_id, everything=True, idempotency_key="a"
         )
-    assert caught.value.code == "REFUND_EXCEEDS_CAPTURED"
+    # the retry re-checks what it pays back, unit by unit: those units went back already
+    assert caught.value.code == "REFUND_QUANTITY_EXCEEDED"
     assert refunds_in(shop, order_id) == [
         (RefundStatus.FAILED, total),
         (RefundStatus.SUCCEEDED, total),

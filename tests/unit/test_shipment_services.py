@@ -329,7 +329,8 @@ async def test_a_parcel_in_exception_past_its_promise_adds_delivery_overdue(shop
 
 
 async def test_delivered_cancelled_and_unpaid_orders_are_never_flagged(shop: Shop) -> None:
-    delivered = await shop.confirmed_order([("TEE", 1)])
+    # paid in full: an authorization left uncaptured would be flagged AUTHORIZATION_EXPIRING
+    delivered = await shop.paid_order([("TEE", 1)])
     shipment_id = await ship_all(shop, delivered)
     await event(shop, shipment_id, ShipmentStatus.DELIVERED, shop.clock.now())
     cancelled = await shop.confirmed_order([("TEE", 1)])

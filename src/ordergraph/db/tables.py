@@ -152,6 +152,7 @@ orders = sa.Table(
     sa.Column("delivered_at", UTCDateTime),
     sa.Column("at_risk", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("at_risk_reasons", Json),
+    sa.Column("authorization_expires_at", UTCDateTime),
     sa.Index("ix_orders_status_created", "status", "created_at", "id"),
     sa.Index("ix_orders_created", "created_at", "id"),
     sa.Index("ix_orders_expires_at", "expires_at"),
@@ -258,6 +259,27 @@ payment_transactions = sa.Table(
     sa.Column("error_code", sa.String(64)),
     sa.Column("message", sa.String(500)),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("idempotency_key", sa.String(300)),
+    sa.Column("target_reference", sa.String(200)),
+    sa.Column("compensates_id", BigId, sa.ForeignKey("payment_transactions.id"), nullable=True),
+    sa.Column("client_secret", sa.String(300)),
+    sa.Column("next_action", Json),
+    sa.Column("settled_at", UTCDateTime),
+    sa.Index("ix_payment_transactions_reference", "gateway", "reference"),
+)
+
+# Provider webhook events already handled: a redelivered event id changes nothing.
+payment_provider_events = sa.Table(
+    "payment_provider_events",
+    metadata,
+    _id(),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("event_id", sa.String(200), nullable=False),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("outcome", sa.String(200), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("provider", "event_id", name="uq_payment_provider_events_event"),
 )
 
 fulfillments = sa.Table(

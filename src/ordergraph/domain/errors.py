@@ -59,3 +59,9 @@ class IdempotencyKeyReused(DomainError):
     """The same idempotency key was sent earlier with a different input."""
 
     code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class Conflict(DomainError):
+    """Concurrent changes kept aborting this command; nothing was written. Try again."""
+
+    code = "CONFLICT"

@@ -12,6 +12,8 @@ from ordergraph.domain.customers import Address
 from ordergraph.domain.errors import DomainError, InvalidInput
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.money import Money
+from ordergraph.domain.payment_status import UNPAID, move_payment
+from ordergraph.domain.payment_status import PaymentStatus as PaymentStatus  # re-exported
 
 MAX_LINES = 250
 MAX_QUANTITY = 10_000
@@ -25,16 +27,6 @@ class OrderStatus(enum.StrEnum):
     SHIPPED = "SHIPPED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
-
-
-class PaymentStatus(enum.StrEnum):
-    PENDING = "PENDING"
-    AUTHORIZED = "AUTHORIZED"
-    PAID = "PAID"
-    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
-    REFUNDED = "REFUNDED"
-    VOIDED = "VOIDED"
-    FAILED = "FAILED"
 
 
 class Channel(enum.StrEnum):
@@ -195,6 +187,7 @@ class Order:
     ship_by_at: datetime | None = None
     delivered_at: datetime | None = None
     at_risk_reasons: list[str] = field(default_factory=list)
+    authorization_expires_at: datetime | None = None  # when the provider lets the hold lapse
     holds: list[Hold] = field(default_factory=list)
     version: int = 1
     pending_events: list[DomainEvent] = field(default_factory=list)
@@ -235,10 +228,12 @@ class Order:
         self.version += 1
 
     def can_take_payment(self) -> bool:
-        return self.status is OrderStatus.PLACED and self.payment_status in {
-            PaymentStatus.PENDING,
-            PaymentStatus.FAILED,
-        }
+        return self.status is OrderStatus.PLACED and self.payment_status in UNPAID
+
+    def _move_payment(self, wanted: PaymentStatus, now: datetime) -> None:
+        self.payment_status = move_payment(self.payment_status, wanted)
+        self.updated_at = now
+        self.version += 1
 
     def confirm(
         self,
@@ -250,36 +245,41 @@ class Order:
         """Payment secured: PLACED → CONFIRMED; the reservation no longer expires, and the
         warehouses have until ``ship_by`` to ship."""
         self._move(OrderStatus.CONFIRMED, now)
-        self.payment_status = payment_status
+        self.payment_status = move_payment(self.payment_status, payment_status)
         self.confirmed_at = now
         self.ship_by_at = ship_by
         self.expires_at = None
         self.record("order.confirmed", actor, {"paymentStatus": payment_status.value})
 
     def payment_failed(self, now: datetime, actor: str, code: str) -> None:
-        self.payment_status = PaymentStatus.FAILED
-        self.updated_at = now
-        self.version += 1
+        self._move_payment(PaymentStatus.FAILED, now)
         self.record("order.payment_failed", actor, {"code": code})
 
-    def mark_captured(self, now: datetime, actor: str) -> None:
-        """Capture of an earlier authorization."""
+    def payment_action_required(self, now: datetime, actor: str) -> None:
+        """The customer has to complete the payment (3-D Secure); the order stays PLACED."""
+        self._move_payment(PaymentStatus.ACTION_REQUIRED, now)
+        self.record("order.payment_action_required", actor)
+
+    def mark_captured(self, now: datetime, actor: str, *, final: bool = True) -> None:
+        """Capture of an earlier authorization (all of it, or one shipment's part)."""
         if self.status is OrderStatus.CANCELLED:
             raise OrderNotPayable(f"order {self.number} is CANCELLED")
-        if self.payment_status is not PaymentStatus.AUTHORIZED:
+        wanted = PaymentStatus.PAID if final else PaymentStatus.PARTIALLY_CAPTURED
+        if self.payment_status is PaymentStatus.PARTIALLY_REFUNDED:
+            wanted = PaymentStatus.PARTIALLY_REFUNDED  # a later shipment after a refund
+        elif self.payment_status not in {
+            PaymentStatus.AUTHORIZED,
+            PaymentStatus.PARTIALLY_CAPTURED,
+        }:
             raise OrderNotPayable(
                 f"order {self.number} has payment {self.payment_status.value}, not AUTHORIZED"
             )
-        self.payment_status = PaymentStatus.PAID
-        self.updated_at = now
-        self.version += 1
-        self.record("order.payment_captured", actor)
+        self._move_payment(wanted, now)
+        self.record("order.payment_captured", actor, {"final": final})
 
     def set_payment_status(self, status: PaymentStatus, now: datetime, actor: str) -> None:
-        """Money moved after the fact (void, refund)."""
-        self.payment_status = status
-        self.updated_at = now
-        self.version += 1
+        """Money moved after the fact (void, refund, a late charge), as the table allows."""
+        self._move_payment(status, now)
         self.record("order.payment_updated", actor, {"paymentStatus": status.value})
 
     def cancel(self, reason: str, now: datetime, actor: str) -> None:

@@ -201,7 +201,40 @@ class PaymentRepository(Protocol):
         """Store it; returns it with its id."""
         ...
 
+    async def save(self, transaction: PaymentTransaction) -> None:
+        """Write back the provider's answer and the settlement time."""
+        ...
+
+    async def get(self, transaction_id: int) -> PaymentTransaction | None: ...
     async def for_order(self, order_id: int) -> list[PaymentTransaction]: ...
+    async def by_reference(self, gateway: str, reference: str) -> list[PaymentTransaction]: ...
+
+    async def order_ids_with_payments(self, gateway: str, since: datetime, limit: int) -> list[int]:
+        """Orders with a transaction on ``gateway`` since ``since`` (for reconciliation)."""
+        ...
+
+    async def authorizations_expiring(self, before: datetime, limit: int) -> list[int]:
+        """Orders holding an authorization that lapses before ``before``, not yet flagged
+        AUTHORIZATION_EXPIRING, claimed in no particular way (flagging is idempotent)."""
+        ...
+
+    async def unfinished_compensations(self, limit: int) -> list[int]:
+        """Ids of charges and holds whose compensation got only ERROR answers so far."""
+        ...
+
+    async def event_seen(self, provider: str, event_id: str) -> bool: ...
+
+    async def remember_event(
+        self,
+        provider: str,
+        event_id: str,
+        type_: str,
+        reference: str | None,
+        outcome: str,
+        now: datetime,
+    ) -> None:
+        """Record a provider webhook event as handled (a second record is ignored)."""
+        ...
 
 
 class PrivacyRepository(Protocol):

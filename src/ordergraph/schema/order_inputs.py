@@ -38,8 +38,10 @@ class PaymentInput:
     order_id: strawberry.ID
     token: str | None = strawberry.field(
         default=None,
-        description="Payment method token from the gateway (test gateway: tok_ok, "
-        "tok_declined, tok_unavailable). Not needed to capture an earlier authorization.",
+        description="Payment method from the gateway: with Stripe a PaymentMethod id (pm_…); "
+        "with the test gateway tok_ok, tok_declined, tok_unavailable, tok_3ds, tok_3ds_fail. "
+        "Not needed to capture an earlier authorization, nor to finish a payment that was "
+        "ACTION_REQUIRED (ask again without it once the customer has authenticated).",
     )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 

@@ -1,8 +1,9 @@
 """Cancelling orders, by request or because an unpaid order expired.
 
-Stock is released in the cancelling transaction. Money is given back after it commits: an
-authorization is voided, a capture refunded, each recorded as a payment transaction. A failed
-refund leaves the payment PAID with an ERROR transaction, to be retried with ``refundOrder``.
+Stock is released in the cancelling transaction. Money is given back after it commits, through
+the one gateway path: an authorization is voided (VOIDED once the provider agrees; a refused
+void leaves it AUTHORIZED and records ``payment.void_failed``), a capture refunded through the
+refund calculator. A failed refund leaves the payment PAID, to be retried with ``refundOrder``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ordergraph.domain.payments import (
     PaymentGatewayError,
     PaymentTransaction,
     TransactionKind,
-    latest_authorization,
+    open_holds,
 )
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import SYSTEM, Principal
@@ -24,7 +25,9 @@ from ordergraph.domain.validation import clean_text
 from ordergraph.services import refunds
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
+from ordergraph.services.gateway_calls import Attempt, call_gateway
 from ordergraph.services.order_support import load_order_to_act, publish, release_reservations
+from ordergraph.services.settlement import settle
 
 
 async def cancel_order(
@@ -97,36 +100,27 @@ async def _return_money(deps: Deps, order: Order, actor: Principal, key: str | N
         return order
     async with deps.uow() as uow:
         transactions = await uow.payments.for_order(order.id)
-    authorization = latest_authorization(transactions)
-    if authorization is None:
-        return order
-    result = await deps.gateway.void(
-        authorization=authorization, idempotency_key=f"cancel-{order.number}"
+    current = order
+    for hold in open_holds(transactions):  # usually one; more if a late hold was not undone
+        current = await _void(deps, actor, order, hold)
+    return current
+
+
+async def _void(deps: Deps, actor: Principal, order: Order, hold: PaymentTransaction) -> Order:
+    assert order.id is not None
+    assert hold.reference is not None
+    authorization = hold.reference
+    key = f"cancel-{order.number}-{hold.id}"
+    attempt = Attempt(order.id, order.number, TransactionKind.VOID, hold.amount, key, authorization)
+    answer = await call_gateway(
+        deps,
+        attempt,
+        lambda ctx: deps.gateway.void(
+            authorization=authorization, idempotency_key=key, context=ctx
+        ),
     )
-    async with deps.uow() as uow:
-        current = await uow.orders.get(order.id, for_update=True)
-        assert current is not None
-        if current.payment_status is PaymentStatus.AUTHORIZED:  # nobody did it meanwhile
-            await uow.payments.add(
-                PaymentTransaction(
-                    id=None,
-                    order_id=order.id,
-                    gateway=deps.gateway.name,
-                    kind=TransactionKind.VOID,
-                    status=result.status,
-                    amount=order.total,
-                    reference=result.reference,
-                    error_code=result.error_code,
-                    message=result.message,
-                    created_at=deps.clock.now(),
-                )
-            )
-            if result.succeeded:
-                current.set_payment_status(PaymentStatus.VOIDED, deps.clock.now(), actor.actor)
-                await uow.orders.save(current)
-                publish(uow, current)
-            await uow.commit()
-        return current
+    assert answer.id is not None
+    return (await settle(deps, actor, answer.id)).order
 
 
 async def expire_unpaid_orders(deps: Deps, *, limit: int = 100) -> int:

@@ -3,7 +3,8 @@
 A keyed command stores ``remember(result)`` beside its effects in the same transaction, so a
 retried request finds the record and answers with ``recall(record)`` instead of acting twice.
 ``remember`` may return None for an outcome worth trying again (a gateway outage): then the key
-stays free.
+stays free. Conflicts that outlast every retry become ``Conflict`` (the ``CONFLICT``
+userError): nothing was written and the client may try again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from ordergraph.domain.errors import Duplicate, IdempotencyKeyReused
+from ordergraph.domain.errors import Conflict, Duplicate, IdempotencyKeyReused
 from ordergraph.domain.ports import IdempotencyRecord, RetryableConflict, UnitOfWork
 from ordergraph.domain.principals import Principal
 from ordergraph.domain.validation import clean_text
@@ -89,4 +90,29 @@ async def run_command(
             last_error = exc
             await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
     assert last_error is not None
+    if isinstance(last_error, RetryableConflict):
+        # a client can act on this: nothing was written, asking again may go through
+        raise Conflict(
+            f"concurrent changes kept conflicting with this request ({MAX_ATTEMPTS} attempts); "
+            "nothing was changed, try again"
+        ) from last_error
     raise last_error
+
+
+async def in_transaction(deps: Deps, run: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """``run`` in one committed transaction, retried on conflicts like any command (and
+    ``Conflict`` when they outlast every retry); not keyed. ``run`` must not commit."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            async with deps.uow() as uow:
+                result = await run(uow)
+                await uow.commit()
+                return result
+        except RetryableConflict as exc:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise Conflict(
+                    f"concurrent changes kept conflicting with this request ({MAX_ATTEMPTS} "
+                    "attempts); nothing was changed, try again"
+                ) from exc
+            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+    raise AssertionError("unreachable")

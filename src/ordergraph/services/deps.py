@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,13 @@ from ordergraph.gateways import TestGateway
 from ordergraph.services.throttle import Throttle
 
 
+class CapturePolicy(enum.StrEnum):
+    """When authorized money is taken."""
+
+    ON_PAYMENT = "on_payment"  # capturePayment takes it at once (a sale), as a shop sells
+    ON_SHIPMENT = "on_shipment"  # payment only authorizes; each shipment captures its part
+
+
 @dataclass(frozen=True, slots=True)
 class OrderPolicy:
     """Business settings for order processing."""
@@ -26,6 +34,8 @@ class OrderPolicy:
     handling_time: timedelta = timedelta(hours=24)  # confirmed → shipped, before it is late
     transit: TransitTimes = field(default_factory=TransitTimes)
     returns: ReturnPolicy = field(default_factory=ReturnPolicy)
+    capture: CapturePolicy = CapturePolicy.ON_PAYMENT
+    authorization_warning: timedelta = timedelta(hours=24)  # flag holds this close to lapsing
 
 
 def new_tracking_code() -> str:

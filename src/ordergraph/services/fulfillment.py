@@ -7,7 +7,7 @@ deadlock; every step checks the order's holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.promises import Lane, promised_delivery
 from ordergraph.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from ordergraph.domain.validation import clean_text, optional_text
+from ordergraph.services.authorizations import capture_shipment
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.ledger import book
@@ -224,7 +225,7 @@ async def ship_fulfillment(
         publish(uow, order)
         return FulfillmentStep(fulfillment, order, shipment)
 
-    return await run_command(
+    step = await run_command(
         deps,
         actor,
         operation="shipFulfillment",
@@ -241,3 +242,7 @@ async def ship_fulfillment(
         recall=_recall,
         idempotency_key=idempotency_key,
     )
+    if step.shipment is None:
+        return step
+    captured = await capture_shipment(deps, actor, step.shipment)  # capture on shipment
+    return replace(step, order=captured.order) if captured is not None else step

@@ -1,40 +1,45 @@
-"""Use cases for taking payment: authorize, capture (or both at once), then confirm and route.
+"""Use cases for taking payment: authorize, capture (or both at once), finish after 3-D Secure.
 
-The gateway is called outside any database transaction, so a slow provider never holds row
-locks; the outcome is recorded, and the order moved, in a transaction afterwards.
+Every provider call goes through ``gateway_calls.call_gateway`` (recorded before and after, in
+transactions of their own) and is then settled against the order as it is by then
+(``settlement.settle``). Money that lands on an order that moved on is voided or refunded at
+once, and the caller is told so truthfully. A payment that needs the customer (3-D Secure) comes
+back ACTION_REQUIRED with the client secret; it completes by the provider's webhook, or by
+asking again without a token.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from ordergraph.domain.errors import InvalidInput, NotFound
+from ordergraph.domain.errors import IdempotencyKeyReused, InvalidInput, NotFound
+from ordergraph.domain.money import Money
 from ordergraph.domain.orders import Order, OrderNotPayable, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import (
-    GatewayResult,
     PaymentDeclined,
     PaymentGatewayError,
     PaymentTransaction,
     TransactionKind,
     TransactionStatus,
-    latest_authorization,
+    captured_total,
 )
-from ordergraph.domain.ports import StoredAllocation, UnitOfWork
+from ordergraph.domain.ports import IdempotencyRecord, RetryableConflict
 from ordergraph.domain.principals import Principal
 from ordergraph.domain.validation import clean_text
-from ordergraph.services.command import run_command
-from ordergraph.services.deps import Deps
-from ordergraph.services.order_support import load_order_to_act, publish
+from ordergraph.services.authorizations import open_authorization
+from ordergraph.services.command import request_fingerprint
+from ordergraph.services.deps import CapturePolicy, Deps
+from ordergraph.services.gateway_calls import Attempt, call_gateway, record_answer
+from ordergraph.services.order_support import load_order_to_act
+from ordergraph.services.settlement import Settled, compensate, settle
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentOutcome:
     order: Order
     transaction: PaymentTransaction
-    stale: bool = False  # charged, but the order was cancelled meanwhile: to be voided
 
 
 async def authorize_payment(
@@ -45,7 +50,7 @@ async def authorize_payment(
     token: str | None,
     idempotency_key: str | None = None,
 ) -> PaymentOutcome:
-    """PLACED → CONFIRMED with payment AUTHORIZED."""
+    """PLACED → CONFIRMED with payment AUTHORIZED (or ACTION_REQUIRED: the customer acts)."""
     return await _take_payment(deps, actor, order_id, token, capture=False, key=idempotency_key)
 
 
@@ -57,7 +62,8 @@ async def capture_payment(
     token: str | None,
     idempotency_key: str | None = None,
 ) -> PaymentOutcome:
-    """PLACED → CONFIRMED with payment PAID (a sale), or capture an earlier authorization."""
+    """PLACED → CONFIRMED with payment PAID (a sale; with capture on shipment, an
+    authorization), or capture an earlier authorization."""
     return await _take_payment(deps, actor, order_id, token, capture=True, key=idempotency_key)
 
 
@@ -71,145 +77,111 @@ async def _take_payment(
     key: str | None,
 ) -> PaymentOutcome:
     operation = "capturePayment" if capture else "authorizePayment"
-    gateway_key = key or f"auto-{uuid.uuid4()}"
     if token is not None:
         token = clean_text(token, ["token"], max_length=200)
+    if key is not None:
+        key = clean_text(key, ["idempotencyKey"], max_length=200)
+    fingerprint = request_fingerprint(operation, {"order": order_id, "token": token})
+    replayed = await _replay(deps, actor, key, fingerprint)
+    if replayed is not None:
+        return _raise_for_failure(replayed)
 
-    # Look first (no locks held while the gateway works): what kind of call is this?
-    async with deps.uow() as uow:
+    async with deps.uow() as uow:  # look first; no lock is held while the provider works
         order = await load_order_to_act(uow, order_id, actor)
         prior = await uow.payments.for_order(order_id)
-    replay = key is not None and await _already_done(deps, actor, key)
-    kind, result = TransactionKind.AUTHORIZE, None
-    if not replay:
-        kind, result = await _call_gateway(deps, order, prior, token, capture, gateway_key)
-
-    async def run(uow: UnitOfWork) -> PaymentOutcome:
-        assert result is not None, "a replayed request never runs again"
-        now = deps.clock.now()
-        current = await load_order_to_act(uow, order_id, actor)
-        transaction = PaymentTransaction(
-            id=None,
-            order_id=order_id,
-            gateway=deps.gateway.name,
-            kind=kind,
-            status=result.status,
-            amount=current.total,
-            reference=result.reference,
-            error_code=result.error_code,
-            message=result.message,
-            created_at=now,
-        )
-        transaction = await uow.payments.add(transaction)
-        if result.succeeded:
-            if kind is TransactionKind.CAPTURE:
-                current.mark_captured(now, actor.actor)
-            elif current.can_take_payment():
-                paid = kind is TransactionKind.SALE
-                status = PaymentStatus.PAID if paid else PaymentStatus.AUTHORIZED
-                ship_by = now + deps.policy.handling_time
-                current.confirm(status, now, actor.actor, ship_by=ship_by)
-                await _create_fulfillments(uow, current, now, actor)
-            else:
-                # cancelled or expired while the gateway worked: keep the record, void after
-                return PaymentOutcome(current, transaction, stale=True)
-        elif result.status is TransactionStatus.DECLINED:
-            current.payment_failed(now, actor.actor, result.error_code or "declined")
-        await uow.orders.save(current)
-        publish(uow, current)
-        return PaymentOutcome(current, transaction)
-
-    async def recall(uow: UnitOfWork, remembered: dict[str, Any]) -> PaymentOutcome:
-        current = await uow.orders.get(order_id)
-        transactions = await uow.payments.for_order(order_id)
-        found = next((t for t in transactions if t.id == remembered["transaction"]), None)
-        if current is None or found is None:
-            raise NotFound("the payment this key recorded no longer exists")
-        return PaymentOutcome(current, found)
-
-    def remember(o: PaymentOutcome) -> dict[str, Any] | None:
-        # an outage or a stale charge is worth retrying with the same key: do not pin it
-        if o.stale or o.transaction.status is TransactionStatus.ERROR:
-            return None
-        return {"transaction": o.transaction.id}
-
-    outcome = await run_command(
-        deps,
-        actor,
-        operation=operation,
-        request={"order": order_id, "token": token},
-        run=run,
-        remember=remember,
-        recall=recall,
-        idempotency_key=key,
-    )
-    if outcome.stale:
-        await _void_stale(deps, outcome, gateway_key)
-        raise OrderNotPayable(
-            f"order {outcome.order.number} is {outcome.order.status.value}; the charge was voided",
-            field=["orderId"],
-        )
+    waiting = _awaiting_customer(order, prior)
+    if waiting is not None and token is None:
+        transaction = await _refresh(deps, waiting)
+    else:
+        transaction = await _call(deps, order, prior, token, capture, operation, key)
+    assert transaction.id is not None
+    settled = await settle(deps, actor, transaction.id)
+    if settled.decision.compensate is not None:
+        await _compensate_and_refuse(deps, actor, settled)
+    outcome = PaymentOutcome(settled.order, settled.transaction)
+    if key is not None and transaction.status.final:
+        await _remember(deps, actor, key, operation, fingerprint, transaction)
     return _raise_for_failure(outcome)
 
 
-async def _void_stale(deps: Deps, outcome: PaymentOutcome, gateway_key: str) -> None:
-    reference = outcome.transaction.reference
-    assert reference is not None
-    assert outcome.order.id is not None
-    result = await deps.gateway.void(authorization=reference, idempotency_key=gateway_key)
-    async with deps.uow() as uow:
-        await uow.payments.add(
-            PaymentTransaction(
-                id=None,
-                order_id=outcome.order.id,
-                gateway=deps.gateway.name,
-                kind=TransactionKind.VOID,
-                status=result.status,
-                amount=outcome.transaction.amount,
-                reference=result.reference,
-                error_code=result.error_code,
-                message=result.message,
-                created_at=deps.clock.now(),
-            )
-        )
-        await uow.commit()
+def _awaiting_customer(order: Order, prior: list[PaymentTransaction]) -> PaymentTransaction | None:
+    if order.payment_status is not PaymentStatus.ACTION_REQUIRED:
+        return None
+    for transaction in reversed(prior):
+        if transaction.kind in {TransactionKind.AUTHORIZE, TransactionKind.SALE}:
+            return transaction if transaction.status is TransactionStatus.ACTION_REQUIRED else None
+    return None
 
 
-def _raise_for_failure(outcome: PaymentOutcome) -> PaymentOutcome:
-    status = outcome.transaction.status
-    if status is TransactionStatus.DECLINED:
-        raise PaymentDeclined(
-            f"payment declined: {outcome.transaction.message or 'declined'}", field=["token"]
-        )
-    if status is TransactionStatus.ERROR:
+async def _refresh(deps: Deps, waiting: PaymentTransaction) -> PaymentTransaction:
+    """The customer may have finished 3-D Secure: ask the provider how the payment stands."""
+    assert waiting.reference is not None
+    result = await deps.gateway.refresh(reference=waiting.reference, kind=waiting.kind)
+    if result.status is TransactionStatus.ERROR:
         raise PaymentGatewayError(
-            f"payment provider failed: {outcome.transaction.message or 'error'}; try again"
+            f"payment provider failed: {result.message or 'error'}; try again"
         )
-    return outcome
+    answered = waiting.answered(result)
+    await record_answer(deps, answered)
+    return answered
 
 
-async def _already_done(deps: Deps, actor: Principal, key: str) -> bool:
-    async with deps.uow() as uow:
-        return await uow.idempotency.get(actor.idempotency_scope, key) is not None
+def _gateway_key(
+    prior: list[PaymentTransaction], operation: str, order: Order, key: str | None
+) -> str:
+    """The key the provider deduplicates on: the client's, numbered past definite failures.
+
+    A retry after a network error reuses the key (the first call may have gone through); after
+    the provider answered with an error it gets a new one (providers replay a stored error)."""
+    base = f"{operation}:{order.id}:{key or uuid.uuid4()}"
+    tried = sum(
+        1
+        for t in prior
+        if (t.idempotency_key or "").startswith(f"{base}:")
+        and t.status is TransactionStatus.ERROR
+        and t.error_code != "network_error"
+    )
+    return f"{base}:{tried}"
 
 
-async def _call_gateway(
+async def _call(
     deps: Deps,
     order: Order,
     prior: list[PaymentTransaction],
     token: str | None,
     capture: bool,
-    gateway_key: str,
-) -> tuple[TransactionKind, GatewayResult]:
-    amount = order.total
-    if capture and order.payment_status is PaymentStatus.AUTHORIZED:
+    operation: str,
+    key: str | None,
+) -> PaymentTransaction:
+    assert order.id is not None
+    gateway = deps.gateway
+    gateway_key = _gateway_key(prior, operation, order, key)
+
+    def attempt(kind: TransactionKind, amount: Any, target: str | None = None) -> Attempt:
+        assert order.id is not None
+        return Attempt(order.id, order.number, kind, amount, gateway_key, target)
+
+    if capture and order.payment_status in {
+        PaymentStatus.AUTHORIZED,
+        PaymentStatus.PARTIALLY_CAPTURED,
+    }:
         if order.status is OrderStatus.CANCELLED:
             raise OrderNotPayable(f"order {order.number} is CANCELLED", field=["orderId"])
-        authorization = latest_authorization(prior)
+        authorization = open_authorization(prior)
         if authorization is None:
             raise OrderNotPayable(f"order {order.number} has no authorization to capture")
-        return TransactionKind.CAPTURE, await deps.gateway.capture(
-            amount=amount, authorization=authorization, idempotency_key=gateway_key
+        taken = captured_total(prior, order.currency).minor_units
+        rest = Money(order.total.minor_units - taken, order.currency)
+        return await call_gateway(
+            deps,
+            attempt(TransactionKind.CAPTURE, rest, authorization),
+            lambda ctx: gateway.capture(
+                amount=rest,
+                authorization=authorization,
+                idempotency_key=gateway_key,
+                context=ctx,
+                final=True,
+            ),
         )
     if not order.can_take_payment():
         raise OrderNotPayable(
@@ -219,25 +191,101 @@ async def _call_gateway(
         )
     if token is None:
         raise InvalidInput("a payment token is required", field=["token"], code="REQUIRED")
-    if capture:
-        return TransactionKind.SALE, await deps.gateway.sale(
-            amount=amount, token=token, idempotency_key=gateway_key
+    amount = order.total
+    if capture and deps.policy.capture is CapturePolicy.ON_PAYMENT:
+        return await call_gateway(
+            deps,
+            attempt(TransactionKind.SALE, amount),
+            lambda ctx: gateway.sale(
+                amount=amount, token=token, idempotency_key=gateway_key, context=ctx
+            ),
         )
-    return TransactionKind.AUTHORIZE, await deps.gateway.authorize(
-        amount=amount, token=token, idempotency_key=gateway_key
+    return await call_gateway(
+        deps,
+        attempt(TransactionKind.AUTHORIZE, amount),
+        lambda ctx: gateway.authorize(
+            amount=amount, token=token, idempotency_key=gateway_key, context=ctx
+        ),
     )
 
 
-async def _create_fulfillments(uow: UnitOfWork, order: Order, now: Any, actor: Principal) -> None:
-    """One fulfillment per warehouse holding the order's reservations."""
-    assert order.id is not None
-    by_warehouse: dict[int, list[StoredAllocation]] = defaultdict(list)
-    for stored in await uow.orders.active_allocations(order.id):
-        by_warehouse[stored.allocation.warehouse_id].append(stored)
-    for warehouse_id, allocations in sorted(by_warehouse.items()):
-        fulfillment_id = await uow.orders.add_fulfillment(order.id, warehouse_id, allocations, now)
-        order.record(
-            "fulfillment.created",
-            actor.actor,
-            {"fulfillmentId": fulfillment_id, "warehouseId": warehouse_id},
+async def _compensate_and_refuse(deps: Deps, actor: Principal, settled: Settled) -> None:
+    done = await compensate(deps, actor, settled)
+    order = done.order
+    action = "voided" if settled.decision.compensate is TransactionKind.VOID else "refunded"
+    amount = f"{settled.transaction.amount.amount} {settled.transaction.amount.currency}"
+    if done.transaction.status is TransactionStatus.SUCCESS:
+        what = f"the {amount} that the provider took meanwhile was {action}"
+    else:
+        what = (
+            f"the {amount} that the provider took meanwhile could not be {action} yet "
+            "(recorded; the order is flagged PAYMENT_NEEDS_ATTENTION)"
         )
+    raise OrderNotPayable(
+        f"order {order.number} is {order.status.value} with payment "
+        f"{order.payment_status.value}; {what}",
+        field=["orderId"],
+    )
+
+
+def _raise_for_failure(outcome: PaymentOutcome) -> PaymentOutcome:
+    status = outcome.transaction.status
+    if status is TransactionStatus.DECLINED:
+        raise PaymentDeclined(
+            f"payment declined: {outcome.transaction.message or 'declined'}", field=["token"]
+        )
+    if status is TransactionStatus.PENDING:
+        raise PaymentGatewayError(
+            "the payment provider is still working on this payment; ask again in a moment"
+        )
+    if status is TransactionStatus.ERROR:
+        raise PaymentGatewayError(
+            f"payment provider failed: {outcome.transaction.message or 'error'}; try again"
+        )
+    return outcome
+
+
+async def _replay(
+    deps: Deps, actor: Principal, key: str | None, fingerprint: str
+) -> PaymentOutcome | None:
+    if key is None:
+        return None
+    async with deps.uow() as uow:
+        record = await uow.idempotency.get(actor.idempotency_scope, key)
+        if record is None:
+            return None
+        if record.request_hash != fingerprint:
+            raise IdempotencyKeyReused(
+                "this idempotency key was used with a different request", field=["idempotencyKey"]
+            )
+        found = await uow.payments.get(record.result["transaction"])
+        order = await uow.orders.get(found.order_id) if found is not None else None
+    if found is None or order is None:
+        raise NotFound("the payment this key recorded no longer exists")
+    return PaymentOutcome(order, found)
+
+
+async def _remember(
+    deps: Deps,
+    actor: Principal,
+    key: str,
+    operation: str,
+    fingerprint: str,
+    transaction: PaymentTransaction,
+) -> None:
+    """Pin the key to a final answer (an outage or a pending action stays retryable)."""
+    try:
+        async with deps.uow() as uow:
+            await uow.idempotency.add(
+                IdempotencyRecord(
+                    scope=actor.idempotency_scope,
+                    key=key,
+                    operation=operation,
+                    request_hash=fingerprint,
+                    result={"transaction": transaction.id},
+                    created_at=deps.clock.now(),
+                )
+            )
+            await uow.commit()
+    except RetryableConflict:
+        pass  # a concurrent twin with the same key pinned it first: same provider call

@@ -8,18 +8,12 @@ transaction, and the outcome recorded. A FAILED refund frees its amount and can 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ordergraph.domain.errors import Forbidden, NotFound
 from ordergraph.domain.money import Money
-from ordergraph.domain.orders import Order, PaymentStatus
-from ordergraph.domain.payments import (
-    PaymentGatewayError,
-    PaymentTransaction,
-    TransactionKind,
-    TransactionStatus,
-)
+from ordergraph.domain.orders import Order
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.refunds import (
@@ -35,21 +29,13 @@ from ordergraph.domain.validation import optional_text
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
-
-CHARGES = frozenset({TransactionKind.SALE, TransactionKind.CAPTURE})
-
-
-@dataclass(frozen=True, slots=True)
-class RefundResult:
-    breakdown: RefundBreakdown
-    order: Order
-    refund: Refund | None  # None for a dry run
-
-
-def _captured(transactions: list[PaymentTransaction], currency: str) -> tuple[Money, str | None]:
-    ok = [t for t in transactions if t.kind in CHARGES and t.status is TransactionStatus.SUCCESS]
-    total = sum((t.amount for t in ok), Money(0, currency))
-    return total, (ok[-1].reference if ok else None)
+from ordergraph.services.refund_payback import RefundResult as RefundResult  # re-exported
+from ordergraph.services.refund_payback import (
+    captured_and_reference,
+    load_order,
+    pay_back,
+    reclaim,
+)
 
 
 async def _plan(
@@ -74,7 +60,7 @@ async def _plan(
             lines[line.order_line_id] = lines.get(line.order_line_id, 0) + line.received_quantity
         request = replace(request, lines=lines)
     transactions = await uow.payments.for_order(order.id)
-    captured, capture_reference = _captured(transactions, order.currency)
+    captured, capture_reference = captured_and_reference(transactions, order.currency)
     if captured.minor_units == 0:
         raise RefundNotPossible(
             "nothing was captured for this order (void the authorization by cancelling)",
@@ -110,12 +96,12 @@ async def refund_order(
 
     if dry_run:
         async with deps.uow() as uow:
-            order = await _order(uow, order_id)
+            order = await load_order(uow, order_id)
             breakdown, _, _ = await _plan(uow, order, request, return_id)
         return RefundResult(breakdown, order, None)
 
     async def claim(uow: UnitOfWork) -> RefundResult:
-        order = await _order(uow, order_id, lock=True)
+        order = await load_order(uow, order_id, lock=True)
         breakdown, _, _ = await _plan(uow, order, request, return_id)
         refund = Refund(
             id=None,
@@ -137,7 +123,7 @@ async def refund_order(
         return RefundResult(breakdown, order, refund)
 
     async def recall(uow: UnitOfWork, remembered: dict[str, Any]) -> RefundResult:
-        order = await _order(uow, order_id)
+        order = await load_order(uow, order_id)
         found = next(
             (r for r in await uow.refunds.for_order(order_id) if r.id == remembered["refund"]),
             None,
@@ -168,121 +154,5 @@ async def refund_order(
     if claimed.refund.status is RefundStatus.SUCCEEDED:
         return claimed
     if claimed.refund.status is RefundStatus.FAILED:
-        await _reclaim(deps, claimed.refund)
-    return await _pay_back(deps, actor, claimed.refund)
-
-
-async def _order(uow: UnitOfWork, order_id: int, *, lock: bool = False) -> Order:
-    order = await uow.orders.get(order_id, for_update=lock)
-    if order is None:
-        raise NotFound("no such order", field=["orderId"])
-    return order
-
-
-async def _reclaim(deps: Deps, refund: Refund) -> None:
-    """A failed refund asked for again: claim its amount anew, if it is still there."""
-    async with deps.uow() as uow:
-        order = await _order(uow, refund.order_id, lock=True)
-        transactions = await uow.payments.for_order(refund.order_id)
-        captured, _ = _captured(transactions, order.currency)
-        spent = sum(
-            (r.breakdown.total for r in await uow.refunds.for_order(refund.order_id) if r.counts),
-            Money(0, order.currency),
-        )
-        if spent.minor_units + refund.breakdown.total.minor_units > captured.minor_units:
-            raise RefundNotPossible(
-                "the amount of this failed refund has been refunded since",
-                code="REFUND_EXCEEDS_CAPTURED",
-            )
-        refund.status = RefundStatus.PENDING
-        refund.error = None
-        await uow.refunds.save(refund)
-        await uow.commit()
-
-
-async def _pay_back(deps: Deps, actor: Principal, refund: Refund) -> RefundResult:
-    async with deps.uow() as uow:
-        order = await _order(uow, refund.order_id)
-        _, capture_reference = _captured(
-            await uow.payments.for_order(refund.order_id), order.currency
-        )
-    assert capture_reference is not None
-    assert refund.id is not None
-    result = await deps.gateway.refund(
-        amount=refund.breakdown.total,
-        capture=capture_reference,
-        idempotency_key=f"refund-{refund.id}",
-    )
-    async with deps.uow() as uow:
-        now = deps.clock.now()
-        order = await _order(uow, refund.order_id, lock=True)
-        stored = next(r for r in await uow.refunds.for_order(refund.order_id) if r.id == refund.id)
-        if stored.status is not RefundStatus.PENDING:
-            # a concurrent replay of the same request finished it first: report, do not repeat
-            if stored.status is RefundStatus.FAILED:
-                raise PaymentGatewayError(f"the payment provider did not refund ({stored.error})")
-            return RefundResult(stored.breakdown, order, stored)
-        await uow.payments.add(
-            PaymentTransaction(
-                id=None,
-                order_id=refund.order_id,
-                gateway=deps.gateway.name,
-                kind=TransactionKind.REFUND,
-                status=result.status,
-                amount=refund.breakdown.total,
-                reference=result.reference,
-                error_code=result.error_code,
-                message=result.message,
-                created_at=now,
-            )
-        )
-        refund.completed_at = now
-        if result.succeeded:
-            refund.status = RefundStatus.SUCCEEDED
-            refund.gateway_reference = result.reference
-            await _after_refund(uow, order, refund, now, actor)
-        else:
-            refund.status = RefundStatus.FAILED
-            refund.error = result.message or result.error_code or "refund failed"
-            order.record("refund.failed", actor.actor, {"refundId": refund.id})
-        await uow.refunds.save(refund)
-        await uow.orders.save(order)
-        publish(uow, order)
-        await uow.commit()
-    if refund.status is RefundStatus.FAILED:
-        raise PaymentGatewayError(
-            f"the payment provider did not refund ({refund.error}); ask again to retry"
-        )
-    return RefundResult(refund.breakdown, order, refund)
-
-
-async def _after_refund(
-    uow: UnitOfWork, order: Order, refund: Refund, now: Any, actor: Principal
-) -> None:
-    assert order.id is not None
-    captured, _ = _captured(await uow.payments.for_order(order.id), order.currency)
-    refunded = sum(
-        (
-            r.breakdown.total
-            for r in await uow.refunds.for_order(order.id)
-            if r.status is RefundStatus.SUCCEEDED or r.id == refund.id
-        ),
-        Money(0, order.currency),
-    )
-    status = (
-        PaymentStatus.REFUNDED
-        if refunded.minor_units >= captured.minor_units
-        else PaymentStatus.PARTIALLY_REFUNDED
-    )
-    order.set_payment_status(status, now, actor.actor)
-    order.record(
-        "refund.succeeded",
-        actor.actor,
-        {"refundId": refund.id, "total": str(refund.breakdown.total.amount)},
-    )
-    if refund.return_id is not None:
-        rma = await uow.returns.get(refund.return_id, for_update=True)
-        if rma is not None and rma.status is ReturnStatus.RECEIVED:
-            rma.refunded(now)
-            await uow.returns.save(rma)
-            order.record("return.refunded", actor.actor, {"returnId": rma.id})
+        await reclaim(deps, claimed.refund)
+    return await pay_back(deps, actor, claimed.refund)

@@ -12,9 +12,11 @@ from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import SYSTEM, Principal, Scope
 from ordergraph.domain.shipments import Shipment, ShipmentStatus
 from ordergraph.domain.validation import optional_text
+from ordergraph.services.authorizations import flag_expiring_authorizations
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
+from ordergraph.services.settlement import retry_compensations
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,4 +121,6 @@ async def flag_orders_at_risk(deps: Deps, *, limit: int = 200) -> int:
                 publish(uow, order)
                 flagged += 1
         await uow.commit()
+    flagged += await flag_expiring_authorizations(deps, limit=limit)
+    await retry_compensations(deps)  # money that an outage kept us from giving back
     return flagged

@@ -86,6 +86,7 @@ def order_from_row(m: sa.RowMapping, lines: Sequence[OrderLine], holds: Sequence
         ship_by_at=m["ship_by_at"],
         delivered_at=m["delivered_at"],
         at_risk_reasons=list(m["at_risk_reasons"] or []),
+        authorization_expires_at=m["authorization_expires_at"],
         holds=list(holds),
         version=m["version"],
     )
@@ -110,6 +111,7 @@ def _order_values(order: Order) -> dict[str, Any]:
         "delivered_at": order.delivered_at,
         "at_risk": order.at_risk,
         "at_risk_reasons": order.at_risk_reasons or None,
+        "authorization_expires_at": order.authorization_expires_at,
     }
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import strawberry
+from strawberry.scalars import JSON
 
 from ordergraph.db.repositories.orders import order_from_row
 from ordergraph.domain.money import Money
@@ -93,6 +94,26 @@ class PaymentTransactionType:
     error_code: str | None
     message: str | None
     created_at: datetime
+    client_secret: str | None = strawberry.field(
+        default=None,
+        description="ACTION_REQUIRED: hand this to the provider's client library (Stripe.js "
+        "handleNextAction) so the customer can authenticate; then ask again without a token, "
+        "or let the provider's webhook finish it.",
+    )
+    next_action: JSON | None = strawberry.field(
+        default=None, description="ACTION_REQUIRED: the provider's next step, as it sent it."
+    )
+    target_reference: str | None = strawberry.field(
+        default=None, description="The authorization or charge this call acted on."
+    )
+    compensates: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="This void or refund undid that transaction: money that landed on an order "
+        "that had moved on (cancelled, or paid by another attempt).",
+    )
+    settled_at: datetime | None = strawberry.field(
+        default=None, description="When the answer was applied to the order."
+    )
 
     @classmethod
     def from_domain(cls, t: PaymentTransaction) -> PaymentTransactionType:
@@ -106,6 +127,15 @@ class PaymentTransactionType:
             error_code=t.error_code,
             message=t.message,
             created_at=t.created_at,
+            client_secret=t.client_secret,
+            next_action=JSON(t.next_action) if t.next_action is not None else None,
+            target_reference=t.target_reference,
+            compensates=(
+                strawberry.ID(encode_id("PaymentTransaction", t.compensates_id))
+                if t.compensates_id is not None
+                else None
+            ),
+            settled_at=t.settled_at,
         )
 
 
@@ -195,7 +225,13 @@ class OrderType(Node):
     )
     delivered_at: datetime | None
     at_risk_reasons: list[str] = strawberry.field(
-        description="NOT_SHIPPED_IN_TIME, DELIVERY_OVERDUE, SHIPMENT_EXCEPTION."
+        description="NOT_SHIPPED_IN_TIME, DELIVERY_OVERDUE, SHIPMENT_EXCEPTION, "
+        "AUTHORIZATION_EXPIRING, PAYMENT_NEEDS_ATTENTION, PAYMENT_CAPTURE_FAILED."
+    )
+    authorization_expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the provider lets authorized funds lapse (Stripe: 7 days); flagged "
+        "AUTHORIZATION_EXPIRING ahead of it.",
     )
 
     @strawberry.field(description="Late, or likely to be: see atRiskReasons.")
@@ -237,6 +273,7 @@ class OrderType(Node):
             ship_by_at=order.ship_by_at,
             delivered_at=order.delivered_at,
             at_risk_reasons=list(order.at_risk_reasons),
+            authorization_expires_at=order.authorization_expires_at,
         )
 
     @classmethod

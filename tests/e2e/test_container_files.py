@@ -229,6 +229,12 @@ def test_compose_configures_the_app_for_postgres_in_production(compose: dict[str
         assert env["ORDERGRAPH_SECRET_KEY"].startswith("${ORDERGRAPH_SECRET_KEY:?")
         assert env["PUBLIC_BASE_URL"].startswith("${PUBLIC_BASE_URL:-http://localhost:8000")
         assert env["ORDERGRAPH_ENV"] == "${ORDERGRAPH_ENV:-production}"
+        # production refuses the test gateway: the Stripe keys are required, not defaulted
+        assert env["ORDERGRAPH_PAYMENT_GATEWAY"] == "${ORDERGRAPH_PAYMENT_GATEWAY:-stripe}"
+        assert env["ORDERGRAPH_STRIPE_API_KEY"].startswith("${ORDERGRAPH_STRIPE_API_KEY:?")
+        assert env["ORDERGRAPH_STRIPE_WEBHOOK_SECRET"].startswith(
+            "${ORDERGRAPH_STRIPE_WEBHOOK_SECRET:?"
+        )
 
 
 def test_compose_has_one_front_door_in_front_of_healthy_replicas(compose: dict[str, Any]) -> None:
@@ -272,10 +278,16 @@ def compose_config(command: list[str], **env: str) -> subprocess.CompletedProces
     )
 
 
+STRIPE = {
+    "ORDERGRAPH_STRIPE_API_KEY": "sk_live_unused",
+    "ORDERGRAPH_STRIPE_WEBHOOK_SECRET": "whsec_unused",
+}
+
+
 def test_docker_compose_accepts_the_file_and_fills_in_the_defaults(
     docker_compose: list[str],
 ) -> None:
-    done = compose_config(docker_compose, ORDERGRAPH_SECRET_KEY=SECRET)
+    done = compose_config(docker_compose, ORDERGRAPH_SECRET_KEY=SECRET, **STRIPE)
     assert done.returncode == 0, done.stderr
     config = json.loads(done.stdout)
     app = config["services"]["app"]
@@ -289,7 +301,7 @@ def test_docker_compose_accepts_the_file_and_fills_in_the_defaults(
 
 
 def test_docker_compose_refuses_to_start_without_a_secret_key(docker_compose: list[str]) -> None:
-    done = compose_config(docker_compose)
+    done = compose_config(docker_compose, **STRIPE)
     assert done.returncode != 0
     assert "required variable ORDERGRAPH_SECRET_KEY is missing a value" in done.stderr
 

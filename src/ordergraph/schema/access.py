@@ -187,7 +187,7 @@ RULES: dict[str, dict[str, Rule]] = {
             "shippingTotal total shippingAddress createdAt updatedAt expiresAt "
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
-            "payments placedBy"
+            "payments placedBy authorizationExpiresAt"
         ),
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,
@@ -197,7 +197,10 @@ RULES: dict[str, dict[str, Rule]] = {
     "OrderLine": _all("id sku name quantity unitPrice total product"),
     "PageInfo": _all("hasNextPage hasPreviousPage startCursor endCursor"),
     "PaymentTransaction": _all(
-        "id gateway kind status amount reference errorCode message createdAt"
+        "id gateway kind status amount reference errorCode message createdAt targetReference "
+        # clientSecret: what the payer needs to finish 3-D Secure; seen with the payment by
+        # whoever may see the order, and by the payer in the payment mutation's answer
+        "compensates settledAt clientSecret nextAction"
     ),
     "PickListLine": _all("sku name quantity orderNumbers fulfillmentIds"),
     "Product": {

@@ -40,6 +40,7 @@ from ordergraph.db.queries.tokens import principal_for_token
 from ordergraph.db.throttle import SqlRateStore
 from ordergraph.db.uow import SqlUnitOfWork
 from ordergraph.domain.clock import Clock, SystemClock
+from ordergraph.domain.notifications import NotificationPolicy
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.principals import ANONYMOUS, Principal
 from ordergraph.events.background import every
@@ -87,6 +88,7 @@ class Runtime:
     # addresses this process saw refused for bad tokens, until when (spares the store)
     blocked: dict[str, float] = field(default_factory=dict)
     gateway: PaymentGateway = field(default_factory=TestGateway)
+    notification_policy: NotificationPolicy = field(default_factory=NotificationPolicy)
 
     @property
     def deps(self) -> Deps:
@@ -95,7 +97,7 @@ class Runtime:
         relay = self.relay
         on_commit = relay.wake if relay is not None else None
         return Deps(
-            uow=lambda: SqlUnitOfWork(engine, self.clock, on_commit),
+            uow=lambda: SqlUnitOfWork(engine, self.clock, on_commit, self.notification_policy),
             clock=self.clock,
             policy=self.policy,
             throttle=self.throttle,
@@ -357,6 +359,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         webhooks=settings.webhook_settings(),
         throttle=Throttle(secret=settings.secret_key, rules=settings.throttle_rules()),
         gateway=settings.payment_gateway_adapter(),
+        notification_policy=settings.notification_policy(),
     )
     view = GraphQLView(runtime)
     install_log_redaction()

@@ -230,7 +230,12 @@ class _deps:  # noqa: N801 - used as a context manager, reads like a function
         clock = SystemClock()
         engine = self.engine
         self.gateway = settings.payment_gateway_adapter()
-        return Deps(uow=lambda: SqlUnitOfWork(engine, clock), clock=clock, gateway=self.gateway)
+        policy = settings.notification_policy()
+        return Deps(
+            uow=lambda: SqlUnitOfWork(engine, clock, notification_policy=policy),
+            clock=clock,
+            gateway=self.gateway,
+        )
 
     async def __aexit__(self, *_exc: object) -> None:
         close_gateway = getattr(self.gateway, "aclose", None)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordergraph.domain.money import Money
+from ordergraph.domain.notifications import NotificationPolicy, NotificationType
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.returns import ReturnPolicy
@@ -133,6 +134,47 @@ class Settings(BaseSettings):
     authorization_warning_hours: float = Field(
         default=24, ge=0, validation_alias="ORDERGRAPH_AUTHORIZATION_WARNING_HOURS"
     )
+    # --- customer mail -----------------------------------------------------------------
+    notifications_enabled: bool = Field(
+        default=True, validation_alias="ORDERGRAPH_NOTIFICATIONS_ENABLED"
+    )
+    # stages switched off, e.g. "OUT_FOR_DELIVERY,ORDER_EDITED"
+    notifications_disabled: str = Field(
+        default="", validation_alias="ORDERGRAPH_NOTIFICATIONS_DISABLED"
+    )
+    smtp_url: str | None = Field(default=None, validation_alias="ORDERGRAPH_SMTP_URL")
+    smtp_timeout_seconds: float = Field(
+        default=10, gt=0, validation_alias="ORDERGRAPH_SMTP_TIMEOUT_SECONDS"
+    )
+    mail_from: str = Field(
+        default="ordergraph <orders@ordergraph.localhost>", validation_alias="ORDERGRAPH_MAIL_FROM"
+    )
+    shop_name: str = Field(default="ordergraph", validation_alias="ORDERGRAPH_SHOP_NAME")
+    mail_templates_dir: str | None = Field(
+        default=None, validation_alias="ORDERGRAPH_MAIL_TEMPLATES_DIR"
+    )
+    default_locale: str = Field(default="en", validation_alias="ORDERGRAPH_DEFAULT_LOCALE")
+    notification_interval_seconds: float = Field(
+        default=1, gt=0, validation_alias="ORDERGRAPH_NOTIFICATION_INTERVAL_SECONDS"
+    )
+    notification_max_attempts: int = Field(
+        default=8, ge=1, validation_alias="ORDERGRAPH_NOTIFICATION_MAX_ATTEMPTS"
+    )
+    notification_retry_base_seconds: float = Field(
+        default=30, gt=0, validation_alias="ORDERGRAPH_NOTIFICATION_RETRY_BASE_SECONDS"
+    )
+    notification_lease_seconds: float = Field(
+        default=120, gt=0, validation_alias="ORDERGRAPH_NOTIFICATION_LEASE_SECONDS"
+    )
+
+    def notification_policy(self) -> NotificationPolicy:
+        if not self.notifications_enabled:
+            return NotificationPolicy(frozenset())
+        off = {part.strip().upper() for part in self.notifications_disabled.split(",")}
+        unknown = off - {t.value for t in NotificationType} - {""}
+        if unknown:
+            raise ValueError(f"ORDERGRAPH_NOTIFICATIONS_DISABLED: unknown {sorted(unknown)}")
+        return NotificationPolicy(frozenset(t for t in NotificationType if t.value not in off))
 
     def order_policy(self) -> OrderPolicy:
         transit = _transit_times(self.transit_days or {})
@@ -244,6 +286,11 @@ class Settings(BaseSettings):
                 raise RuntimeError(
                     "ORDERGRAPH_STRIPE_API_KEY is a test key (sk_test_…) in production"
                 )
+        if self.is_production and self.notifications_enabled and not self.smtp_url:
+            raise RuntimeError(
+                "set ORDERGRAPH_SMTP_URL in production (the dev mailbox is development only), "
+                "or ORDERGRAPH_NOTIFICATIONS_ENABLED=false to send no customer mail"
+            )
 
     def payment_gateway_adapter(self) -> PaymentGateway:
         """The configured provider: the built-in test gateway, or Stripe."""

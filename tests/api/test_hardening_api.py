@@ -22,6 +22,8 @@ PRODUCTION = {
     "ORDERGRAPH_PAYMENT_GATEWAY": "stripe",
     "ORDERGRAPH_STRIPE_API_KEY": "sk_live_unused_by_these_tests",
     "ORDERGRAPH_STRIPE_WEBHOOK_SECRET": "whsec_unused_by_these_tests",
+    # production refuses the dev mailbox; these tests send no customer mail
+    "ORDERGRAPH_NOTIFICATIONS_ENABLED": "false",
 }
 LEAKS = ("Traceback", "SELECT", "sqlalchemy", "asyncpg", "relation", ".py", 'File "')
 

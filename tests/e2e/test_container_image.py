@@ -236,6 +236,7 @@ PAYMENTS = [
     "--env", "ORDERGRAPH_PAYMENT_GATEWAY=stripe",
     "--env", "ORDERGRAPH_STRIPE_API_KEY=sk_live_unused_by_these_tests",
     "--env", "ORDERGRAPH_STRIPE_WEBHOOK_SECRET=whsec_unused_by_these_tests",
+    "--env", "ORDERGRAPH_NOTIFICATIONS_ENABLED=false",  # production refuses the dev mailbox
 ]  # fmt: skip
 
 

@@ -37,6 +37,11 @@ from ordergraph.domain.inventory import (
     InventoryMovement,
     StockAdjustment,
 )
+from ordergraph.domain.notifications import (
+    NotificationOutbox,
+    NotificationRequest,
+    plan_notification,
+)
 from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
@@ -200,6 +205,8 @@ class FakeState:
     returns: dict[int, Return] = field(default_factory=dict)
     refunds: dict[int, Refund] = field(default_factory=dict)
     outbox: list[DomainEvent] = field(default_factory=list)
+    # keyed like the notifications table: a key is written once
+    notifications: dict[str, NotificationRequest] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -219,6 +226,7 @@ class FakeState:
             returns=dict(self.returns),
             refunds=dict(self.refunds),
             outbox=list(self.outbox),
+            notifications=dict(self.notifications),
         )
 
 
@@ -1077,6 +1085,14 @@ class FakePrivacyRepository:
         return [o.id for o in erased if o.id is not None]
 
 
+class FakeNotificationOutbox:
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    async def enqueue(self, request: NotificationRequest, now: datetime) -> None:
+        self._state.notifications.setdefault(request.key, request)
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1099,6 +1115,8 @@ class FakeUnitOfWork:
     returns: ReturnRepository
     refunds: RefundRepository
     privacy: PrivacyRepository
+    notifications: NotificationOutbox
+    notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -1132,10 +1150,26 @@ class FakeUnitOfWork:
         if self._store.take_injected_conflict() or self._store.version != self._base_version:
             raise RetryableConflict("the fake store refused this commit")
         state.outbox.extend(self._events)
+        if self.notify_customer:
+            self._plan_notifications(state)
         self._store.state = state
         self._store.version += 1
         self._store.commits += 1
         self._begin()
+
+    def _plan_notifications(self, state: FakeState) -> None:
+        for event in self._events:
+            planned = plan_notification(event.type, event.order_id, event.payload)
+            order = state.orders.get(planned.order_id) if planned else None
+            if planned is None or order is None or not order.email:
+                continue
+            key = planned.key(order.email)
+            state.notifications.setdefault(
+                key,
+                NotificationRequest(
+                    planned.type, order.email, key, order_id=order.id, data=planned.data
+                ),
+            )
 
     async def rollback(self) -> None:
         assert self._state is not None, "rollback() outside the unit of work"
@@ -1159,6 +1193,8 @@ class FakeUnitOfWork:
         self.returns = FakeReturnRepository(self._state, self._store)
         self.refunds = FakeRefundRepository(self._state, self._store)
         self.privacy = FakePrivacyRepository(self._state)
+        self.notifications = FakeNotificationOutbox(self._state)
+        self.notify_customer = True
 
 
 class SequentialCodes:

@@ -107,6 +107,7 @@ async def test_stripe_is_chosen_by_configuration_with_its_base_and_capture_polic
         ORDERGRAPH_STRIPE_WEBHOOK_SECRET="whsec_x",
         ORDERGRAPH_STRIPE_API_BASE="http://127.0.0.1:9",
         ORDERGRAPH_CAPTURE_POLICY="on_shipment",
+        ORDERGRAPH_SMTP_URL="smtp://127.0.0.1:9",
     )
     settings.check()
     gateway = settings.payment_gateway_adapter()

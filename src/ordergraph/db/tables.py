@@ -98,6 +98,8 @@ customers = sa.Table(
     sa.Column("password_hash", sa.String(200)),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("erased_at", UTCDateTime),  # GDPR erasure: the person is anonymized
+    sa.Column("locale", sa.String(16)),
+    sa.Column("timezone", sa.String(64)),
 )
 
 addresses = sa.Table(
@@ -153,6 +155,8 @@ orders = sa.Table(
     sa.Column("at_risk", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("at_risk_reasons", Json),
     sa.Column("authorization_expires_at", UTCDateTime),
+    sa.Column("locale", sa.String(16)),  # the customer's language for mail (BCP 47: "nl-NL")
+    sa.Column("timezone", sa.String(64)),  # IANA name, for dates in mail
     sa.Index("ix_orders_status_created", "status", "created_at", "id"),
     sa.Index("ix_orders_created", "created_at", "id"),
     sa.Index("ix_orders_expires_at", "expires_at"),
@@ -506,4 +510,34 @@ rate_buckets = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Column("accepted", sa.Boolean, nullable=False),
     sa.Index("ix_rate_buckets_updated_at", "updated_at"),
+)
+
+# Customer mail: one row per (event, recipient), written in the transaction of the change and
+# sent after commit by the notification consumer (claimed with a lease, like webhook deliveries).
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    _id(),
+    sa.Column(
+        "key", sa.String(200), nullable=False, unique=True
+    ),  # idempotency: (event, recipient)
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("locale", sa.String(16)),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), index=True),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), index=True),
+    sa.Column("data", Json, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("leased_until", UTCDateTime),
+    sa.Column("message_id", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(500)),
+    sa.Column("body_text", sa.Text),
+    sa.Column("body_html", sa.Text),
+    sa.Column("last_response", sa.String(500)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Index("ix_notifications_due", "status", "next_attempt_at"),
+    sa.Index("ix_notifications_recipient", "recipient", "id"),
 )

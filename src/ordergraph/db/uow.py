@@ -22,12 +22,19 @@ from ordergraph.db.repositories import (
     SqlWarehouseRepository,
 )
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
+from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.notifications import (
+    NotificationOutbox,
+    NotificationPolicy,
+    PlannedNotification,
+    plan_notification,
+)
 from ordergraph.domain.ports import (
     CustomerRepository,
     FulfillmentRepository,
@@ -65,13 +72,21 @@ class SqlUnitOfWork:
     returns: ReturnRepository
     refunds: RefundRepository
     privacy: PrivacyRepository
+    notifications: NotificationOutbox
 
     def __init__(
-        self, engine: AsyncEngine, clock: Clock, on_commit: Callable[[], None] | None = None
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        on_commit: Callable[[], None] | None = None,
+        notification_policy: NotificationPolicy | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._on_commit = on_commit
+        self._policy = notification_policy or NotificationPolicy()
+        # a command whose input says notifyCustomer: false turns this off for its events
+        self.notify_customer = True
         self._conn: AsyncConnection | None = None
         self._events: list[DomainEvent] = []
         self._committed = False
@@ -100,6 +115,9 @@ class SqlUnitOfWork:
         self.returns = SqlReturnRepository(conn)
         self.refunds = SqlRefundRepository(conn)
         self.privacy = SqlPrivacyRepository(conn)
+        self._notifications = SqlNotificationOutbox(conn, self._policy)
+        self.notifications = self._notifications
+        self.notify_customer = True
         return self
 
     async def __aexit__(
@@ -126,7 +144,11 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self._conn is not None
         try:
-            newest = await SqlOutboxWriter(self._conn).write(self._events, self._clock.now())
+            now = self._clock.now()
+            if self.notify_customer:
+                # the customer's mail commits (or not) with the change that calls for it
+                await self._notifications.add_planned(_planned(self._events), now)
+            newest = await SqlOutboxWriter(self._conn).write(self._events, now)
             if newest is not None and self._conn.dialect.name == "postgresql":
                 # delivered to listeners only if and when this transaction commits
                 await self._conn.execute(
@@ -145,6 +167,11 @@ class SqlUnitOfWork:
         assert self._conn is not None
         await self._conn.rollback()
         self._events.clear()
+
+
+def _planned(events: list[DomainEvent]) -> list[PlannedNotification]:
+    plans = (plan_notification(e.type, e.order_id, e.payload) for e in events)
+    return [p for p in plans if p is not None]
 
 
 def _translate(exc: DBAPIError) -> Exception:

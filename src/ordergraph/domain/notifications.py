@@ -54,3 +54,96 @@ class NotificationOutbox(Protocol):
     """Where a use case writes a message; the row commits or rolls back with the change."""
 
     async def enqueue(self, request: NotificationRequest, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationPolicy:
+    """Which stages are on (settings can switch each off, or all of them)."""
+
+    enabled: frozenset[NotificationType] = frozenset(NotificationType)
+
+    def allows(self, type: NotificationType) -> bool:
+        return type in self.enabled
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedNotification:
+    """A customer message an order event calls for; the recipient is the order's email.
+
+    ``discriminator`` makes the key: the same fact (one shipment out for delivery, one refund)
+    never mails twice, even when a carrier reports it twice."""
+
+    type: NotificationType
+    order_id: int
+    discriminator: str
+    data: Mapping[str, Any]
+
+    def key(self, recipient: str) -> str:
+        return f"{self.type.value}:{self.order_id}:{self.discriminator}:{recipient.lower()}"
+
+
+def _shipment(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {"shipment_id": payload.get("shipmentId")}
+
+
+def plan_notification(
+    event_type: str, order_id: int | None, payload: Mapping[str, Any]
+) -> PlannedNotification | None:
+    """The customer message a committed order event calls for, if any (pure; no I/O)."""
+    if order_id is None:
+        return None
+
+    def plan(type: NotificationType, disc: object, **data: Any) -> PlannedNotification:
+        return PlannedNotification(type, order_id, str(disc), data)
+
+    match event_type:
+        case "order.confirmed":
+            return plan(NotificationType.ORDER_CONFIRMED, "")
+        case "order.edited":
+            return plan(NotificationType.ORDER_EDITED, payload.get("version", ""), **payload)
+        case "shipment.created":
+            return plan(
+                NotificationType.ORDER_SHIPPED, payload.get("shipmentId"), **_shipment(payload)
+            )
+        case "shipment.event" if payload.get("applied", True):
+            if payload.get("status") == "OUT_FOR_DELIVERY":
+                return plan(
+                    NotificationType.OUT_FOR_DELIVERY,
+                    payload.get("shipmentId"),
+                    **_shipment(payload),
+                )
+            return None
+        case "order.delivered":
+            return plan(NotificationType.ORDER_DELIVERED, "")
+        case "order.at_risk":
+            reasons = sorted(str(r) for r in payload.get("reasons", []))
+            return plan(NotificationType.ORDER_DELAYED, ",".join(reasons), reasons=reasons)
+        case "order.cancelled":
+            return plan(NotificationType.ORDER_CANCELLED, "all", reason=payload.get("reason"))
+        case "order.lines_cancelled":
+            return plan(
+                NotificationType.ORDER_CANCELLED,
+                payload.get("changeId", payload.get("version", "")),
+                reason=payload.get("reason"),
+                lines=payload.get("lines", []),
+                partial=True,
+            )
+        case "return.approved":
+            return plan(
+                NotificationType.RETURN_APPROVED,
+                payload.get("returnId"),
+                return_id=payload.get("returnId"),
+            )
+        case "return.received":
+            return plan(
+                NotificationType.RETURN_RECEIVED,
+                payload.get("returnId"),
+                return_id=payload.get("returnId"),
+            )
+        case "refund.succeeded":
+            return plan(
+                NotificationType.REFUND_ISSUED,
+                payload.get("refundId"),
+                refund_id=payload.get("refundId"),
+            )
+    return None

@@ -19,6 +19,7 @@ from ordergraph.domain.inventory import (
     InventoryMovement,
     StockAdjustment,
 )
+from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.orders import Order
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.principals import Role, Scope
@@ -266,6 +267,9 @@ class UnitOfWork(Protocol):
     returns: ReturnRepository
     refunds: RefundRepository
     privacy: PrivacyRepository
+    notifications: NotificationOutbox
+    # False for a command whose input says notifyCustomer: false (its events mail nobody)
+    notify_customer: bool
 
     async def __aenter__(self) -> Self: ...
 

@@ -47,6 +47,7 @@ from ordergraph.domain.webhooks import (
     matches,
     sign,
 )
+from ordergraph.events.consumers import ClaimedQueue
 
 OUTSTANDING = (DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)
 
@@ -411,43 +412,18 @@ def _lease(settings: WebhookSettings) -> timedelta:
     return timedelta(seconds=settings.timeout_seconds * 2 + 30)
 
 
+QUEUE = ClaimedQueue(
+    webhook_deliveries, OUTSTANDING, group=("webhook_id", "order_id"), sequence="outbox_id"
+)
+
+
 async def _claim(
     engine: AsyncEngine, clock: Clock, settings: WebhookSettings, limit: int
 ) -> list[tuple[Any, Any, Any]]:
-    d = webhook_deliveries.c
-    earlier = sa.alias(webhook_deliveries, "earlier")
     async with _writing(engine) as conn:
-        now = clock.now()
-        due = list(
-            (
-                await conn.execute(
-                    _skip_locked(
-                        sa.select(webhook_deliveries)
-                        .where(d.status.in_(OUTSTANDING), d.next_attempt_at <= now)
-                        .where(sa.or_(d.leased_until.is_(None), d.leased_until < now))
-                        .where(
-                            ~sa.exists().where(
-                                earlier.c.webhook_id == d.webhook_id,
-                                earlier.c.order_id == d.order_id,
-                                earlier.c.outbox_id < d.outbox_id,
-                                earlier.c.status.in_(OUTSTANDING),
-                            )
-                        )
-                        .order_by(d.next_attempt_at, d.id)
-                        .limit(limit),
-                        conn,
-                    )
-                )
-            ).mappings()
-        )
+        due = await QUEUE.claim(conn, clock.now(), _lease(settings), limit)
         if not due:
             return []
-        lease = now + _lease(settings)
-        await conn.execute(
-            sa.update(webhook_deliveries)
-            .where(d.id.in_([row["id"] for row in due]))
-            .values(leased_until=lease)
-        )
         # the batch's webhooks and events in two queries, not two per delivery
         hook_rows = await conn.execute(
             sa.select(webhooks).where(webhooks.c.id.in_({row["webhook_id"] for row in due}))
@@ -457,10 +433,7 @@ async def _claim(
             sa.select(outbox).where(outbox.c.id.in_([row["outbox_id"] for row in due]))
         )
         events = {m["id"]: m for m in event_rows.mappings()}
-    return [
-        ({**row, "leased_until": lease}, hooks[row["webhook_id"]], events[row["outbox_id"]])
-        for row in due
-    ]
+    return [(row, hooks[row["webhook_id"]], events[row["outbox_id"]]) for row in due]
 
 
 async def _post(
@@ -540,7 +513,6 @@ async def _record(
         "last_status_code": status_code,
         "last_error": error,
         "last_latency_ms": latency,
-        "leased_until": None,
     }
     if error is None:
         values.update(status=DeliveryStatus.SUCCEEDED.value, delivered_at=now)
@@ -550,14 +522,8 @@ async def _record(
         values.update(status=status.value, attempts=failures)
         if status is DeliveryStatus.FAILED:
             values["next_attempt_at"] = now + settings.schedule.delay(failures, rand())
-    d = webhook_deliveries.c
     async with _writing(engine) as conn:
-        updated = await conn.execute(
-            sa.update(webhook_deliveries)
-            .where(d.id == delivery["id"], d.leased_until == delivery["leased_until"])
-            .values(**values)
-        )
-        if updated.rowcount == 0:
+        if not await QUEUE.record(conn, delivery, values):
             return
         await conn.execute(
             sa.insert(webhook_attempts).values(

@@ -45,6 +45,7 @@ from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.principals import ANONYMOUS, Principal
 from ordergraph.events.background import every
 from ordergraph.events.broker import Broker
+from ordergraph.events.notifications import Mailer, send_due
 from ordergraph.events.relay import OutboxRelay
 from ordergraph.events.webhooks import WebhookSettings, deliver_due, fan_out
 from ordergraph.gateways import TestGateway
@@ -54,6 +55,7 @@ from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.shipments import flag_orders_at_risk
 from ordergraph.services.throttle import Throttle
+from ordergraph.web.dev_mailbox import mailbox_page
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
     GRAPHIQL_STATIC_DIR,
@@ -89,6 +91,7 @@ class Runtime:
     blocked: dict[str, float] = field(default_factory=dict)
     gateway: PaymentGateway = field(default_factory=TestGateway)
     notification_policy: NotificationPolicy = field(default_factory=NotificationPolicy)
+    mailer: Mailer | None = None
 
     @property
     def deps(self) -> Deps:
@@ -256,6 +259,7 @@ class GraphQLView(GraphQL[Context, None]):
             broker=runtime.broker,
             write_engine=runtime.engine,
             webhook_settings=runtime.webhooks,
+            mailer=runtime.mailer,
             client_address=client,
             request_id=str(request.scope.get("state", {}).get("request_id", "-")),
         )
@@ -360,6 +364,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         throttle=Throttle(secret=settings.secret_key, rules=settings.throttle_rules()),
         gateway=settings.payment_gateway_adapter(),
         notification_policy=settings.notification_policy(),
+        mailer=settings.mailer(),
     )
     view = GraphQLView(runtime)
     install_log_redaction()
@@ -395,6 +400,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                         settings.webhook_interval_seconds,
                         lambda: deliver_due(engine, runtime.clock, http, runtime.webhooks),
                         "webhook delivery",
+                    )
+                )
+            )
+        if settings.notification_interval_seconds > 0 and runtime.mailer is not None:
+            engine, mailer = runtime.engine, runtime.mailer
+            jobs.append(
+                asyncio.create_task(
+                    every(
+                        settings.notification_interval_seconds,
+                        lambda: send_due(engine, runtime.clock, mailer),
+                        "customer mail",
                     )
                 )
             )
@@ -453,8 +469,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def metrics(_request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    async def dev_mailbox(request: Request) -> Response:
+        return await mailbox_page(_engine(runtime), request)
+
+    # development only: production never serves anybody's mail on a page
+    dev_routes = (
+        []
+        if settings.is_production
+        else [
+            Route("/dev/mailbox", dev_mailbox),
+            Route("/dev/mailbox/{notification_id:int}", dev_mailbox),
+        ]
+    )
     app = Starlette(
         routes=[
+            *dev_routes,
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +21,10 @@ from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import ShippingRate
 from ordergraph.domain.throttle import BucketPolicy
 from ordergraph.domain.webhooks import RetrySchedule, WebhookUrlPolicy
+from ordergraph.events.notifications import Mailer, NotificationSettings
 from ordergraph.events.webhooks import WebhookSettings
+from ordergraph.mail.render import TemplateRenderer
+from ordergraph.mail.transport import SmtpTransport, transport_from_url
 from ordergraph.services.deps import CapturePolicy, OrderPolicy
 from ordergraph.services.throttle import DAY, ThrottleRule, ThrottleRules, per_minute
 
@@ -166,6 +170,31 @@ class Settings(BaseSettings):
     notification_lease_seconds: float = Field(
         default=120, gt=0, validation_alias="ORDERGRAPH_NOTIFICATION_LEASE_SECONDS"
     )
+
+    def mailer(self) -> Mailer:
+        """The notification consumer's transport, templates and settings."""
+        templates = Path(self.mail_templates_dir) if self.mail_templates_dir else None
+        return Mailer(
+            transport=(
+                SmtpTransport(self.smtp_url, timeout=self.smtp_timeout_seconds)
+                if self.smtp_url
+                else transport_from_url(None, dev=not self.is_production)
+            ),
+            renderer=TemplateRenderer(templates, default_locale=self.default_locale),
+            settings=NotificationSettings(
+                sender=self.mail_from,
+                base_url=self.served_base_url(),
+                shop_name=self.shop_name,
+                secret_key=self.secret_key,
+                default_locale=self.default_locale,
+                handling=timedelta(hours=self.handling_hours),
+                lease=timedelta(seconds=self.notification_lease_seconds),
+                schedule=RetrySchedule(
+                    max_attempts=self.notification_max_attempts,
+                    base=timedelta(seconds=self.notification_retry_base_seconds),
+                ),
+            ),
+        )
 
     def notification_policy(self) -> NotificationPolicy:
         if not self.notifications_enabled:

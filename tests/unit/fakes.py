@@ -1092,6 +1092,16 @@ class FakeNotificationOutbox:
     async def enqueue(self, request: NotificationRequest, now: datetime) -> None:
         self._state.notifications.setdefault(request.key, request)
 
+    async def resend(self, notification_id: int, now: datetime) -> int | None:
+        # the fake's ids are 1-based positions in write order
+        written = list(self._state.notifications.values())
+        if not 1 <= notification_id <= len(written):
+            return None
+        original = written[notification_id - 1]
+        copy = dataclasses.replace(original, key=f"resend:{notification_id}:{len(written)}")
+        self._state.notifications[copy.key] = copy
+        return len(self._state.notifications)
+
 
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
@@ -1123,6 +1133,7 @@ class FakeUnitOfWork:
         self._state: FakeState | None = None
         self._base_version = -1
         self._events: list[DomainEvent] = []
+        self.notify_customer = True
 
     async def __aenter__(self) -> Self:
         assert self._state is None, "this unit of work is already open"
@@ -1194,7 +1205,6 @@ class FakeUnitOfWork:
         self.refunds = FakeRefundRepository(self._state, self._store)
         self.privacy = FakePrivacyRepository(self._state)
         self.notifications = FakeNotificationOutbox(self._state)
-        self.notify_customer = True
 
 
 class SequentialCodes:

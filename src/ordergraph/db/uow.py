@@ -117,7 +117,6 @@ class SqlUnitOfWork:
         self.privacy = SqlPrivacyRepository(conn)
         self._notifications = SqlNotificationOutbox(conn, self._policy)
         self.notifications = self._notifications
-        self.notify_customer = True
         return self
 
     async def __aexit__(

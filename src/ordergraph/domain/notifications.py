@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -54,6 +54,11 @@ class NotificationOutbox(Protocol):
     """Where a use case writes a message; the row commits or rolls back with the change."""
 
     async def enqueue(self, request: NotificationRequest, now: datetime) -> None: ...
+
+    async def resend(self, notification_id: int, now: datetime) -> int | None:
+        """Write a copy of a message as a new one (a new Message-ID: it is a new mail, not a
+        repeat); its id, or None if there is no such message."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +152,22 @@ def plan_notification(
                 refund_id=payload.get("refundId"),
             )
     return None
+
+
+def revised_delivery_estimate(
+    reasons: list[str],
+    now: datetime,
+    promised: datetime | None,
+    ship_by: datetime | None,
+    handling: timedelta,
+) -> datetime | None:
+    """The new estimate a delay mail gives: an order not shipped in time still needs its
+    handling and its transit (promised minus ship-by) from now; a parcel overdue or with a carrier
+    exception is given one more day or two."""
+    if promised is None:
+        return None
+    if "NOT_SHIPPED_IN_TIME" in reasons and ship_by is not None:
+        return max(promised, now + handling + (promised - ship_by))
+    if "SHIPMENT_EXCEPTION" in reasons:
+        return max(promised, now + timedelta(days=2))
+    return max(promised, now + timedelta(days=1))

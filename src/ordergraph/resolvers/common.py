@@ -8,8 +8,10 @@ from typing import TypeVar
 from graphql import GraphQLError
 
 from ordergraph.domain.errors import DomainError, InvalidInput
+from ordergraph.schema.context import Info
 from ordergraph.schema.errors import UserError
 from ordergraph.schema.ids import decode_int_id
+from ordergraph.services.deps import Deps
 
 T = TypeVar("T")
 
@@ -22,6 +24,13 @@ async def attempt(
         return await action(), []
     except DomainError as error:
         return None, [UserError.from_domain(error)]
+
+
+def deps_of(info: Info, notify_customer: bool) -> Deps:
+    """The request's use-case dependencies; with ``notifyCustomer: false`` its events mail no
+    customer (the events still reach webhooks and subscriptions)."""
+    deps = info.context.deps
+    return deps if notify_customer else deps.silenced()
 
 
 def query_id(global_id: str, expected_type: str, argument: str) -> int:

@@ -8,7 +8,7 @@ import strawberry
 
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.principals import Principal
-from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.common import attempt, deps_of, input_id
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.fulfillment_io import (
     FulfillmentInput,
@@ -84,7 +84,7 @@ class FulfillmentMutation:
 
         async def run() -> FulfillmentStep:
             return await fulfillment.ship_fulfillment(
-                info.context.deps,
+                deps_of(info, input.notify_customer),
                 actor,
                 fulfillment_id=input_id(input.fulfillment_id, "Fulfillment", ["fulfillmentId"]),
                 carrier=input.carrier,
@@ -116,7 +116,7 @@ class FulfillmentMutation:
 
         async def run() -> shipments.ShipmentUpdate:
             return await shipments.record_shipment_event(
-                info.context.deps,
+                deps_of(info, input.notify_customer),
                 actor,
                 shipment_id=input_id(input.shipment_id, "Shipment", ["shipmentId"]),
                 status=input.status,

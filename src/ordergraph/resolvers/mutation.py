@@ -7,6 +7,7 @@ import strawberry
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.common import attempt, input_id
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
+from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
@@ -37,7 +38,12 @@ from ordergraph.services.tokens import IssuedToken
 
 @strawberry.type
 class Mutation(
-    OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutation, PrivacyMutation
+    OrderMutation,
+    FulfillmentMutation,
+    ReturnsMutation,
+    WebhookMutation,
+    PrivacyMutation,
+    NotificationMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

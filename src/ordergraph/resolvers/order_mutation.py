@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from ordergraph.domain.orders import Order, RequestedLine
-from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.common import attempt, deps_of, input_id
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.order_inputs import (
     CancelOrderInput,
@@ -78,7 +78,7 @@ class OrderMutation:
 
         async def run() -> Order:
             return await cancellation.cancel_order(
-                info.context.deps,
+                deps_of(info, input.notify_customer),
                 actor,
                 order_id=input_id(input.order_id, "Order", ["orderId"]),
                 reason=input.reason,
@@ -130,7 +130,7 @@ async def _pay(info: Info, input: PaymentInput, *, capture: bool) -> PaymentPayl
     async def run() -> payments.PaymentOutcome:
         take = payments.capture_payment if capture else payments.authorize_payment
         return await take(
-            info.context.deps,
+            deps_of(info, input.notify_customer),
             actor,
             order_id=input_id(input.order_id, "Order", ["orderId"]),
             token=input.token,

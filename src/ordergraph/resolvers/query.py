@@ -16,6 +16,7 @@ from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.node import resolve_node
+from ordergraph.resolvers.notifications import NotificationQuery
 from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
@@ -32,7 +33,7 @@ MAX_SEARCH = 200
 
 
 @strawberry.type
-class Query(OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery):
+class Query(OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery, NotificationQuery):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:
         require(info, Scope.ORDERS_READ)

@@ -8,7 +8,7 @@ from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.money import Money
 from ordergraph.domain.returns import RequestedReturnLine, ReturnLabel
 from ordergraph.domain.validation import optional_text
-from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.common import attempt, deps_of, input_id
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.errors import UserError
 from ordergraph.schema.returns_io import (
@@ -90,7 +90,7 @@ class ReturnsMutation:
                     optional_text(given.instructions, ["label", "instructions"], max_length=2000),
                 )
             return await returns.approve_return(
-                info.context.deps,
+                deps_of(info, input.notify_customer),
                 actor,
                 return_id=input_id(input.return_id, "Return", ["returnId"]),
                 label=label,
@@ -105,7 +105,7 @@ class ReturnsMutation:
 
         async def run() -> ReturnOutcome:
             return await returns.reject_return(
-                info.context.deps,
+                deps_of(info, input.notify_customer),
                 actor,
                 return_id=input_id(input.return_id, "Return", ["returnId"]),
                 reason=input.reason,
@@ -136,7 +136,7 @@ class ReturnsMutation:
                 for i, line in enumerate(input.lines)
             ]
             return await returns.receive_return(
-                info.context.deps,
+                deps_of(info, input.notify_customer),
                 actor,
                 return_id=input_id(input.return_id, "Return", ["returnId"]),
                 receipts=receipts,
@@ -164,7 +164,7 @@ class ReturnsMutation:
                 else None
             )
             return await refunds.refund_order(
-                info.context.deps,
+                deps_of(info, input.notify_customer),
                 actor,
                 order_id=input_id(input.order_id, "Order", ["orderId"]),
                 lines=lines,

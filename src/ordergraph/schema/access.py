@@ -111,6 +111,7 @@ PAYLOADS = {
     "UpdateWebhookPayload": "webhook userErrors",
     "ExportCustomerDataPayload": "export userErrors",
     "EraseCustomerPayload": "customer erasedOrders userErrors",
+    "ResendNotificationPayload": "notificationId userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -139,6 +140,9 @@ RULES: dict[str, dict[str, Rule]] = {
         ),
         "customer": needs(Scope.CUSTOMERS_READ).with_args(id=Arg.ID),
         "customers": needs(Scope.CUSTOMERS_READ).with_args(**PAGED, search=Arg.FILTER),
+        "notificationPreview": ORDERS_READ.with_args(
+            orderId=Arg.ID, type=Arg.FILTER, locale=Arg.FILTER
+        ),
     },
     "Mutation": {
         **_all(
@@ -153,6 +157,7 @@ RULES: dict[str, dict[str, Rule]] = {
         # customers:privacy, checked by the use case (a FORBIDDEN userError like every mutation)
         "exportCustomerData": MUTATION,
         "eraseCustomer": MUTATION,
+        "resendNotification": MUTATION,  # orders:write, checked by the use case
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -187,11 +192,16 @@ RULES: dict[str, dict[str, Rule]] = {
             "shippingTotal total shippingAddress createdAt updatedAt expiresAt "
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
-            "payments placedBy authorizationExpiresAt"
+            "payments placedBy authorizationExpiresAt notifications"
         ),
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,
     },
+    "Notification": _all(
+        "id type recipient status attempts locale subject lastResponse createdAt sentAt "
+        "nextAttemptAt"
+    ),
+    "RenderedNotification": _all("subject text html"),
     "OrderEvent": _all("id sequence type occurredAt actor payload order"),
     "OrderHold": _all("id type reason active createdAt createdBy releasedAt releasedBy"),
     "OrderLine": _all("id sku name quantity unitPrice total product"),

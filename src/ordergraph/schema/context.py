@@ -14,6 +14,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.events.broker import Broker
+from ordergraph.events.notifications import Mailer
 from ordergraph.events.webhooks import WebhookSettings
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.deps import Deps
@@ -31,6 +32,7 @@ class Context:
     broker: Broker | None = None  # this process's feed of committed events (subscriptions)
     write_engine: AsyncEngine | None = None
     webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)
+    mailer: Mailer | None = None  # renders notificationPreview
     # set by strawberry from a websocket's connection_init payload
     connection_params: dict[str, object] | None = None
     client_address: str = "unknown"  # the peer (uvicorn applies trusted proxy headers)

@@ -8,6 +8,7 @@ import strawberry
 
 from ordergraph.db.queries.orders import OrderSortField
 from ordergraph.domain.fulfillments import FulfillmentStatus
+from ordergraph.domain.notifications import NotificationStatus, NotificationType
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
 from ordergraph.domain.refunds import RefundStatus
@@ -29,6 +30,8 @@ strawberry.enum(ReturnStatus, name="ReturnStatus")
 strawberry.enum(ReturnReason, name="ReturnReason")
 strawberry.enum(ReturnDisposition, name="ReturnDisposition")
 strawberry.enum(RefundStatus, name="RefundStatus")
+strawberry.enum(NotificationType, name="NotificationType", description="A customer mail.")
+strawberry.enum(NotificationStatus, name="NotificationStatus")
 
 
 @strawberry.enum
@@ -41,6 +44,8 @@ __all__ = [
     "Channel",
     "FulfillmentStatus",
     "HoldType",
+    "NotificationStatus",
+    "NotificationType",
     "OrderSortField",
     "OrderStatus",
     "PaymentStatus",

@@ -42,6 +42,9 @@ class ShipFulfillmentInput:
         default=None, description="Ship part of the fulfillment; default: everything left."
     )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    notify_customer: bool = strawberry.field(
+        default=True, description="Mail the customer about this (default true; always honoured)."
+    )
 
 
 @strawberry.input
@@ -52,6 +55,9 @@ class ShipmentEventInput:
     location: str | None = None
     description: str | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    notify_customer: bool = strawberry.field(
+        default=True, description="Mail the customer about this (default true; always honoured)."
+    )
 
 
 @strawberry.type

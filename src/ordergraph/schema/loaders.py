@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from ordergraph.db.queries import batches
+from ordergraph.db.queries import notifications as notification_reads
 from ordergraph.db.queries import orders as order_reads
+from ordergraph.db.queries.notifications import NotificationRow
 from ordergraph.db.queries.orders import EventRow
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
@@ -56,6 +58,7 @@ class Loaders:
     refunds_by_order_id: DataLoader[int, list[Refund]]
     events_by_order_id: DataLoader[int, list[EventRow]]
     payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
+    notifications_by_order_id: DataLoader[int, list[NotificationRow]]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -79,4 +82,5 @@ class Loaders:
             refunds_by_order_id=_loader(engine, order_reads.refunds_by_order_id),
             events_by_order_id=_loader(engine, order_reads.events_by_order_id),
             payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
+            notifications_by_order_id=_loader(engine, notification_reads.notifications_by_order_id),
         )

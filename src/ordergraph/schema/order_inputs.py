@@ -44,6 +44,9 @@ class PaymentInput:
         "ACTION_REQUIRED (ask again without it once the customer has authenticated).",
     )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    notify_customer: bool = strawberry.field(
+        default=True, description="Mail the customer about this (default true; always honoured)."
+    )
 
 
 @strawberry.input
@@ -51,6 +54,9 @@ class CancelOrderInput:
     order_id: strawberry.ID
     reason: str
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    notify_customer: bool = strawberry.field(
+        default=True, description="Mail the customer about this (default true; always honoured)."
+    )
 
 
 @strawberry.input

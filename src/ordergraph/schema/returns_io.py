@@ -44,6 +44,9 @@ class ReturnInput:
         default=None, description="On approval: how the customer sends the parcel back."
     )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    notify_customer: bool = strawberry.field(
+        default=True, description="Mail the customer about this (default true; always honoured)."
+    )
 
 
 @strawberry.input
@@ -61,6 +64,9 @@ class ReceiveReturnInput:
     return_id: strawberry.ID
     lines: list[ReceiveReturnLineInput]
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    notify_customer: bool = strawberry.field(
+        default=True, description="Mail the customer about this (default true; always honoured)."
+    )
 
 
 @strawberry.input
@@ -87,6 +93,9 @@ class RefundOrderInput:
         default=False, description="Only compute the breakdown; change nothing."
     )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    notify_customer: bool = strawberry.field(
+        default=True, description="Mail the customer about this (default true; always honoured)."
+    )
 
 
 @strawberry.type

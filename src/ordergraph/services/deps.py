@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from ordergraph.domain.clock import Clock
@@ -51,3 +51,14 @@ class Deps:
     policy: OrderPolicy = field(default_factory=OrderPolicy)
     tracking_codes: Callable[[], str] = new_tracking_code
     throttle: Throttle = field(default_factory=Throttle)
+
+    def silenced(self) -> Deps:
+        """The same, but the events of its commands mail no customer (notifyCustomer: false)."""
+        opened = self.uow
+
+        def quiet() -> UnitOfWork:
+            uow = opened()
+            uow.notify_customer = False
+            return uow
+
+        return replace(self, uow=quiet)

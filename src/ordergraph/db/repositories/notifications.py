@@ -16,6 +16,7 @@ from ordergraph.domain.notifications import (
     NotificationPolicy,
     NotificationRequest,
     NotificationStatus,
+    NotificationType,
     PlannedNotification,
 )
 
@@ -35,6 +36,32 @@ class SqlNotificationOutbox:
         if not self._policy.allows(request.type):
             return
         await self._insert([_row(request, now)])
+
+    async def resend(self, notification_id: int, now: datetime) -> int | None:
+        t = notifications.c
+        original = (
+            (await self._conn.execute(sa.select(notifications).where(t.id == notification_id)))
+            .mappings()
+            .first()
+        )
+        if original is None:
+            return None
+        copies = await self._conn.scalar(
+            sa.select(sa.func.count()).where(t.key.like(f"resend:{notification_id}:%"))
+        )
+        request = NotificationRequest(
+            type=NotificationType(original["type"]),
+            recipient=original["recipient"],
+            key=f"resend:{notification_id}:{(copies or 0) + 1}",
+            locale=original["locale"],
+            order_id=original["order_id"],
+            customer_id=original["customer_id"],
+            data=original["data"] or {},
+        )
+        new_id = await self._conn.scalar(
+            sa.insert(notifications).values(**_row(request, now)).returning(t.id)
+        )
+        return int(new_id) if new_id is not None else None
 
     async def add_planned(self, planned: Sequence[PlannedNotification], now: datetime) -> None:
         """Address each planned message to its order's email; orders without one get none."""

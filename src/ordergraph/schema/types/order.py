@@ -25,6 +25,7 @@ from ordergraph.schema.types.customer import AddressType, CustomerType
 from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
+from ordergraph.schema.types.notification import NotificationObject
 from ordergraph.schema.types.order_event import OrderEventType
 from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.returns import RefundType, ReturnType
@@ -332,6 +333,11 @@ class OrderType(Node):
     async def payments(self, info: Info) -> list[PaymentTransactionType]:
         found = await info.context.loaders.payments_by_order_id.load(self.pk)
         return [PaymentTransactionType.from_domain(t) for t in found]
+
+    @strawberry.field(description="Every mail sent (or being sent) to the customer, in order.")
+    async def notifications(self, info: Info) -> list[NotificationObject]:
+        rows = await info.context.loaders.notifications_by_order_id.load(self.pk)
+        return [NotificationObject.from_row(r) for r in rows]
 
     @strawberry.field
     def routing(self) -> RoutingDecisionType | None:

@@ -1,0 +1,200 @@
+"""What a customer mail shows, read for a batch of notification rows in a few queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ordergraph.db.tables import (
+    customers,
+    order_lines,
+    orders,
+    refunds,
+    return_lines,
+    returns,
+    shipment_lines,
+    shipments,
+)
+from ordergraph.domain.money import Money
+from ordergraph.domain.notifications import revised_delivery_estimate
+
+
+def _ids(rows: Sequence[Mapping[str, Any]], key: str) -> set[int]:
+    return {int(v) for row in rows if (v := (row["data"] or {}).get(key)) is not None}
+
+
+def _address(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    raw = raw or {}
+    names = {"postalCode": "postal_code", "countryCode": "country_code"}
+    return {names.get(k, k): v for k, v in raw.items()}
+
+
+async def load_contexts(
+    conn: AsyncConnection,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    base_url: str,
+    shop_name: str,
+    feedback_url: Callable[[int], str],
+    now: datetime,
+    handling: timedelta,
+) -> dict[int, dict[str, Any]]:
+    """Template context per notification id (see ordergraph/mail/render.py for the keys)."""
+    order_ids = {int(r["order_id"]) for r in rows if r["order_id"] is not None}
+    found_orders: dict[int, Any] = {}
+    lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    names: dict[int, str] = {}
+    if order_ids:
+        result = await conn.execute(
+            sa.select(orders, customers.c.timezone.label("customer_timezone"))
+            .select_from(orders.outerjoin(customers, customers.c.id == orders.c.customer_id))
+            .where(orders.c.id.in_(order_ids))
+        )
+        found_orders = {m["id"]: m for m in result.mappings()}
+        for m in (
+            await conn.execute(
+                sa.select(order_lines)
+                .where(order_lines.c.order_id.in_(order_ids))
+                .order_by(order_lines.c.id)
+            )
+        ).mappings():
+            currency = found_orders[m["order_id"]]["currency"]
+            names[m["id"]] = m["name"]
+            lines[m["order_id"]].append(
+                {
+                    "sku": m["sku"],
+                    "name": m["name"],
+                    "quantity": m["quantity"],
+                    "unit_price": Money(m["unit_price_minor"], currency),
+                    "total": Money(m["total_minor"], currency),
+                }
+            )
+    shipment_ctx = await _shipments(conn, _ids(rows, "shipment_id"), names, base_url)
+    return_ctx = await _returns(conn, _ids(rows, "return_id"), names)
+    refund_ctx = await _refunds(conn, _ids(rows, "refund_id"))
+
+    contexts: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        data = dict(row["data"] or {})
+        ctx: dict[str, Any] = {"shop": {"name": shop_name, "url": base_url}, **data}
+        order = found_orders.get(row["order_id"]) if row["order_id"] is not None else None
+        if order is not None:
+            currency = order["currency"]
+            address = _address(order["shipping_address"])
+            ctx["customer"] = {
+                "name": order["contact_name"] or address.get("name"),
+                "email": order["email"],
+            }
+            ctx["timezone"] = order["timezone"] or order["customer_timezone"]
+            ctx["order"] = {
+                "number": order["number"],
+                "placed_at": order["created_at"],
+                "status": order["status"],
+                "subtotal": Money(order["subtotal_minor"], currency),
+                "shipping_total": Money(order["shipping_minor"], currency),
+                "total": Money(order["total_minor"], currency),
+                "lines": lines.get(order["id"], []),
+                "shipping_address": address,
+                "promised_delivery_at": order["promised_delivery_at"],
+            }
+            if row["type"] == "ORDER_DELIVERED":
+                ctx["feedback_url"] = feedback_url(order["id"])
+            if row["type"] == "ORDER_DELAYED":
+                reasons = [str(r) for r in data.get("reasons", [])]
+                promised = order["promised_delivery_at"]
+                ctx["delay"] = {
+                    "reason": reasons[0] if reasons else None,
+                    "reasons": reasons,
+                    "previous_estimate": promised,
+                    "new_estimate": revised_delivery_estimate(
+                        reasons, now, promised, order["ship_by_at"], handling
+                    ),
+                }
+            if row["type"] == "ORDER_CANCELLED":
+                partial = bool(data.get("partial"))
+                ctx["cancellation"] = {
+                    "reason": data.get("reason") or order["cancel_reason"],
+                    "full": not partial,
+                    "lines": data.get("lines") or ctx["order"]["lines"],
+                    "refund": None,
+                }
+        if (sid := data.get("shipment_id")) is not None:
+            ctx["shipment"] = shipment_ctx.get(int(sid))
+        if (rid := data.get("return_id")) is not None:
+            ctx["return"] = return_ctx.get(int(rid))
+        if (fid := data.get("refund_id")) is not None:
+            ctx["refund"] = refund_ctx.get(int(fid))
+        contexts[row["id"]] = ctx
+    return contexts
+
+
+async def _shipments(
+    conn: AsyncConnection, ids: set[int], names: Mapping[int, str], base_url: str
+) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    found: dict[int, dict[str, Any]] = {}
+    for m in (await conn.execute(sa.select(shipments).where(shipments.c.id.in_(ids)))).mappings():
+        found[m["id"]] = {
+            "carrier": m["carrier_name"],
+            "tracking_number": m["tracking_number"],
+            "tracking_url": m["tracking_url"],
+            "short_link": f"{base_url}/t/{m['code']}",
+            "promised_delivery_at": m["promised_delivery_at"],
+            "delivered_at": m["delivered_at"],
+            "lines": [],
+        }
+    for m in (
+        await conn.execute(sa.select(shipment_lines).where(shipment_lines.c.shipment_id.in_(ids)))
+    ).mappings():
+        found[m["shipment_id"]]["lines"].append(
+            {
+                "sku": m["sku"],
+                "name": names.get(m["order_line_id"], m["sku"]),
+                "quantity": m["quantity"],
+            }
+        )
+    return found
+
+
+async def _returns(
+    conn: AsyncConnection, ids: set[int], names: Mapping[int, str]
+) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    found: dict[int, dict[str, Any]] = {}
+    for m in (await conn.execute(sa.select(returns).where(returns.c.id.in_(ids)))).mappings():
+        found[m["id"]] = {
+            "id": m["number"],
+            "status": m["status"],
+            "instructions": m["instructions"],
+            "label_url": m["label_url"],
+            "lines": [],
+        }
+    for m in (
+        await conn.execute(sa.select(return_lines).where(return_lines.c.return_id.in_(ids)))
+    ).mappings():
+        found[m["return_id"]]["lines"].append(
+            {
+                "sku": m["sku"],
+                "name": names.get(m["order_line_id"], m["sku"]),
+                "quantity": m["quantity"],
+                "reason": m["reason"],
+            }
+        )
+    return found
+
+
+async def _refunds(conn: AsyncConnection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    result = await conn.execute(sa.select(refunds).where(refunds.c.id.in_(ids)))
+    return {
+        m["id"]: {"amount": Money(m["total_minor"], m["currency"]), "reason": m["reason"]}
+        for m in result.mappings()
+    }

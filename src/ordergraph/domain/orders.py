@@ -188,6 +188,8 @@ class Order:
     delivered_at: datetime | None = None
     at_risk_reasons: list[str] = field(default_factory=list)
     authorization_expires_at: datetime | None = None  # when the provider lets the hold lapse
+    locale: str | None = None  # the customer's language for mail (BCP 47, e.g. nl-NL)
+    timezone: str | None = None  # IANA name, for dates in mail
     holds: list[Hold] = field(default_factory=list)
     version: int = 1
     pending_events: list[DomainEvent] = field(default_factory=list)

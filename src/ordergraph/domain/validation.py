@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Sequence
 
 import email_validator
@@ -106,3 +107,29 @@ def clean_phone(value: str | None, field: Sequence[str], *, country: str | None)
     if not phonenumbers.is_possible_number(number):
         raise InvalidInput("is not a possible phone number", field=field, code="INVALID_PHONE")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$")
+
+
+def clean_locale(value: str | None, field: Sequence[str]) -> str | None:
+    """A BCP 47 language tag such as ``nl`` or ``en-GB`` (normalized to ``en-GB``), or None."""
+    if value is None or not value.strip():
+        return None
+    tag = value.strip()
+    if not _LOCALE.match(tag):
+        raise InvalidInput(f"not a language tag: {tag[:20]!r}", field=field)
+    language, *rest = tag.replace("_", "-").split("-")
+    return "-".join([language.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
+
+
+def clean_timezone(value: str | None, field: Sequence[str]) -> str | None:
+    """An IANA time zone name such as ``Europe/Amsterdam``, or None."""
+    if value is None or not value.strip():
+        return None
+    name = value.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone: {name[:40]!r}", field=field) from None
+    return name

@@ -54,6 +54,8 @@ class OrderMutation:
                 contact_name=input.name,
                 phone=input.phone,
                 idempotency_key=input.idempotency_key,
+                locale=input.locale,
+                timezone=input.timezone,
             )
 
         order, errors = await attempt(run)

@@ -31,6 +31,12 @@ class PlaceOrderInput:
     name: str | None = None
     phone: str | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    locale: str | None = strawberry.field(
+        default=None, description="The customer's language for mail, e.g. nl or en-GB."
+    )
+    timezone: str | None = strawberry.field(
+        default=None, description="IANA time zone for dates in mail, e.g. Europe/Amsterdam."
+    )
 
 
 @strawberry.input

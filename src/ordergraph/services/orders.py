@@ -26,7 +26,14 @@ from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.promises import Lane, promised_delivery
 from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
 from ordergraph.domain.shipping import shipping_cost
-from ordergraph.domain.validation import clean_email, clean_phone, clean_sku, optional_text
+from ordergraph.domain.validation import (
+    clean_email,
+    clean_locale,
+    clean_phone,
+    clean_sku,
+    clean_timezone,
+    optional_text,
+)
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish, record_movement
@@ -55,6 +62,8 @@ async def place_order(
     contact_name: str | None = None,
     phone: str | None = None,
     idempotency_key: str | None = None,
+    locale: str | None = None,
+    timezone: str | None = None,
 ) -> Order:
     """Capture an order: priced from the catalog, stock reserved, routed — or nothing at all."""
     if not actor.can(Scope.ORDERS_WRITE):
@@ -143,6 +152,8 @@ async def place_order(
             shipping_total=shipping,
             shipping_address=address,
             placed_by=actor.actor,
+            locale=clean_locale(locale, ["locale"]),
+            timezone=clean_timezone(timezone, ["timezone"]),
             placed_by_token_id=actor.token_id,
             created_at=now,
             updated_at=now,
@@ -203,6 +214,8 @@ async def place_order(
             "email": email,
             "name": contact_name,
             "phone": phone,
+            "locale": locale,
+            "timezone": timezone,
         },
         run=run,
         remember=lambda o: {"id": o.id},

@@ -112,7 +112,9 @@ def live_api(backend: str, database_url: str, **settings: object) -> Iterator[Li
         runtime: Runtime = app.state.runtime
         assert runtime.engine is not None
 
-        def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        def on_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if conn.get_execution_options().get("ordergraph_background"):
+                return  # the notification consumer's and webhook delivery's own work
             log.record(statement)
 
         sa.event.listen(runtime.engine.sync_engine, "before_cursor_execute", on_execute)

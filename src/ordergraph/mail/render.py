@@ -7,23 +7,37 @@ formatted with Babel in the customer's locale, dates in the customer's time zone
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_currency
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import (
+    ChainableUndefined,
+    Environment,
+    FileSystemLoader,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context, Undefined
 
 from ordergraph.domain.money import Money
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 _LOCALE_VAR = "_babel_locale"
+_WIDTHS: dict[str, Literal["full", "long", "medium", "short"]] = {
+    "full": "full",
+    "long": "long",
+    "medium": "medium",
+    "short": "short",
+}
+_BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 _TIMEZONE_VAR = "_timezone"
 
 
@@ -96,7 +110,8 @@ class TemplateRenderer:
             return self._env.select_template(names).render(values)
 
         subject = " ".join(part("subject.txt").split())
-        return RenderedMessage(subject=subject, text=part("txt").strip() + "\n", html=part("html"))
+        text = _BLANK_LINES.sub("\n\n", part("txt")).strip() + "\n"
+        return RenderedMessage(subject=subject, text=text, html=part("html"))
 
 
 def _babel_locale(requested: str | None, chosen: str, default: str) -> Locale:
@@ -160,9 +175,14 @@ def _date(context: Context, value: Any, format: str = "long") -> str:
 
 
 @pass_context
-def _datetime(context: Context, value: Any, format: str = "medium") -> str:
+def _datetime(context: Context, value: Any, format: str = "long") -> str:
+    """A date in words and the time without seconds: "December 3, 2026 at 10:00 AM"."""
     moment = _as_datetime(value)
     if not isinstance(moment, datetime):
         return _date(context, value)
-    zone = context[_TIMEZONE_VAR]
-    return format_datetime(moment, format=format, tzinfo=zone, locale=context[_LOCALE_VAR])
+    locale = context[_LOCALE_VAR]
+    local = moment.astimezone(context[_TIMEZONE_VAR])
+    width = _WIDTHS.get(format, "long")
+    pattern = str(get_datetime_format(width, locale=locale)).replace("'", "")
+    time = format_time(local, format="short", locale=locale)
+    return pattern.replace("{0}", time).replace("{1}", format_date(local, format, locale=locale))

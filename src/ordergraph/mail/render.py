@@ -37,6 +37,7 @@ _WIDTHS: dict[str, Literal["full", "long", "medium", "short"]] = {
     "medium": "medium",
     "short": "short",
 }
+_WHITESPACE = re.compile(r"[ \t\r\n]+")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 _TIMEZONE_VAR = "_timezone"
 
@@ -109,7 +110,8 @@ class TemplateRenderer:
             names = [f"{chosen}/{type}.{suffix}", f"{self._default}/{type}.{suffix}"]
             return self._env.select_template(names).render(values)
 
-        subject = " ".join(part("subject.txt").split())
+        # one line; a no-break space in "€ 19,99" stays
+        subject = _WHITESPACE.sub(" ", part("subject.txt")).strip()
         text = _BLANK_LINES.sub("\n\n", part("txt")).strip() + "\n"
         return RenderedMessage(subject=subject, text=text, html=part("html"))
 

@@ -74,7 +74,7 @@ def full_context(**overrides: Any) -> dict[str, Any]:
         "refund": {"amount": eur(999), "reason": "Arrived broken"},
         "action_url": ACTION_URL,
         "expires_at": datetime(2026, 12, 4, 8, tzinfo=UTC),
-        "edit": {"summary": ["Added 1 × Bike light"], "total_difference": eur(1250)},
+        "edit": {"summary": ["Added 1 x Bike light"], "total_difference": eur(1250)},
         "draft": {"invoice_url": INVOICE_URL, "total": eur(2493)},
     }
     context.update(overrides)

@@ -99,6 +99,12 @@ def wait_until_healthy_one(server: Server) -> None:
         serve.WORKERS = workers
 
 
+def stopped(server: Server) -> None:
+    """SIGTERM; the server shuts down cleanly (one process: uvicorn exits by the signal)."""
+    server.stop()
+    assert "Application shutdown complete." in server.log(), server.tail()
+
+
 def admin_token(database_url: str, workdir: Path) -> str:
     issued = subprocess.run(
         [ordergraph_executable(), "token", "create", "--role", "admin", "--name", "mail-e2e"],
@@ -144,7 +150,7 @@ async def test_the_whole_journey_mails_each_stage_once_in_order_with_working_lin
                 admin = GraphQLClient(http, token)
                 await journey(admin, http, inbox, server.base_url)
         finally:
-            assert server.stop() == 0, server.tail()
+            stopped(server)
 
 
 async def journey(
@@ -271,7 +277,7 @@ async def test_a_mail_accepted_just_before_a_crash_is_sent_again_with_the_same_m
             await asyncio.sleep(1.0)
             assert len(inbox.for_recipient("kim@example.com")) == 2
         finally:
-            assert restarted.stop() == 0, restarted.tail()
+            stopped(restarted)
 
 
 async def _notification(database_url: str) -> dict[str, object]:

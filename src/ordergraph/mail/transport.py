@@ -143,7 +143,8 @@ class SmtpTransport:
             return SendOutcome(False, False, f"TimeoutError: no answer in time {exc}".strip())
         except Exception as exc:  # noqa: BLE001 - send() reports, it never raises
             return _classify(exc)
-        return SendOutcome(True, False, response)
+        # aiosmtplib raises unless DATA answered 250; it hands back only the text after the code
+        return SendOutcome(True, False, f"{aiosmtplib.SMTPStatus.completed.value} {response}")
 
 
 class DevMailboxTransport:

@@ -288,3 +288,63 @@ async def _notification(database_url: str) -> dict[str, object]:
             return dict(row)
     finally:
         await engine.dispose()
+
+
+SIGNUP = """
+mutation($input: CustomerSignupInput!) {
+  customerSignup(input: $input) { customer { email emailVerified } userErrors { code } }
+}"""
+REQUEST_RESET = """
+mutation($input: RequestPasswordResetInput!) {
+  requestPasswordReset(input: $input) { userErrors { code } }
+}"""
+LOGIN = """
+mutation($input: CustomerLoginInput!) {
+  customerLogin(input: $input) { token userErrors { code } }
+}"""
+
+
+async def test_a_password_reset_works_end_to_end_from_the_mails_link(
+    database: str, tmp_path: Path
+) -> None:
+    email = "reset.me@example.com"
+    with smtp_server() as (smtp_url, inbox):
+        server = start(database, tmp_path, smtp_url, "reset")
+        try:
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+                anyone = GraphQLClient(http, None)
+                signed_up = await anyone.mutate(
+                    SIGNUP,
+                    {"input": {"email": email, "password": "first passphrase", "name": "Rie"}},
+                )
+                assert signed_up["userErrors"] == [], signed_up
+                asked = await anyone.mutate(REQUEST_RESET, {"input": {"email": email}})
+                assert asked["userErrors"] == []
+                mails = inbox.wait_for(email, 2)
+                assert [kind(m) for m in mails] == ["EMAIL_VERIFICATION", "PASSWORD_RESET"]
+                text, html = parts(mails[1])
+                (link,) = [u for u in links(text) if "/account/reset/" in u]
+                assert link.startswith(server.base_url)
+                assert link in html
+                form = await http.get(link)
+                assert form.status_code == 200
+                assert 'name="password"' in form.text
+                posted = await http.post(
+                    link, data={"password": "second passphrase", "confirm": "second passphrase"}
+                )
+                assert posted.status_code == 200, posted.text
+                again = await http.post(
+                    link, data={"password": "third passphrase", "confirm": "third passphrase"}
+                )
+                assert again.status_code != 200  # the link works once
+                old = await anyone.mutate(
+                    LOGIN, {"input": {"email": email, "password": "first passphrase"}}
+                )
+                assert [e["code"] for e in old["userErrors"]] == ["INVALID_CREDENTIALS"]
+                new = await anyone.mutate(
+                    LOGIN, {"input": {"email": email, "password": "second passphrase"}}
+                )
+                assert new["userErrors"] == []
+                assert new["token"]
+        finally:
+            stopped(server)

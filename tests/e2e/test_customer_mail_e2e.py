@@ -320,9 +320,9 @@ async def test_a_password_reset_works_end_to_end_from_the_mails_link(
                 assert signed_up["userErrors"] == [], signed_up
                 asked = await anyone.mutate(REQUEST_RESET, {"input": {"email": email}})
                 assert asked["userErrors"] == []
-                mails = inbox.wait_for(email, 2)
-                assert [kind(m) for m in mails] == ["EMAIL_VERIFICATION", "PASSWORD_RESET"]
-                text, html = parts(mails[1])
+                mails = {kind(m): m for m in inbox.wait_for(email, 2)}
+                assert sorted(mails) == ["EMAIL_VERIFICATION", "PASSWORD_RESET"]
+                text, html = parts(mails["PASSWORD_RESET"])
                 (link,) = [u for u in links(text) if "/account/reset/" in u]
                 assert link.startswith(server.base_url)
                 assert link in html

@@ -263,3 +263,10 @@ async def test_the_heaviest_accepted_query_costs_exactly_the_limit(admin: GraphQ
     refused = await admin.execute(one_more)
     assert refused.error_codes == ["QUERY_TOO_COSTLY"]
     assert refused.errors[0]["extensions"]["requestedQueryCost"] == 2001
+
+
+async def test_the_dev_mailbox_exists_in_development_only(
+    dev_http: httpx.AsyncClient, prod_http: httpx.AsyncClient
+) -> None:
+    assert (await dev_http.get("/dev/mailbox")).status_code == 200
+    assert (await prod_http.get("/dev/mailbox")).status_code == 404

@@ -67,8 +67,14 @@ class TemplateRenderer:
         self._env.filters["date"] = _date
         self._env.filters["datetime"] = _datetime
 
+        self._locales = self._find_locales()
+
     @property
     def locales(self) -> tuple[str, ...]:
+        """The locale folders with templates, the default first (override folder included)."""
+        return self._locales
+
+    def _find_locales(self) -> tuple[str, ...]:
         found = {
             d.name
             for folder in self._folders
@@ -80,7 +86,7 @@ class TemplateRenderer:
 
     def template_locale(self, locale: str | None) -> str:
         """The template folder for a requested locale: exact, then its language, then default."""
-        available = self.locales
+        available = self._locales
         if not locale:
             return self._default
         cleaned = locale.strip().replace("-", "_")

@@ -143,3 +143,19 @@ async def test_the_dev_mailbox_shows_each_mail_with_both_parts(
     assert shown, "the order's mail has no page"
     assert "Plain text" in shown[0].text
     assert (await http.get("/dev/mailbox/999999")).status_code == 404
+
+
+async def test_every_mail_type_renders_with_a_real_order(admin: GraphQLClient, unique: str) -> None:
+    order = await paid_order(admin, unique)
+    types = (
+        "ORDER_CONFIRMED ORDER_EDITED ORDER_SHIPPED OUT_FOR_DELIVERY ORDER_DELIVERED "
+        "ORDER_DELAYED ORDER_CANCELLED RETURN_APPROVED RETURN_RECEIVED REFUND_ISSUED "
+        "EMAIL_VERIFICATION PASSWORD_RESET DRAFT_ORDER_INVOICE"
+    ).split()
+    for kind in types:
+        for locale in ("en", "nl"):
+            shown = await admin.data(PREVIEW, {"id": order["id"], "type": kind, "locale": locale})
+            rendered = shown["notificationPreview"]
+            assert rendered["subject"], (kind, locale)
+            assert rendered["text"].strip(), (kind, locale)
+            assert "</html>" in rendered["html"].lower(), (kind, locale)

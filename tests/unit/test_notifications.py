@@ -17,7 +17,7 @@ from ordergraph.domain.principals import Principal, Role, scopes_for
 from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.services.cancellation import cancel_order
 from ordergraph.services.notifications import resend_notification
-from ordergraph.services.shipments import record_shipment_event
+from ordergraph.services.shipments import flag_orders_at_risk, record_shipment_event
 from tests.unit.fakes import ADMIN, Shop
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -165,3 +165,24 @@ async def test_resend_queues_a_new_message_and_needs_orders_write(shop: Shop) ->
     await resend_notification(shop.deps, ADMIN, 1)
     assert [t for t, _ in mail(shop)] == [NotificationType.ORDER_CONFIRMED] * 2
     assert len({n.key for n in shop.store.state.notifications.values()}) == 2
+
+
+async def test_an_order_late_to_ship_tells_the_customer_before_the_promise_passes(
+    shop: Shop,
+) -> None:
+    order_id = await shop.confirmed_order([("TEE", 1)])
+    order = shop.store.order(order_id)
+    assert order.ship_by_at is not None
+    assert order.promised_delivery_at is not None
+    shop.clock.advance(order.ship_by_at - shop.clock.now() + timedelta(seconds=1))
+    assert shop.clock.now() < order.promised_delivery_at
+    assert await flag_orders_at_risk(shop.deps) == 1
+    assert await flag_orders_at_risk(shop.deps) == 0
+    delayed = [
+        n
+        for n in shop.store.state.notifications.values()
+        if n.type is NotificationType.ORDER_DELAYED
+    ]
+    assert [(n.recipient, n.data["reasons"]) for n in delayed] == [
+        ("ann@example.com", ["NOT_SHIPPED_IN_TIME"])
+    ]

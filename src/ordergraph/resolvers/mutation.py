@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from ordergraph.domain.inventory import InventoryLevel
+from ordergraph.resolvers.account_mutation import AccountMutation
 from ordergraph.resolvers.common import attempt, input_id
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
@@ -37,7 +38,12 @@ from ordergraph.services.tokens import IssuedToken
 
 @strawberry.type
 class Mutation(
-    OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutation, PrivacyMutation
+    OrderMutation,
+    FulfillmentMutation,
+    ReturnsMutation,
+    WebhookMutation,
+    PrivacyMutation,
+    AccountMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

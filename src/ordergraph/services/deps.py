@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.ports import UnitOfWork
@@ -51,3 +52,4 @@ class Deps:
     policy: OrderPolicy = field(default_factory=OrderPolicy)
     tracking_codes: Callable[[], str] = new_tracking_code
     throttle: Throttle = field(default_factory=Throttle)
+    accounts: AccountPolicy = field(default_factory=AccountPolicy)

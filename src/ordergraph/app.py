@@ -39,6 +39,7 @@ from ordergraph.db.engine import create_engine
 from ordergraph.db.queries.tokens import principal_for_token
 from ordergraph.db.throttle import SqlRateStore
 from ordergraph.db.uow import SqlUnitOfWork
+from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.clock import Clock, SystemClock
 from ordergraph.domain.notifications import NotificationPolicy
 from ordergraph.domain.payments import PaymentGateway
@@ -54,6 +55,7 @@ from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.shipments import flag_orders_at_risk
 from ordergraph.services.throttle import Throttle
+from ordergraph.web.account_pages import reset_endpoint, verify_endpoint
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
     GRAPHIQL_STATIC_DIR,
@@ -89,6 +91,7 @@ class Runtime:
     blocked: dict[str, float] = field(default_factory=dict)
     gateway: PaymentGateway = field(default_factory=TestGateway)
     notification_policy: NotificationPolicy = field(default_factory=NotificationPolicy)
+    accounts: AccountPolicy = field(default_factory=AccountPolicy)
 
     @property
     def deps(self) -> Deps:
@@ -102,6 +105,7 @@ class Runtime:
             policy=self.policy,
             throttle=self.throttle,
             gateway=self.gateway,
+            accounts=self.accounts,
         )
 
     async def refuse_token(self, client: str, state: dict[str, Any]) -> HTTPException:
@@ -360,6 +364,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         throttle=Throttle(secret=settings.secret_key, rules=settings.throttle_rules()),
         gateway=settings.payment_gateway_adapter(),
         notification_policy=settings.notification_policy(),
+        accounts=settings.account_policy(),
     )
     view = GraphQLView(runtime)
     install_log_redaction()
@@ -461,6 +466,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/t/{code}", tracking_endpoint(lambda: _engine(runtime))),
+            Route(
+                "/account/verify/{token}",
+                verify_endpoint(lambda: runtime.deps),
+                methods=["GET", "POST"],
+            ),
+            Route(
+                "/account/reset/{token}",
+                reset_endpoint(lambda: runtime.deps),
+                methods=["GET", "POST"],
+            ),
             Route(
                 "/payments/webhooks/stripe",
                 stripe_webhook_endpoint(lambda: runtime.deps, settings.stripe_webhook_secret),

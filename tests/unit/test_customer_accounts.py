@@ -69,14 +69,17 @@ async def test_signup_stores_an_unverified_customer_and_mails_a_link_whose_token
 ) -> None:
     customer_id = await signup(deps)
     [stored] = shop.store.customers
-    assert stored.email_verified_at is None and stored.locale == "nl-NL"
+    assert stored.email_verified_at is None
+    assert stored.locale == "nl-NL"
     [mail] = shop.store.state.notifications.values()
     assert mail.type is NotificationType.EMAIL_VERIFICATION
-    assert mail.recipient == "ann@example.com" and mail.customer_id == customer_id
+    assert mail.recipient == "ann@example.com"
+    assert mail.customer_id == customer_id
     assert str(mail.data["action_url"]).startswith(f"{BASE}/account/verify/")
     raw = link_token(shop, NotificationType.EMAIL_VERIFICATION)
     [row] = shop.store.state.customer_tokens.values()
-    assert row.token_hash == hash_token(raw) and raw not in repr(row)
+    assert row.token_hash == hash_token(raw)
+    assert raw not in repr(row)
     assert row.token.expires_at - row.token.created_at == timedelta(hours=48)
 
 
@@ -158,7 +161,8 @@ async def test_a_reset_sets_the_password_once_and_signs_every_session_out(
     with pytest.raises(InvalidToken):
         await accounts.reset_password(deps, token=raw, password="another new secret")
     [stored] = shop.store.customers
-    assert stored.password_hash and verify_password(stored.password_hash, "a brand new secret")
+    assert stored.password_hash
+    assert verify_password(stored.password_hash, "a brand new secret")
     assert stored.email_verified_at is not None  # the mailed link proved the address
     assert shop.store.state.tokens[session.id].revoked_at is not None
 
@@ -195,7 +199,8 @@ async def test_change_password_needs_the_current_one_and_keeps_only_this_session
         deps, me, current_password=PASSWORD, new_password="a brand new secret"
     )
     tokens = shop.store.state.tokens
-    assert tokens[this.id].revoked_at is None and tokens[other.id].revoked_at is not None
+    assert tokens[this.id].revoked_at is None
+    assert tokens[other.id].revoked_at is not None
     with pytest.raises(Forbidden):
         await accounts.change_password(
             deps, Principal(role=Role.STAFF), current_password="x", new_password="y" * 8
@@ -213,7 +218,8 @@ async def test_update_me_changes_only_the_fields_given(shop: Shop, deps: Deps) -
         "Europe/Amsterdam",
     )
     cleared = await address_book.update_me(deps, customer_of(customer_id), locale=None)
-    assert cleared.locale is None and cleared.name == "Ann Smith"
+    assert cleared.locale is None
+    assert cleared.name == "Ann Smith"
 
 
 async def test_the_address_book_keeps_one_default_and_hides_other_customers_addresses(
@@ -234,4 +240,6 @@ async def test_the_address_book_keeps_one_default_and_hides_other_customers_addr
     await address_book.update_customer_address(deps, ann, address_id=first, address=home("Leiden"))
     await address_book.delete_customer_address(deps, ann, address_id=second)
     [left] = [a for a in shop.store.state.addresses.values() if a.customer_id == ann.customer_id]
-    assert left.id == first and left.is_default and left.address.city == "Leiden"
+    assert left.id == first
+    assert left.is_default
+    assert left.address.city == "Leiden"

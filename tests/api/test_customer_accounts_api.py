@@ -64,7 +64,8 @@ mutation($input: DeleteCustomerAddressInput!) {
 }"""
 MY_BOOK = f"""{{ me {{ addresses {{ {ADDRESS_FIELDS} }}
   defaultShippingAddress {{ id city }} }} }}"""
-MY_ORDERS = "{ me { emailVerified } orders(first: 50) { nodes { id email } } }"
+MY_ORDERS = """{ me { emailVerified orders(first: 50) { totalCount nodes { id email } } }
+  orders(first: 50) { nodes { id } } }"""
 
 
 def home(city: str = "Amsterdam") -> dict[str, Any]:
@@ -144,14 +145,17 @@ async def test_signup_mails_a_link_and_verifying_it_brings_in_guest_orders_with_
     as_ann = await login(anonymous, email, PASSWORD)
     assert as_ann is not None
     before = await as_ann.data(MY_ORDERS)
-    assert before["orders"]["nodes"] == []  # not at signup: anyone could claim them
+    assert before["me"]["orders"]["nodes"] == []  # not at signup: anyone could claim them
+    assert before["orders"]["nodes"] == []
 
     verified = await anonymous.mutate(VERIFY, {"input": {"token": token}})
     assert verified["userErrors"] == []
     assert verified["customer"] == {"email": email, "emailVerified": True}
     assert verified["linkedOrderCount"] == 1
     after = await as_ann.data(MY_ORDERS)
-    assert after["me"] == {"emailVerified": True}
+    assert after["me"]["emailVerified"] is True
+    assert after["me"]["orders"]["totalCount"] == 1
+    assert [n["id"] for n in after["me"]["orders"]["nodes"]] == [guest["id"]]
     assert [n["id"] for n in after["orders"]["nodes"]] == [guest["id"]]
 
     again = await anonymous.mutate(VERIFY, {"input": {"token": token}})
@@ -283,3 +287,24 @@ async def test_update_me_and_the_address_book_touch_only_the_callers_own_account
     assert deleted == {"deletedAddressId": second_id, "userErrors": []}
     book = (await ann.data(MY_BOOK))["me"]
     assert book["defaultShippingAddress"] == {"id": first["id"], "city": "Leiden"}
+
+
+CUSTOMER_ORDERS = "query($id: ID!) { customer(id: $id) { orders(first: 5) { totalCount } } }"
+
+
+async def test_staff_see_a_verified_customers_linked_guest_orders_on_the_customer(
+    admin: GraphQLClient,
+    storefront: GraphQLClient,
+    anonymous: GraphQLClient,
+    live: LiveApi,
+    unique: str,
+) -> None:
+    email = f"seen-{unique.lower()}@example.com"
+    item = await stock(admin, unique)
+    await place_ok(storefront, order_input([(item.sku, 1)], email=email))
+    customer_id = (await signup(anonymous, email))["customer"]["id"]
+    await anonymous.mutate(
+        VERIFY, {"input": {"token": await mailed_token(live, email, "EMAIL_VERIFICATION")}}
+    )
+    seen = await admin.data(CUSTOMER_ORDERS, {"id": customer_id})
+    assert seen["customer"]["orders"]["totalCount"] == 1

@@ -189,7 +189,9 @@ RULES: dict[str, dict[str, Rule]] = {
     "Customer": _all(
         "id email name phone createdAt addresses defaultAddress erasedAt emailVerified "
         "emailVerifiedAt locale timezone defaultShippingAddress"
-    ),
+    )
+    # narrowed by domain.access.may_read_order: staff with orders:read, or the customer itself
+    | {"orders": SIGNED_IN.with_args(first=Arg.PAGE, after=Arg.PAGE)},
     "CustomerAddress": _all(
         "id isDefaultShipping name line1 line2 city region postalCode countryCode phone"
     ),

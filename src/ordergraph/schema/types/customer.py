@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -8,7 +9,11 @@ from ordergraph.domain.accounts import StoredAddress
 from ordergraph.domain.customers import Address, AddressFields, Customer
 from ordergraph.schema.context import Info
 from ordergraph.schema.ids import encode_id
+from ordergraph.schema.pagination import Connection
 from ordergraph.schema.types.node import Node
+
+if TYPE_CHECKING:
+    from ordergraph.schema.types.order import OrderType
 
 
 @strawberry.type(name="Address")
@@ -142,3 +147,32 @@ class CustomerType(Node):
         found = await info.context.loaders.addresses_by_customer_id.load(self.pk)
         default = next((a for a in found if a.is_default), None)
         return CustomerAddress.from_domain(default) if default else None
+
+    @strawberry.field(
+        description="The customer's orders, newest first (only for whoever may "
+        "read them: staff with orders:read, or the customer itself)."
+    )
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[OrderType, strawberry.lazy("ordergraph.schema.types.order")]]:
+        from ordergraph.db.queries.orders import OrderFilterSpec, orders_query
+        from ordergraph.domain.access import may_read_order
+        from ordergraph.schema.enums import OrderSortField
+        from ordergraph.schema.pagination import paginate
+        from ordergraph.schema.types.order import OrderType
+
+        visible = may_read_order(info.context.principal, self.pk)
+        spec = OrderFilterSpec(customer_id=self.pk if visible else -1)
+        return await paginate(
+            info,
+            orders_query(spec, OrderSortField.CREATED_AT),
+            first=first,
+            after=after,
+            last=None,
+            before=None,
+            descending=True,
+            to_node=OrderType.from_row,
+        )

@@ -9,7 +9,7 @@ not stored, nor stored without its mail.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ordergraph.auth.passwords import hash_password, verify_password
 from ordergraph.auth.tokens import hash_token
@@ -28,6 +28,7 @@ from ordergraph.domain.notifications import NotificationRequest, NotificationTyp
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal
 from ordergraph.domain.validation import clean_email
+from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
 from ordergraph.services.throttle import ThrottleRule
 
@@ -110,15 +111,17 @@ async def customer_signup(
     customer.locale = clean_locale(locale, ["locale"])
     customer.timezone = clean_timezone(timezone, ["timezone"])
     customer.password_hash = hash_password(password)
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> Customer:
         if await uow.customers.get_by_email(customer.email) is not None:
             raise Duplicate("an account with this email exists; sign in", field=["email"])
-        stored = await uow.customers.add(customer)
+        stored = await uow.customers.add(replace(customer))
         assert stored.id is not None
         uow.record(DomainEvent("customer.created", "Customer", stored.id, actor="customer:signup"))
         await _issue_link(deps, uow, stored, TokenPurpose.VERIFY_EMAIL, base_url)
-        await uow.commit()
-    return stored
+        return stored
+
+    return await in_transaction(deps, run)
 
 
 async def _verify(deps: Deps, uow: UnitOfWork, customer: Customer) -> list[int]:
@@ -158,12 +161,13 @@ async def _redeem(deps: Deps, uow: UnitOfWork, token: str, purpose: TokenPurpose
 
 async def verify_customer_email(deps: Deps, *, token: str) -> Verified:
     """Follow a verification link: the email is verified, guest orders with it are linked."""
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> Verified:
         customer = await _redeem(deps, uow, token, TokenPurpose.VERIFY_EMAIL)
         assert customer.id is not None
-        linked = await _verify(deps, uow, customer)
-        await uow.commit()
-    return Verified(customer.id, linked)
+        return Verified(customer.id, await _verify(deps, uow, customer))
+
+    return await in_transaction(deps, run)
 
 
 async def request_password_reset(
@@ -180,12 +184,13 @@ async def request_password_reset(
         field=["email"],
     )
     address = clean_email(email, ["email"])
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> None:
         customer = await uow.customers.get_by_email(address)
-        if customer is None or customer.erased_at is not None:
-            return
-        await _issue_link(deps, uow, customer, TokenPurpose.RESET_PASSWORD, base_url)
-        await uow.commit()
+        if customer is not None and customer.erased_at is None:
+            await _issue_link(deps, uow, customer, TokenPurpose.RESET_PASSWORD, base_url)
+
+    await in_transaction(deps, run)
 
 
 async def reset_password(deps: Deps, *, token: str, password: str) -> int:
@@ -194,7 +199,8 @@ async def reset_password(deps: Deps, *, token: str, password: str) -> int:
     The link came by mail, so it also proves the email: an unverified one becomes verified."""
     check_new_password(password, ["password"])
     password_hash = hash_password(password)
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> int:
         customer = await _redeem(deps, uow, token, TokenPurpose.RESET_PASSWORD)
         assert customer.id is not None
         now = deps.clock.now()
@@ -211,8 +217,9 @@ async def reset_password(deps: Deps, *, token: str, password: str) -> int:
                 actor=f"customer:{customer.id}",
             )
         )
-        await uow.commit()
-    return customer.id
+        return customer.id
+
+    return await in_transaction(deps, run)
 
 
 def signed_in_customer(actor: Principal) -> int:
@@ -234,7 +241,9 @@ async def change_password(
         field=["currentPassword"],
     )
     check_new_password(new_password, ["newPassword"])
-    async with deps.uow() as uow:
+    new_hash = hash_password(new_password)
+
+    async def run(uow: UnitOfWork) -> Customer:
         customer = await uow.customers.get(customer_id)
         if customer is None or customer.erased_at is not None:
             raise NotFound("no such customer")
@@ -248,7 +257,7 @@ async def change_password(
                 code="INVALID_CREDENTIALS",
             )
         now = deps.clock.now()
-        await uow.accounts.set_password(customer_id, hash_password(new_password))
+        await uow.accounts.set_password(customer_id, new_hash)
         revoked = await uow.accounts.revoke_sessions(customer_id, now, keep_token_id=actor.token_id)
         await uow.accounts.retire_tokens(customer_id, TokenPurpose.RESET_PASSWORD, now)
         uow.record(
@@ -260,5 +269,6 @@ async def change_password(
                 actor=actor.actor,
             )
         )
-        await uow.commit()
-    return customer
+        return customer
+
+    return await in_transaction(deps, run)

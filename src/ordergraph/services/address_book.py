@@ -10,6 +10,7 @@ from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal
 from ordergraph.domain.validation import clean_phone, clean_text
 from ordergraph.services.accounts import signed_in_customer
+from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
 
 UNSET = object()
@@ -34,7 +35,8 @@ async def update_me(
     """Change the caller's own name, phone, locale or time zone (absent: unchanged;
     null or empty for phone, locale and time zone: cleared)."""
     customer_id = signed_in_customer(actor)
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> Customer:
         customer = await _own_customer(uow, customer_id)
         if name is not None:
             customer.name = clean_text(name, ["name"], max_length=MAX_NAME)
@@ -53,8 +55,9 @@ async def update_me(
             timezone=customer.timezone,
         )
         uow.record(DomainEvent("customer.updated", "Customer", customer_id, actor=actor.actor))
-        await uow.commit()
-    return customer
+        return customer
+
+    return await in_transaction(deps, run)
 
 
 def _text(value: object) -> str | None:
@@ -75,7 +78,8 @@ async def add_customer_address(
     """Add an address; the first one becomes the default shipping address."""
     customer_id = signed_in_customer(actor)
     cleaned = Address.create(**address)
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> int:
         await _own_customer(uow, customer_id)
         book = await uow.accounts.addresses(customer_id)
         if len(book) >= MAX_ADDRESSES:
@@ -87,8 +91,9 @@ async def add_customer_address(
         if make_default:
             await uow.accounts.set_default_address(customer_id, address_id)
         uow.record(_changed(customer_id, actor, "added", address_id))
-        await uow.commit()
-    return address_id
+        return address_id
+
+    return await in_transaction(deps, run)
 
 
 async def update_customer_address(
@@ -103,7 +108,8 @@ async def update_customer_address(
     (false on the default one leaves the customer without a default)."""
     customer_id = signed_in_customer(actor)
     cleaned = Address.create(**address)
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> int:
         book = await _own_address(uow, customer_id, address_id)
         await uow.accounts.update_address(address_id, cleaned)
         if is_default_shipping is True:
@@ -113,14 +119,16 @@ async def update_customer_address(
         ):
             await uow.accounts.set_default_address(customer_id, None)
         uow.record(_changed(customer_id, actor, "updated", address_id))
-        await uow.commit()
-    return address_id
+        return address_id
+
+    return await in_transaction(deps, run)
 
 
 async def delete_customer_address(deps: Deps, actor: Principal, *, address_id: int) -> int:
     """Remove one of the caller's addresses; if it was the default, the oldest left is."""
     customer_id = signed_in_customer(actor)
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> int:
         book = await _own_address(uow, customer_id, address_id)
         await uow.accounts.delete_address(address_id)
         was_default = any(a.id == address_id and a.is_default for a in book)
@@ -128,8 +136,9 @@ async def delete_customer_address(deps: Deps, actor: Principal, *, address_id: i
         if was_default and rest:
             await uow.accounts.set_default_address(customer_id, rest[0])
         uow.record(_changed(customer_id, actor, "deleted", address_id))
-        await uow.commit()
-    return address_id
+        return address_id
+
+    return await in_transaction(deps, run)
 
 
 def _changed(customer_id: int, actor: Principal, change: str, address_id: int) -> DomainEvent:

@@ -39,6 +39,7 @@ from ordergraph.db.engine import create_engine
 from ordergraph.db.queries.tokens import principal_for_token
 from ordergraph.db.throttle import SqlRateStore
 from ordergraph.db.uow import SqlUnitOfWork
+from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.clock import Clock, SystemClock
 from ordergraph.domain.notifications import NotificationPolicy
 from ordergraph.domain.payments import PaymentGateway
@@ -55,6 +56,7 @@ from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.shipments import flag_orders_at_risk
 from ordergraph.services.throttle import Throttle
+from ordergraph.web.account_pages import reset_endpoint, verify_endpoint
 from ordergraph.web.dev_mailbox import mailbox_page
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
@@ -92,6 +94,7 @@ class Runtime:
     gateway: PaymentGateway = field(default_factory=TestGateway)
     notification_policy: NotificationPolicy = field(default_factory=NotificationPolicy)
     mailer: Mailer | None = None
+    accounts: AccountPolicy = field(default_factory=AccountPolicy)
 
     @property
     def deps(self) -> Deps:
@@ -105,6 +108,7 @@ class Runtime:
             policy=self.policy,
             throttle=self.throttle,
             gateway=self.gateway,
+            accounts=self.accounts,
         )
 
     async def refuse_token(self, client: str, state: dict[str, Any]) -> HTTPException:
@@ -365,6 +369,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         gateway=settings.payment_gateway_adapter(),
         notification_policy=settings.notification_policy(),
         mailer=settings.mailer(),
+        accounts=settings.account_policy(),
     )
     view = GraphQLView(runtime)
     install_log_redaction()
@@ -490,6 +495,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/t/{code}", tracking_endpoint(lambda: _engine(runtime))),
+            Route(
+                "/account/verify/{token}",
+                verify_endpoint(lambda: runtime.deps),
+                methods=["GET", "POST"],
+            ),
+            Route(
+                "/account/reset/{token}",
+                reset_endpoint(lambda: runtime.deps),
+                methods=["GET", "POST"],
+            ),
             Route(
                 "/payments/webhooks/stripe",
                 stripe_webhook_endpoint(lambda: runtime.deps, settings.stripe_webhook_secret),

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.money import Money
 from ordergraph.domain.notifications import NotificationPolicy, NotificationType
 from ordergraph.domain.payments import PaymentGateway
@@ -194,6 +195,20 @@ class Settings(BaseSettings):
                     base=timedelta(seconds=self.notification_retry_base_seconds),
                 ),
             ),
+        )
+
+    # --- customer accounts: how long mailed links work ---------------------------------
+    verification_token_hours: float = Field(
+        default=48, gt=0, validation_alias="ORDERGRAPH_VERIFICATION_TOKEN_HOURS"
+    )
+    reset_token_minutes: float = Field(
+        default=60, gt=0, validation_alias="ORDERGRAPH_RESET_TOKEN_MINUTES"
+    )
+
+    def account_policy(self) -> AccountPolicy:
+        return AccountPolicy(
+            verification_lifetime=timedelta(hours=self.verification_token_hours),
+            reset_lifetime=timedelta(minutes=self.reset_token_minutes),
         )
 
     def notification_policy(self) -> NotificationPolicy:

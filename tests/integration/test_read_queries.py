@@ -229,7 +229,7 @@ async def test_customer_batches_answer_in_key_order_with_the_default_address_fir
     ]
 
     book = await batches.addresses_by_customer_id(engine, [missing, ids[0], ids[1]])
-    assert [[a.line1 for a in group] for group in book] == [
+    assert [[a.address.line1 for a in group] for group in book] == [
         [],
         ["Home Lane 2", "Old Street 1"],
         [],

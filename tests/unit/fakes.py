@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from ordergraph.domain.accounts import StoredAddress
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
@@ -45,6 +46,7 @@ from ordergraph.domain.notifications import (
 from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
+    AccountRepository,
     CustomerRepository,
     FulfillmentRepository,
     IdempotencyRecord,
@@ -79,6 +81,7 @@ from ordergraph.services.inventory import adjust_inventory
 from ordergraph.services.orders import place_order
 from ordergraph.services.payments import authorize_payment, capture_payment
 from ordergraph.services.shipments import record_shipment_event
+from tests.unit.fake_accounts import FakeAccountRepository, StoredCustomerToken
 
 DEFAULT_NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FIRST_ORDER_NUMBER = 100001
@@ -207,6 +210,8 @@ class FakeState:
     outbox: list[DomainEvent] = field(default_factory=list)
     # keyed like the notifications table: a key is written once
     notifications: dict[str, NotificationRequest] = field(default_factory=dict)
+    customer_tokens: dict[int, StoredCustomerToken] = field(default_factory=dict)
+    addresses: dict[int, StoredAddress] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -227,6 +232,8 @@ class FakeState:
             refunds=dict(self.refunds),
             outbox=list(self.outbox),
             notifications=dict(self.notifications),
+            customer_tokens=dict(self.customer_tokens),
+            addresses=dict(self.addresses),
         )
 
 
@@ -1115,6 +1122,7 @@ class FakeUnitOfWork:
     products: ProductRepository
     inventory: InventoryRepository
     customers: CustomerRepository
+    accounts: AccountRepository
     idempotency: IdempotencyRepository
     tokens: TokenRepository
     orders: OrderRepository
@@ -1194,6 +1202,7 @@ class FakeUnitOfWork:
         self.products = FakeProductRepository(self._state, self._store)
         self.inventory = FakeInventoryRepository(self._state, self._store)
         self.customers = FakeCustomerRepository(self._state, self._store)
+        self.accounts = FakeAccountRepository(self._state, self._store)
         self.idempotency = FakeIdempotencyRepository(self._state)
         self.tokens = FakeTokenRepository(self._state, self._store)
         self.orders = FakeOrderRepository(self._state, self._store)

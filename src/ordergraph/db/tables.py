@@ -100,6 +100,21 @@ customers = sa.Table(
     sa.Column("erased_at", UTCDateTime),  # GDPR erasure: the person is anonymized
     sa.Column("locale", sa.String(16)),
     sa.Column("timezone", sa.String(64)),
+    sa.Column("email_verified_at", UTCDateTime),  # set by verifyCustomerEmail (or a reset)
+)
+
+# One-time links mailed to a customer (VERIFY_EMAIL, RESET_PASSWORD): only the SHA-256 digest
+# of the token is kept; ``used_at`` makes each single-use.
+customer_tokens = sa.Table(
+    "customer_tokens",
+    metadata,
+    _id(),
+    sa.Column("customer_id", BigId, sa.ForeignKey("customers.id"), nullable=False, index=True),
+    sa.Column("purpose", sa.String(16), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime),
 )
 
 addresses = sa.Table(

@@ -21,6 +21,7 @@ from ordergraph.db.repositories import (
     SqlProductRepository,
     SqlWarehouseRepository,
 )
+from ordergraph.db.repositories.accounts import SqlAccountRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
@@ -36,6 +37,7 @@ from ordergraph.domain.notifications import (
     plan_notification,
 )
 from ordergraph.domain.ports import (
+    AccountRepository,
     CustomerRepository,
     FulfillmentRepository,
     IdempotencyRepository,
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
     products: ProductRepository
     inventory: InventoryRepository
     customers: CustomerRepository
+    accounts: AccountRepository
     idempotency: IdempotencyRepository
     tokens: TokenRepository
     orders: OrderRepository
@@ -105,6 +108,7 @@ class SqlUnitOfWork:
         self.products = SqlProductRepository(conn)
         self.inventory = SqlInventoryRepository(conn)
         self.customers = SqlCustomerRepository(conn)
+        self.accounts = SqlAccountRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
         self.tokens = SqlTokenRepository(conn)
         self.orders = SqlOrderRepository(conn)

@@ -84,6 +84,9 @@ class Customer:
     default_address: Address | None
     created_at: datetime
     erased_at: datetime | None = None  # GDPR erasure: anonymized, can no longer sign in
+    email_verified_at: datetime | None = None  # the customer followed a mailed link
+    locale: str | None = None  # BCP 47, for mail
+    timezone: str | None = None  # IANA, for dates in mail
 
     @classmethod
     def create(

@@ -10,8 +10,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from ordergraph.domain.accounts import CustomerToken, StoredAddress, TokenPurpose
 from ordergraph.domain.catalog import Product, Warehouse
-from ordergraph.domain.customers import Customer
+from ordergraph.domain.customers import Address, Customer
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import (
@@ -73,6 +74,71 @@ class CustomerRepository(Protocol):
     async def add(self, customer: Customer) -> Customer: ...
     async def get(self, customer_id: int) -> Customer | None: ...
     async def get_by_email(self, email: str) -> Customer | None: ...
+
+
+class AccountRepository(Protocol):
+    """Customer accounts: one-time tokens, passwords, profile and the address book."""
+
+    async def add_token(
+        self,
+        *,
+        customer_id: int,
+        purpose: TokenPurpose,
+        token_hash: str,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> int: ...
+
+    async def token_by_hash(self, token_hash: str) -> CustomerToken | None: ...
+
+    async def use_token(self, token_id: int, now: datetime) -> bool:
+        """Mark it used, atomically; False if it was used already (a concurrent use won)."""
+        ...
+
+    async def retire_tokens(self, customer_id: int, purpose: TokenPurpose, now: datetime) -> None:
+        """Mark every unused token of that purpose used (a reset voids the other links)."""
+        ...
+
+    async def mark_email_verified(self, customer_id: int, now: datetime) -> bool:
+        """Set ``email_verified_at`` if unset; True if this call set it."""
+        ...
+
+    async def link_guest_orders(self, customer_id: int, email: str, now: datetime) -> list[int]:
+        """Give guest orders (no customer) placed with ``email`` to the customer; their ids."""
+        ...
+
+    async def set_password(self, customer_id: int, password_hash: str) -> None: ...
+
+    async def revoke_sessions(
+        self, customer_id: int, now: datetime, *, keep_token_id: int | None = None
+    ) -> int:
+        """Revoke the customer's sign-in tokens (but ``keep_token_id``); how many."""
+        ...
+
+    async def update_profile(
+        self,
+        customer_id: int,
+        *,
+        name: str,
+        phone: str | None,
+        locale: str | None,
+        timezone: str | None,
+    ) -> None: ...
+
+    async def addresses(self, customer_id: int) -> list[StoredAddress]:
+        """The address book, the default shipping address first."""
+        ...
+
+    async def add_address(
+        self, customer_id: int, address: Address, *, is_default: bool, now: datetime
+    ) -> int: ...
+
+    async def update_address(self, address_id: int, address: Address) -> None: ...
+    async def delete_address(self, address_id: int) -> None: ...
+
+    async def set_default_address(self, customer_id: int, address_id: int | None) -> None:
+        """Make that address the only default one (None: no default)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +323,7 @@ class UnitOfWork(Protocol):
     products: ProductRepository
     inventory: InventoryRepository
     customers: CustomerRepository
+    accounts: AccountRepository
     idempotency: IdempotencyRepository
     tokens: TokenRepository
     orders: OrderRepository

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from ordergraph.domain.inventory import InventoryLevel
+from ordergraph.resolvers.account_mutation import AccountMutation
 from ordergraph.resolvers.common import attempt, input_id
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.notifications import NotificationMutation
@@ -44,6 +45,7 @@ class Mutation(
     WebhookMutation,
     PrivacyMutation,
     NotificationMutation,
+    AccountMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

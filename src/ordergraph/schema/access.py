@@ -112,6 +112,14 @@ PAYLOADS = {
     "ExportCustomerDataPayload": "export userErrors",
     "EraseCustomerPayload": "customer erasedOrders userErrors",
     "ResendNotificationPayload": "notificationId userErrors",
+    "CustomerSignupPayload": "customer userErrors",
+    "VerifyCustomerEmailPayload": "customer linkedOrderCount userErrors",
+    "RequestPasswordResetPayload": "userErrors",
+    "ResetPasswordPayload": "customer userErrors",
+    "ChangePasswordPayload": "customer userErrors",
+    "UpdateMePayload": "customer userErrors",
+    "CustomerAddressPayload": "customerAddress customer userErrors",
+    "DeleteCustomerAddressPayload": "deletedAddressId customer userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -154,6 +162,17 @@ RULES: dict[str, dict[str, Rule]] = {
             MUTATION,
         ),
         "customerLogin": PUBLIC.with_args(input=Arg.INPUT),
+        # accounts: the mailed token (or the taken email) is the credential; throttled
+        **_all(
+            "customerSignup verifyCustomerEmail requestPasswordReset resetPassword",
+            PUBLIC.with_args(input=Arg.INPUT),
+        ),
+        # the signed-in customer's own account (a FORBIDDEN userError for other tokens)
+        **_all(
+            "changePassword updateMe addCustomerAddress updateCustomerAddress "
+            "deleteCustomerAddress",
+            MUTATION,
+        ),
         # customers:privacy, checked by the use case (a FORBIDDEN userError like every mutation)
         "exportCustomerData": MUTATION,
         "eraseCustomer": MUTATION,
@@ -172,7 +191,15 @@ RULES: dict[str, dict[str, Rule]] = {
         for name in ("demandByRegion", "leadTime", "onTimeRate", "returnRate")
     }
     | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)},
-    "Customer": _all("id email name phone createdAt addresses defaultAddress erasedAt"),
+    "Customer": _all(
+        "id email name phone createdAt addresses defaultAddress erasedAt emailVerified "
+        "emailVerifiedAt locale timezone defaultShippingAddress"
+    )
+    # narrowed by domain.access.may_read_order: staff with orders:read, or the customer itself
+    | {"orders": SIGNED_IN.with_args(first=Arg.PAGE, after=Arg.PAGE)},
+    "CustomerAddress": _all(
+        "id isDefaultShipping name line1 line2 city region postalCode countryCode phone"
+    ),
     "CustomerDataExport": _all("customerId generatedAt data"),
     "Demand": _all("key name orders units"),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse"),

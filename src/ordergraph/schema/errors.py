@@ -50,6 +50,9 @@ class ErrorCode(enum.Enum):
     INVALID_URL = "INVALID_URL"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -14,8 +14,9 @@ from ordergraph.db.queries import notifications as notification_reads
 from ordergraph.db.queries import orders as order_reads
 from ordergraph.db.queries.notifications import NotificationRow
 from ordergraph.db.queries.orders import EventRow
+from ordergraph.domain.accounts import StoredAddress
 from ordergraph.domain.catalog import Product, Warehouse
-from ordergraph.domain.customers import Address, Customer
+from ordergraph.domain.customers import Customer
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.domain.orders import Hold, Order, OrderLine
@@ -45,7 +46,7 @@ class Loaders:
     levels_by_sku: DataLoader[str, list[InventoryLevel]]
     level_by_key: DataLoader[tuple[str, int], InventoryLevel | None]
     customer_by_id: DataLoader[int, Customer | None]
-    addresses_by_customer_id: DataLoader[int, list[Address]]
+    addresses_by_customer_id: DataLoader[int, list[StoredAddress]]
     order_by_id: DataLoader[int, Order | None]
     lines_by_order_id: DataLoader[int, list[OrderLine]]
     holds_by_order_id: DataLoader[int, list[Hold]]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.ports import UnitOfWork
@@ -62,3 +63,5 @@ class Deps:
             return uow
 
         return replace(self, uow=quiet)
+
+    accounts: AccountPolicy = field(default_factory=AccountPolicy)

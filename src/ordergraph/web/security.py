@@ -81,6 +81,7 @@ class SecurityHeaders:
 
 
 _TRACKING = re.compile(r"/t/[^ /?\"]+")
+_ACCOUNT_LINK = re.compile(r"/account/(verify|reset)/[^ /?\"]+")  # the token is the secret
 
 
 class RedactAccessLog(logging.Filter):
@@ -89,7 +90,9 @@ class RedactAccessLog(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _TRACKING.sub("/t/…", a.split("?", 1)[0]) if isinstance(a, str) else a
+                _ACCOUNT_LINK.sub(r"/account/\1/…", _TRACKING.sub("/t/…", a.split("?", 1)[0]))
+                if isinstance(a, str)
+                else a
                 for a in record.args
             )
         return True

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ordergraph.db.repositories.customers import address_from_row, customer_from_row
+from ordergraph.db.repositories.accounts import address_row
+from ordergraph.db.repositories.customers import customer_from_row
 from ordergraph.db.repositories.inventory import level_from_row
 from ordergraph.db.repositories.products import product_from_row
 from ordergraph.db.repositories.warehouses import warehouse_from_row
@@ -22,8 +23,9 @@ from ordergraph.db.tables import (
     products,
     warehouses,
 )
+from ordergraph.domain.accounts import StoredAddress
 from ordergraph.domain.catalog import Product, Warehouse
-from ordergraph.domain.customers import Address, Customer
+from ordergraph.domain.customers import Customer
 from ordergraph.domain.inventory import InventoryLevel
 
 
@@ -79,8 +81,10 @@ async def customers_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Custo
     return [found.get(i) for i in ids]
 
 
-async def addresses_by_customer_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[Address]]:
-    """Each customer's addresses, the default one first."""
+async def addresses_by_customer_id(
+    engine: AsyncEngine, ids: Sequence[int]
+) -> list[list[StoredAddress]]:
+    """Each customer's address book, the default shipping address first."""
     t = addresses.c
     async with engine.connect() as conn:
         rows = await conn.execute(
@@ -88,7 +92,7 @@ async def addresses_by_customer_id(engine: AsyncEngine, ids: Sequence[int]) -> l
             .where(t.customer_id.in_(ids))
             .order_by(t.customer_id, t.is_default.desc(), t.id)
         )
-        grouped: dict[int, list[Address]] = defaultdict(list)
+        grouped: dict[int, list[StoredAddress]] = defaultdict(list)
         for r in rows:
-            grouped[r.customer_id].append(address_from_row(r))
+            grouped[r.customer_id].append(address_row(r))
     return [grouped.get(i, []) for i in ids]

@@ -38,6 +38,9 @@ def customer_from_row(
         default_address=default_address,
         created_at=m["created_at"],
         erased_at=m.get("erased_at"),
+        email_verified_at=m.get("email_verified_at"),
+        locale=m.get("locale"),
+        timezone=m.get("timezone"),
     )
 
 
@@ -55,6 +58,8 @@ class SqlCustomerRepository:
                     phone=customer.phone,
                     password_hash=customer.password_hash,
                     created_at=customer.created_at,
+                    locale=customer.locale,
+                    timezone=customer.timezone,
                 )
                 .returning(customers.c.id)
             )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ordergraph.db.tables import (
     addresses,
     api_tokens,
+    customer_tokens,
     customers,
     order_lines,
     orders,
@@ -157,6 +158,9 @@ class SqlPrivacyRepository:
                 .values(note=None)
             )
         await conn.execute(sa.delete(addresses).where(addresses.c.customer_id == customer_id))
+        await conn.execute(
+            sa.delete(customer_tokens).where(customer_tokens.c.customer_id == customer_id)
+        )
         await conn.execute(
             sa.update(api_tokens)
             .where(api_tokens.c.customer_id == customer_id, api_tokens.c.revoked_at.is_(None))

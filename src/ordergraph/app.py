@@ -54,6 +54,7 @@ from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.shipments import flag_orders_at_risk
 from ordergraph.services.throttle import Throttle
+from ordergraph.web.feedback import feedback_endpoint
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
     GRAPHIQL_STATIC_DIR,
@@ -102,6 +103,7 @@ class Runtime:
             policy=self.policy,
             throttle=self.throttle,
             gateway=self.gateway,
+            secret_key=self.settings.secret_key,
         )
 
     async def refuse_token(self, client: str, state: dict[str, Any]) -> HTTPException:
@@ -461,6 +463,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/t/{code}", tracking_endpoint(lambda: _engine(runtime))),
+            Route(
+                "/feedback/{token}",
+                feedback_endpoint(lambda: runtime.deps),
+                methods=["GET", "POST"],
+            ),
             Route(
                 "/payments/webhooks/stripe",
                 stripe_webhook_endpoint(lambda: runtime.deps, settings.stripe_webhook_secret),

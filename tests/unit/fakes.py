@@ -30,6 +30,7 @@ from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment, FulfillmentLine, FulfillmentStatus
 from ordergraph.domain.inventory import (
     AdjustmentReason,
@@ -46,6 +47,7 @@ from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     CustomerRepository,
+    FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRecord,
     IdempotencyRepository,
@@ -207,6 +209,7 @@ class FakeState:
     outbox: list[DomainEvent] = field(default_factory=list)
     # keyed like the notifications table: a key is written once
     notifications: dict[str, NotificationRequest] = field(default_factory=dict)
+    feedback: dict[int, OrderFeedback] = field(default_factory=dict)  # by order id
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -227,6 +230,7 @@ class FakeState:
             refunds=dict(self.refunds),
             outbox=list(self.outbox),
             notifications=dict(self.notifications),
+            feedback=dict(self.feedback),
         )
 
 
@@ -311,6 +315,11 @@ class FakeStore:
     def refunds(self) -> list[Refund]:
         """Committed refunds by id."""
         return [dataclasses.replace(r) for _, r in sorted(self.state.refunds.items())]
+
+    @property
+    def feedback(self) -> list[OrderFeedback]:
+        """Committed delivery feedback, by order id."""
+        return [f for _, f in sorted(self.state.feedback.items())]
 
     @property
     def outbox(self) -> list[DomainEvent]:
@@ -1093,6 +1102,31 @@ class FakeNotificationOutbox:
         self._state.notifications.setdefault(request.key, request)
 
 
+class FakeFeedbackRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def for_order(self, order_id: int) -> OrderFeedback | None:
+        return self._state.feedback.get(order_id)
+
+    async def add(self, feedback: OrderFeedback) -> OrderFeedback:
+        if feedback.order_id in self._state.feedback:
+            raise Duplicate("this order has feedback already", field=["token"])
+        stored = dataclasses.replace(feedback, id=self._store.next_id("order_feedback"))
+        self._state.feedback[feedback.order_id] = stored
+        return stored
+
+    async def save(self, feedback: OrderFeedback) -> None:
+        old = self._state.feedback[feedback.order_id]
+        self._state.feedback[feedback.order_id] = dataclasses.replace(
+            old,
+            rating=feedback.rating,
+            comment=feedback.comment,
+            submitted_at=feedback.submitted_at,
+        )
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1116,6 +1150,7 @@ class FakeUnitOfWork:
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
+    feedback: FeedbackRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1194,6 +1229,7 @@ class FakeUnitOfWork:
         self.refunds = FakeRefundRepository(self._state, self._store)
         self.privacy = FakePrivacyRepository(self._state)
         self.notifications = FakeNotificationOutbox(self._state)
+        self.feedback = FakeFeedbackRepository(self._state, self._store)
         self.notify_customer = True
 
 

@@ -21,6 +21,7 @@ from ordergraph.db.repositories import (
     SqlProductRepository,
     SqlWarehouseRepository,
 )
+from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
@@ -37,6 +38,7 @@ from ordergraph.domain.notifications import (
 )
 from ordergraph.domain.ports import (
     CustomerRepository,
+    FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRepository,
     InventoryRepository,
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
+    feedback: FeedbackRepository
 
     def __init__(
         self,
@@ -117,6 +120,7 @@ class SqlUnitOfWork:
         self.privacy = SqlPrivacyRepository(conn)
         self._notifications = SqlNotificationOutbox(conn, self._policy)
         self.notifications = self._notifications
+        self.feedback = SqlFeedbackRepository(conn)
         self.notify_customer = True
         return self
 

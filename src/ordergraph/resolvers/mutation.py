@@ -6,6 +6,7 @@ import strawberry
 
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.feedback import FeedbackMutation
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
@@ -37,7 +38,12 @@ from ordergraph.services.tokens import IssuedToken
 
 @strawberry.type
 class Mutation(
-    OrderMutation, FulfillmentMutation, ReturnsMutation, WebhookMutation, PrivacyMutation
+    OrderMutation,
+    FulfillmentMutation,
+    ReturnsMutation,
+    WebhookMutation,
+    PrivacyMutation,
+    FeedbackMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

@@ -111,6 +111,7 @@ PAYLOADS = {
     "UpdateWebhookPayload": "webhook userErrors",
     "ExportCustomerDataPayload": "export userErrors",
     "EraseCustomerPayload": "customer erasedOrders userErrors",
+    "SubmitOrderFeedbackPayload": "feedback userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -139,6 +140,9 @@ RULES: dict[str, dict[str, Rule]] = {
         ),
         "customer": needs(Scope.CUSTOMERS_READ).with_args(id=Arg.ID),
         "customers": needs(Scope.CUSTOMERS_READ).with_args(**PAGED, search=Arg.FILTER),
+        "orderFeedback": ORDERS_READ.with_args(
+            maxRating=Arg.FILTER, first=Arg.PAGE, after=Arg.PAGE
+        ),
     },
     "Mutation": {
         **_all(
@@ -150,6 +154,8 @@ RULES: dict[str, dict[str, Rule]] = {
             MUTATION,
         ),
         "customerLogin": PUBLIC.with_args(input=Arg.INPUT),
+        # the signed feedback link is the authority: no token (services/feedback.py)
+        "submitOrderFeedback": PUBLIC.with_args(input=Arg.INPUT),
         # customers:privacy, checked by the use case (a FORBIDDEN userError like every mutation)
         "exportCustomerData": MUTATION,
         "eraseCustomer": MUTATION,
@@ -187,11 +193,13 @@ RULES: dict[str, dict[str, Rule]] = {
             "shippingTotal total shippingAddress createdAt updatedAt expiresAt "
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
-            "payments placedBy authorizationExpiresAt"
+            "payments placedBy authorizationExpiresAt feedback"
         ),
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,
     },
+    # seen by whoever may see the order, and by staff with orders:read in orderFeedback
+    "OrderFeedback": _all("rating comment submittedAt order"),
     "OrderEvent": _all("id sequence type occurredAt actor payload order"),
     "OrderHold": _all("id type reason active createdAt createdBy releasedAt releasedBy"),
     "OrderLine": _all("id sku name quantity unitPrice total product"),
@@ -245,7 +253,16 @@ RULES: dict[str, dict[str, Rule]] = {
         "lastLatencyMs createdAt deliveredAt log"
     ),
 }
-for _name in ("Customer", "Order", "Product", "Return", "Warehouse", "InventoryLevel", "Webhook"):
+for _name in (
+    "Customer",
+    "Order",
+    "OrderFeedback",
+    "Product",
+    "Return",
+    "Warehouse",
+    "InventoryLevel",
+    "Webhook",
+):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")
 RULES["WebhookDeliveryConnection"] = _connection()

@@ -50,6 +50,10 @@ class ErrorCode(enum.Enum):
     INVALID_URL = "INVALID_URL"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    INVALID_RATING = "INVALID_RATING"
+    ORDER_NOT_DELIVERED = "ORDER_NOT_DELIVERED"
+    FEEDBACK_WINDOW_CLOSED = "FEEDBACK_WINDOW_CLOSED"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

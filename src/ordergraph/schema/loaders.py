@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from ordergraph.db.queries import batches
+from ordergraph.db.queries import feedback as feedback_reads
 from ordergraph.db.queries import orders as order_reads
 from ordergraph.db.queries.orders import EventRow
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
+from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.domain.orders import Hold, Order, OrderLine
@@ -56,6 +58,7 @@ class Loaders:
     refunds_by_order_id: DataLoader[int, list[Refund]]
     events_by_order_id: DataLoader[int, list[EventRow]]
     payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
+    feedback_by_order_id: DataLoader[int, OrderFeedback | None]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -79,4 +82,5 @@ class Loaders:
             refunds_by_order_id=_loader(engine, order_reads.refunds_by_order_id),
             events_by_order_id=_loader(engine, order_reads.events_by_order_id),
             payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
+            feedback_by_order_id=_loader(engine, feedback_reads.feedback_by_order_id),
         )

@@ -51,3 +51,5 @@ class Deps:
     policy: OrderPolicy = field(default_factory=OrderPolicy)
     tracking_codes: Callable[[], str] = new_tracking_code
     throttle: Throttle = field(default_factory=Throttle)
+    # signs links that carry their own authority (the feedback link in the delivered mail)
+    secret_key: str = "dev-insecure-secret-change-me"

@@ -58,6 +58,7 @@ from ordergraph.services.shipments import flag_orders_at_risk
 from ordergraph.services.throttle import Throttle
 from ordergraph.web.account_pages import reset_endpoint, verify_endpoint
 from ordergraph.web.dev_mailbox import mailbox_page
+from ordergraph.web.feedback import feedback_endpoint
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
     GRAPHIQL_STATIC_DIR,
@@ -109,6 +110,7 @@ class Runtime:
             throttle=self.throttle,
             gateway=self.gateway,
             accounts=self.accounts,
+            secret_key=self.settings.secret_key,
         )
 
     async def refuse_token(self, client: str, state: dict[str, Any]) -> HTTPException:
@@ -503,6 +505,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route(
                 "/account/reset/{token}",
                 reset_endpoint(lambda: runtime.deps),
+                methods=["GET", "POST"],
+            ),
+            Route(
+                "/feedback/{token}",
+                feedback_endpoint(lambda: runtime.deps),
                 methods=["GET", "POST"],
             ),
             Route(

@@ -31,6 +31,7 @@ from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment, FulfillmentLine, FulfillmentStatus
 from ordergraph.domain.inventory import (
     AdjustmentReason,
@@ -48,6 +49,7 @@ from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
     CustomerRepository,
+    FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRecord,
     IdempotencyRepository,
@@ -212,6 +214,7 @@ class FakeState:
     notifications: dict[str, NotificationRequest] = field(default_factory=dict)
     customer_tokens: dict[int, StoredCustomerToken] = field(default_factory=dict)
     addresses: dict[int, StoredAddress] = field(default_factory=dict)
+    feedback: dict[int, OrderFeedback] = field(default_factory=dict)  # by order id
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -234,6 +237,7 @@ class FakeState:
             notifications=dict(self.notifications),
             customer_tokens=dict(self.customer_tokens),
             addresses=dict(self.addresses),
+            feedback=dict(self.feedback),
         )
 
 
@@ -318,6 +322,11 @@ class FakeStore:
     def refunds(self) -> list[Refund]:
         """Committed refunds by id."""
         return [dataclasses.replace(r) for _, r in sorted(self.state.refunds.items())]
+
+    @property
+    def feedback(self) -> list[OrderFeedback]:
+        """Committed delivery feedback, by order id."""
+        return [f for _, f in sorted(self.state.feedback.items())]
 
     @property
     def outbox(self) -> list[DomainEvent]:
@@ -1110,6 +1119,31 @@ class FakeNotificationOutbox:
         return len(self._state.notifications)
 
 
+class FakeFeedbackRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def for_order(self, order_id: int) -> OrderFeedback | None:
+        return self._state.feedback.get(order_id)
+
+    async def add(self, feedback: OrderFeedback) -> OrderFeedback:
+        if feedback.order_id in self._state.feedback:
+            raise Duplicate("this order has feedback already", field=["token"])
+        stored = dataclasses.replace(feedback, id=self._store.next_id("order_feedback"))
+        self._state.feedback[feedback.order_id] = stored
+        return stored
+
+    async def save(self, feedback: OrderFeedback) -> None:
+        old = self._state.feedback[feedback.order_id]
+        self._state.feedback[feedback.order_id] = dataclasses.replace(
+            old,
+            rating=feedback.rating,
+            comment=feedback.comment,
+            submitted_at=feedback.submitted_at,
+        )
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1134,6 +1168,7 @@ class FakeUnitOfWork:
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
+    feedback: FeedbackRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1214,6 +1249,7 @@ class FakeUnitOfWork:
         self.refunds = FakeRefundRepository(self._state, self._store)
         self.privacy = FakePrivacyRepository(self._state)
         self.notifications = FakeNotificationOutbox(self._state)
+        self.feedback = FakeFeedbackRepository(self._state, self._store)
 
 
 class SequentialCodes:

@@ -74,6 +74,7 @@ def test_every_root_field_needs_a_token_except_sign_in_tracking_and_mailed_links
         "Mutation.customerSignup",
         "Mutation.requestPasswordReset",
         "Mutation.resetPassword",
+        "Mutation.submitOrderFeedback",
         "Mutation.verifyCustomerEmail",
         "Query.trackShipment",
     ]

@@ -556,3 +556,19 @@ notifications = sa.Table(
     sa.Index("ix_notifications_due", "status", "next_attempt_at"),
     sa.Index("ix_notifications_recipient", "recipient", "id"),
 )
+
+# A customer's rating of a delivery, one per order, given through the signed link in the mail.
+order_feedback = sa.Table(
+    "order_feedback",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, unique=True),
+    sa.Column("rating", sa.SmallInteger, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+    # staff list low ratings, newest first
+    sa.Index("ix_order_feedback_rating", "rating", "submitted_at"),
+    sa.Index("ix_order_feedback_submitted_at", "submitted_at", "id"),
+)

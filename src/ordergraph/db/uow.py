@@ -22,6 +22,7 @@ from ordergraph.db.repositories import (
     SqlWarehouseRepository,
 )
 from ordergraph.db.repositories.accounts import SqlAccountRepository
+from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
@@ -39,6 +40,7 @@ from ordergraph.domain.notifications import (
 from ordergraph.domain.ports import (
     AccountRepository,
     CustomerRepository,
+    FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRepository,
     InventoryRepository,
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
+    feedback: FeedbackRepository
 
     def __init__(
         self,
@@ -121,6 +124,7 @@ class SqlUnitOfWork:
         self.privacy = SqlPrivacyRepository(conn)
         self._notifications = SqlNotificationOutbox(conn, self._policy)
         self.notifications = self._notifications
+        self.feedback = SqlFeedbackRepository(conn)
         return self
 
     async def __aexit__(

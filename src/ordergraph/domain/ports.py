@@ -14,6 +14,7 @@ from ordergraph.domain.accounts import CustomerToken, StoredAddress, TokenPurpos
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import (
     InventoryLevel,
@@ -316,6 +317,18 @@ class PrivacyRepository(Protocol):
         ...
 
 
+class FeedbackRepository(Protocol):
+    async def for_order(self, order_id: int) -> OrderFeedback | None: ...
+
+    async def add(self, feedback: OrderFeedback) -> OrderFeedback:
+        """Insert; raises ``Duplicate`` if the order has feedback already."""
+        ...
+
+    async def save(self, feedback: OrderFeedback) -> None:
+        """Write back rating, comment and submission time."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Events collected here are written to the outbox on commit."""
 
@@ -335,6 +348,7 @@ class UnitOfWork(Protocol):
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
+    feedback: FeedbackRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -7,6 +7,7 @@ import strawberry
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.account_mutation import AccountMutation
 from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.feedback import FeedbackMutation
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
@@ -46,6 +47,7 @@ class Mutation(
     PrivacyMutation,
     NotificationMutation,
     AccountMutation,
+    FeedbackMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

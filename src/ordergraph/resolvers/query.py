@@ -14,6 +14,7 @@ from ordergraph.db.repositories.products import product_from_row
 from ordergraph.db.repositories.warehouses import warehouse_from_row
 from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import query_id
+from ordergraph.resolvers.feedback import FeedbackQuery
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.notifications import NotificationQuery
@@ -33,7 +34,9 @@ MAX_SEARCH = 200
 
 
 @strawberry.type
-class Query(OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery, NotificationQuery):
+class Query(
+    OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery, NotificationQuery, FeedbackQuery
+):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:
         require(info, Scope.ORDERS_READ)

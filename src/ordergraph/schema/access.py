@@ -120,6 +120,7 @@ PAYLOADS = {
     "UpdateMePayload": "customer userErrors",
     "CustomerAddressPayload": "customerAddress customer userErrors",
     "DeleteCustomerAddressPayload": "deletedAddressId customer userErrors",
+    "SubmitOrderFeedbackPayload": "feedback userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -151,6 +152,9 @@ RULES: dict[str, dict[str, Rule]] = {
         "notificationPreview": ORDERS_READ.with_args(
             orderId=Arg.ID, type=Arg.FILTER, locale=Arg.FILTER
         ),
+        "orderFeedback": ORDERS_READ.with_args(
+            maxRating=Arg.FILTER, first=Arg.PAGE, after=Arg.PAGE
+        ),
     },
     "Mutation": {
         **_all(
@@ -173,6 +177,8 @@ RULES: dict[str, dict[str, Rule]] = {
             "deleteCustomerAddress",
             MUTATION,
         ),
+        # the signed feedback link is the authority: no token (services/feedback.py)
+        "submitOrderFeedback": PUBLIC.with_args(input=Arg.INPUT),
         # customers:privacy, checked by the use case (a FORBIDDEN userError like every mutation)
         "exportCustomerData": MUTATION,
         "eraseCustomer": MUTATION,
@@ -219,7 +225,7 @@ RULES: dict[str, dict[str, Rule]] = {
             "shippingTotal total shippingAddress createdAt updatedAt expiresAt "
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
-            "payments placedBy authorizationExpiresAt notifications"
+            "payments placedBy authorizationExpiresAt notifications feedback"
         ),
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,
@@ -229,6 +235,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "nextAttemptAt"
     ),
     "RenderedNotification": _all("subject text html"),
+    # seen by whoever may see the order, and by staff with orders:read in orderFeedback
+    "OrderFeedback": _all("rating comment submittedAt order"),
     "OrderEvent": _all("id sequence type occurredAt actor payload order"),
     "OrderHold": _all("id type reason active createdAt createdBy releasedAt releasedBy"),
     "OrderLine": _all("id sku name quantity unitPrice total product"),
@@ -282,7 +290,16 @@ RULES: dict[str, dict[str, Rule]] = {
         "lastLatencyMs createdAt deliveredAt log"
     ),
 }
-for _name in ("Customer", "Order", "Product", "Return", "Warehouse", "InventoryLevel", "Webhook"):
+for _name in (
+    "Customer",
+    "Order",
+    "OrderFeedback",
+    "Product",
+    "Return",
+    "Warehouse",
+    "InventoryLevel",
+    "Webhook",
+):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")
 RULES["WebhookDeliveryConnection"] = _connection()

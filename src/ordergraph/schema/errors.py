@@ -53,6 +53,9 @@ class ErrorCode(enum.Enum):
     INVALID_TOKEN = "INVALID_TOKEN"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
+    INVALID_RATING = "INVALID_RATING"
+    ORDER_NOT_DELIVERED = "ORDER_NOT_DELIVERED"
+    FEEDBACK_WINDOW_CLOSED = "FEEDBACK_WINDOW_CLOSED"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

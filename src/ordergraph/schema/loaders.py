@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from ordergraph.db.queries import batches
+from ordergraph.db.queries import feedback as feedback_reads
 from ordergraph.db.queries import notifications as notification_reads
 from ordergraph.db.queries import orders as order_reads
 from ordergraph.db.queries.notifications import NotificationRow
@@ -17,6 +18,7 @@ from ordergraph.db.queries.orders import EventRow
 from ordergraph.domain.accounts import StoredAddress
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Customer
+from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.domain.orders import Hold, Order, OrderLine
@@ -60,6 +62,7 @@ class Loaders:
     events_by_order_id: DataLoader[int, list[EventRow]]
     payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
     notifications_by_order_id: DataLoader[int, list[NotificationRow]]
+    feedback_by_order_id: DataLoader[int, OrderFeedback | None]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -84,4 +87,5 @@ class Loaders:
             events_by_order_id=_loader(engine, order_reads.events_by_order_id),
             payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
             notifications_by_order_id=_loader(engine, notification_reads.notifications_by_order_id),
+            feedback_by_order_id=_loader(engine, feedback_reads.feedback_by_order_id),
         )

@@ -65,3 +65,5 @@ class Deps:
         return replace(self, uow=quiet)
 
     accounts: AccountPolicy = field(default_factory=AccountPolicy)
+    # signs links that carry their own authority (the feedback link in the delivered mail)
+    secret_key: str = "dev-insecure-secret-change-me"

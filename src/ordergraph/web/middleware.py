@@ -99,7 +99,15 @@ class Metrics:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        label = path if path in KNOWN_PATHS else ("/t" if path.startswith("/t/") else "other")
+        label = (
+            path
+            if path in KNOWN_PATHS
+            else "/t"
+            if path.startswith("/t/")
+            else "/feedback"
+            if path.startswith("/feedback/")
+            else "other"
+        )
         method = scope["method"]
         status = 500
         started = time.perf_counter()

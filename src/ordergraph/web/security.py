@@ -80,17 +80,17 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-_TRACKING = re.compile(r"/t/[^ /?\"]+")
+_TRACKING = re.compile(r"/(t|feedback)/[^ /?\"]+")  # both carry a secret in the path
 _ACCOUNT_LINK = re.compile(r"/account/(verify|reset)/[^ /?\"]+")  # the token is the secret
 
 
 class RedactAccessLog(logging.Filter):
-    """Drop query strings and tracking codes from uvicorn's access lines."""
+    """Drop query strings, tracking codes and feedback tokens from uvicorn's access lines."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _ACCOUNT_LINK.sub(r"/account/\1/…", _TRACKING.sub("/t/…", a.split("?", 1)[0]))
+                _ACCOUNT_LINK.sub(r"/account/\1/…", _TRACKING.sub(r"/\1/…", a.split("?", 1)[0]))
                 if isinstance(a, str)
                 else a
                 for a in record.args

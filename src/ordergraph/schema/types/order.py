@@ -22,6 +22,7 @@ from ordergraph.schema.enums import (
 )
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.customer import AddressType, CustomerType
+from ordergraph.schema.types.feedback import OrderFeedbackType
 from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
@@ -323,6 +324,11 @@ class OrderType(Node):
     async def shipments(self, info: Info) -> list[ShipmentType]:
         found = await info.context.loaders.shipments_by_order_id.load(self.pk)
         return [ShipmentType.from_domain(s) for s in found]
+
+    @strawberry.field(description="The customer's rating of the delivery, once given.")
+    async def feedback(self, info: Info) -> OrderFeedbackType | None:
+        found = await info.context.loaders.feedback_by_order_id.load(self.pk)
+        return OrderFeedbackType.from_domain(found) if found else None
 
     @strawberry.field(description="The order's timeline, in order.")
     async def events(self, info: Info) -> list[OrderEventType]:

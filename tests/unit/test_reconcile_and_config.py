@@ -114,3 +114,41 @@ async def test_stripe_is_chosen_by_configuration_with_its_base_and_capture_polic
     assert isinstance(gateway, StripeGateway)
     await gateway.aclose()
     assert settings.order_policy().capture is CapturePolicy.ON_SHIPMENT
+
+
+PRODUCTION_ON_STRIPE = {
+    "ORDERGRAPH_ENV": "production",
+    "ORDERGRAPH_SECRET_KEY": SECRET,
+    "ORDERGRAPH_PAYMENT_GATEWAY": "stripe",
+    "ORDERGRAPH_STRIPE_API_KEY": "sk_live_x",
+    "ORDERGRAPH_STRIPE_WEBHOOK_SECRET": "whsec_x",
+}
+
+
+def test_production_refuses_to_start_without_an_smtp_server_unless_mail_is_off() -> None:
+    with pytest.raises(RuntimeError) as refused:
+        settings_of(**PRODUCTION_ON_STRIPE).check()
+    assert "ORDERGRAPH_SMTP_URL" in str(refused.value)
+    settings_of(**PRODUCTION_ON_STRIPE, ORDERGRAPH_NOTIFICATIONS_ENABLED="false").check()
+    settings_of(**PRODUCTION_ON_STRIPE, ORDERGRAPH_SMTP_URL="smtps://u:p@mail.example").check()
+
+
+def test_development_mails_to_the_dev_mailbox_and_production_to_smtp() -> None:
+    from ordergraph.mail.transport import DevMailboxTransport, SmtpTransport
+
+    assert isinstance(settings_of().mailer().transport, DevMailboxTransport)
+    production = settings_of(**PRODUCTION_ON_STRIPE, ORDERGRAPH_SMTP_URL="smtp://mail.example")
+    assert isinstance(production.mailer().transport, SmtpTransport)
+
+
+def test_stages_are_switched_off_by_name_and_a_typo_is_refused() -> None:
+    from ordergraph.domain.notifications import NotificationType
+
+    policy = settings_of(ORDERGRAPH_NOTIFICATIONS_DISABLED="out_for_delivery, ORDER_EDITED")
+    assert not policy.notification_policy().allows(NotificationType.OUT_FOR_DELIVERY)
+    assert not policy.notification_policy().allows(NotificationType.ORDER_EDITED)
+    assert policy.notification_policy().allows(NotificationType.ORDER_SHIPPED)
+    off = settings_of(ORDERGRAPH_NOTIFICATIONS_ENABLED="false").notification_policy()
+    assert not any(off.allows(t) for t in NotificationType)
+    with pytest.raises(ValueError, match="OUT_FOR_DELIVRY"):
+        settings_of(ORDERGRAPH_NOTIFICATIONS_DISABLED="OUT_FOR_DELIVRY").notification_policy()

@@ -39,6 +39,8 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the ASGI app with uvicorn."""
     import uvicorn
 
+    # links made outside a request (customer mail) use the address actually served
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
     uvicorn.run(
         "ordergraph.app:create_app",
         factory=True,

@@ -410,7 +410,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     )
                 )
             )
-        if settings.notification_interval_seconds > 0 and runtime.mailer is not None:
+        sends_mail = settings.notifications_enabled and settings.notification_interval_seconds > 0
+        if sends_mail and runtime.mailer is not None:
             engine, mailer = runtime.engine, runtime.mailer
             jobs.append(
                 asyncio.create_task(

@@ -25,7 +25,7 @@ from ordergraph.domain.webhooks import RetrySchedule, WebhookUrlPolicy
 from ordergraph.events.notifications import Mailer, NotificationSettings
 from ordergraph.events.webhooks import WebhookSettings
 from ordergraph.mail.render import TemplateRenderer
-from ordergraph.mail.transport import SmtpTransport, transport_from_url
+from ordergraph.mail.transport import DevMailboxTransport, SmtpTransport
 from ordergraph.services.deps import CapturePolicy, OrderPolicy
 from ordergraph.services.throttle import DAY, ThrottleRule, ThrottleRules, per_minute
 
@@ -176,10 +176,12 @@ class Settings(BaseSettings):
         """The notification consumer's transport, templates and settings."""
         templates = Path(self.mail_templates_dir) if self.mail_templates_dir else None
         return Mailer(
+            # without a URL: the dev mailbox (check() refuses that in production unless mail
+            # is off, and then no consumer runs: the renderer still serves previews)
             transport=(
                 SmtpTransport(self.smtp_url, timeout=self.smtp_timeout_seconds)
                 if self.smtp_url
-                else transport_from_url(None, dev=not self.is_production)
+                else DevMailboxTransport()
             ),
             renderer=TemplateRenderer(templates, default_locale=self.default_locale),
             settings=NotificationSettings(

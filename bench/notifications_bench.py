@@ -4,10 +4,11 @@ Run from the repository root::
 
     .venv/bin/python -m bench.notifications_bench [--mails N] [--probes N]
 
-It starts a throwaway PostgreSQL cluster and a real SMTP server (aiosmtpd), serves the app
-with uvicorn in this process, and writes ``--mails`` notification rows (ORDER_CONFIRMED of one
-real order, each its own key) in one transaction. It then times how long the consumer takes to
-render and send them all over SMTP, and measures the latency of a small API query first with
+It starts a throwaway PostgreSQL cluster and a real SMTP server (aiosmtpd), runs
+``ordergraph serve`` in its own process, and writes ``--mails`` notification rows
+(ORDER_CONFIRMED, each its own key) in one transaction. It then times how long the consumer takes to
+render and send them all over SMTP (each row belongs to its own copy of the order, as 1,000
+customers' confirmations would), and measures the latency of a small API query first with
 the consumer idle (the baseline, same run) and then while the mails go out. Prints the figures
 and the ratio during/idle of the median and the 95th percentile.
 """
@@ -16,20 +17,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ordergraph.config import Settings
 from ordergraph.db.engine import create_engine
 from ordergraph.db.migrate import upgrade
 from ordergraph.db.repositories.notifications import message_id_local_part
-from ordergraph.db.tables import notifications
+from ordergraph.db.tables import notifications, order_lines, orders
 from ordergraph.domain.principals import Role
 from ordergraph.schema.ids import decode_int_id, encode_id
 
@@ -64,32 +68,46 @@ def p95(values: list[float]) -> float:
 
 async def bench(url: str, mails: int, probes: int) -> None:
     from tests.support.live import issue_token
-    from tests.support.server import live_server
+    from tests.support.pg import free_port
     from tests.support.smtp import smtp_server
 
     await upgrade(url)
     with smtp_server() as (smtp_url, inbox):
-        settings = Settings(  # type: ignore[call-arg]
-            DATABASE_URL=url,
-            ORDERGRAPH_SMTP_URL=smtp_url,
-            ORDERGRAPH_NOTIFICATION_INTERVAL_SECONDS=0.05,
-            ORDERGRAPH_QUERY_COST_BUDGET=10**9,
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "ORDERGRAPH_SMTP_URL": smtp_url,
+            "PUBLIC_BASE_URL": base_url,
+            "ORDERGRAPH_NOTIFICATION_INTERVAL_SECONDS": "0.05",
+            "ORDERGRAPH_QUERY_COST_BUDGET": str(10**9),
+        }
+        # the server in its own process, as in production: its consumer and its requests share
+        # one event loop; the SMTP server and this client do not
+        server = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
+            [str(Path(sys.executable).parent / "ordergraph"), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-        with live_server(settings) as base_url:
+        try:
             engine = create_engine(url)
             token = issue_token(url, Role.ADMIN)
             async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+                await wait_healthy(http)
                 order_id = await seed_order(http, token)
                 order_gid = encode_id("Order", order_id)
                 await wait_sent(engine, 1)  # the order's own confirmation
                 idle = await probe(http, token, order_gid, probes)
                 now = datetime.now(UTC)
+                order_ids = await copy_order(engine, order_id, mails)
                 rows = [
                     {
                         "key": f"bench:{i}",
                         "type": "ORDER_CONFIRMED",
                         "recipient": f"bench{i}@example.com",
-                        "order_id": order_id,
+                        "order_id": order_ids[i],
                         "data": {},
                         "status": "PENDING",
                         "attempts": 0,
@@ -109,6 +127,9 @@ async def bench(url: str, mails: int, probes: int) -> None:
                 await sending
                 seconds = time.perf_counter() - started
             await engine.dispose()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
         received = len(inbox.snapshot())
     print(
         f"mails sent over SMTP: {mails} in {seconds:.2f} s ({mails / seconds:.0f}/s); "
@@ -128,6 +149,17 @@ async def bench(url: str, mails: int, probes: int) -> None:
     )
 
 
+async def wait_healthy(http: httpx.AsyncClient) -> None:
+    for _ in range(300):
+        try:
+            if (await http.get("/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
 async def seed_order(http: httpx.AsyncClient, token: str) -> int:
     from tests.api.test_place_order_api import create_warehouse, order_input, place_ok, receive
     from tests.api.test_returns_api import capture, create_product
@@ -141,6 +173,36 @@ async def seed_order(http: httpx.AsyncClient, token: str) -> int:
     order = await place_ok(admin, order_input([("BENCH-TEE", 1)], email="bench@example.com"))
     await capture(admin, order["id"])
     return decode_int_id(order["id"], "Order", ["id"])
+
+
+async def copy_order(engine: AsyncEngine, order_id: int, copies: int) -> list[int]:
+    """``copies`` more orders like the seeded one (one mail each, as 1,000 customers would
+    get): one order's mails go out one after another, different orders' side by side."""
+    async with engine.begin() as conn:
+        order = dict(
+            (await conn.execute(sa.select(orders).where(orders.c.id == order_id))).mappings().one()
+        )
+        lines = [
+            dict(m)
+            for m in (
+                await conn.execute(sa.select(order_lines).where(order_lines.c.order_id == order_id))
+            ).mappings()
+        ]
+        ids = []
+        for i in range(copies):
+            values = {**order, "number": f"BENCH-{i}"}
+            del values["id"]
+            new_id = await conn.scalar(sa.insert(orders).values(**values).returning(orders.c.id))
+            ids.append(int(new_id))
+        await conn.execute(
+            sa.insert(order_lines),
+            [
+                {**{k: v for k, v in line.items() if k != "id"}, "order_id": i}
+                for i in ids
+                for line in lines
+            ],
+        )
+    return ids
 
 
 async def wait_sent(engine: AsyncEngine, count: int) -> None:

@@ -107,7 +107,8 @@ async def send_due(
 
     async def one(row: dict[str, Any]) -> None:
         try:
-            rendered = render_row(mailer, row, contexts[row["id"]])
+            # in a thread: rendering is CPU work, and requests share this event loop
+            rendered = await asyncio.to_thread(render_row, mailer, row, contexts[row["id"]])
         except Exception as exc:  # a broken (overridden) template must not stop the others
             log.exception("notification %s: rendering failed", row["id"])
             outcome = SendOutcome(False, True, f"rendering failed: {type(exc).__name__}: {exc}")

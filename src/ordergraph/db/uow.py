@@ -28,6 +28,7 @@ from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
+from ordergraph.db.repositories.webhooks import SqlWebhookRepository
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.notifications import (
@@ -53,6 +54,7 @@ from ordergraph.domain.ports import (
     ShipmentRepository,
     TokenRepository,
     WarehouseRepository,
+    WebhookRepository,
 )
 
 OUTBOX_CHANNEL = "ordergraph_outbox"  # NOTIFY payload: the newest outbox id only
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
     privacy: PrivacyRepository
     notifications: NotificationOutbox
     feedback: FeedbackRepository
+    webhooks: WebhookRepository
 
     def __init__(
         self,
@@ -121,6 +124,7 @@ class SqlUnitOfWork:
         self._notifications = SqlNotificationOutbox(conn, self._policy)
         self.notifications = self._notifications
         self.feedback = SqlFeedbackRepository(conn)
+        self.webhooks = SqlWebhookRepository(conn)
         self.notify_customer = True
         return self
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, ViewportSize, async_playwright, expect
 
 from tests.api.test_order_feedback_api import ORDER_FEEDBACK, delivered, token_for
 from tests.support.databases import Databases
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 MISSING_CHROMIUM = "install Debian's chromium package to run the browser test; .ci/run does"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 PAGE_MS = 30_000
 
 

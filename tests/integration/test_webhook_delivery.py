@@ -29,17 +29,12 @@ from ordergraph.domain.inventory import AdjustmentReason
 from ordergraph.domain.orders import Channel, HoldType, Order, RequestedLine
 from ordergraph.domain.principals import SYSTEM
 from ordergraph.domain.webhooks import HEADERS, RetrySchedule, WebhookUrlPolicy, verify
-from ordergraph.events.webhooks import (
-    WebhookSettings,
-    create_webhook,
-    deliver_due,
-    fan_out,
-    redeliver,
-)
+from ordergraph.events.webhooks import WebhookSettings, deliver_due, fan_out
 from ordergraph.services.deps import Deps
 from ordergraph.services.holds import hold_order
 from ordergraph.services.inventory import adjust_inventory
 from ordergraph.services.orders import place_order
+from ordergraph.services.webhooks import create_webhook, redeliver
 from tests.integration.conftest import make_product, make_warehouse
 from tests.support.receiver import Receiver, receiving
 
@@ -93,7 +88,7 @@ class World:
         """A webhook to the receiver, created one second after everything so far."""
         self.clock.advance(timedelta(seconds=1))
         webhook, secret = await create_webhook(
-            self.engine, self.clock, SYSTEM, settings, url=receiver.url, events=events
+            self.deps, SYSTEM, settings.policy, url=receiver.url, events=events
         )
         self.clock.advance(timedelta(seconds=1))
         return webhook.id, secret
@@ -275,7 +270,7 @@ async def test_a_delivery_is_dead_lettered_after_its_retries_and_can_be_redelive
     assert len(rx.requests) == 3
 
     rx.answer([204])
-    queued = await redeliver(world.engine, world.clock, SYSTEM, delivery_id=delivery["id"])
+    queued = await redeliver(world.deps, SYSTEM, delivery_id=delivery["id"])
     assert queued.status == "PENDING"
     assert queued.attempts == 0
     assert await deliver_due(world.engine, world.clock, http, settings, rand=half) == 1
@@ -376,9 +371,7 @@ async def test_a_webhook_to_a_private_address_is_refused_in_production(
     world: World, rx: Receiver
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
-        await create_webhook(
-            world.engine, world.clock, SYSTEM, STRICT, url=rx.url, events=["order.placed"]
-        )
+        await create_webhook(world.deps, SYSTEM, STRICT.policy, url=rx.url, events=["order.placed"])
     assert refused.value.code == "INVALID_URL"
     assert await deliveries(world.engine) == []
 
@@ -410,7 +403,7 @@ async def _named_hook(world: World, rx: Receiver, name: str) -> int:
     """A webhook whose URL names ``name`` instead of the receiver's address."""
     url = rx.url.replace("127.0.0.1", name)
     webhook, _ = await create_webhook(
-        world.engine, world.clock, SYSTEM, ALLOWED, url=url, events=["order.placed"]
+        world.deps, SYSTEM, ALLOWED.policy, url=url, events=["order.placed"]
     )
     world.clock.advance(timedelta(seconds=1))
     return webhook.id

@@ -67,6 +67,7 @@ from ordergraph.domain.ports import (
     TokenRepository,
     UnitOfWork,
     WarehouseRepository,
+    WebhookRepository,
 )
 from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
 from ordergraph.domain.refunds import Refund
@@ -74,6 +75,13 @@ from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment, ShipmentEvent, ShipmentStatus
 from ordergraph.domain.tokens import ApiToken
+from ordergraph.domain.webhooks import (
+    Delivery,
+    DeliveryStatus,
+    Webhook,
+    owner_from_json,
+    owner_json,
+)
 from ordergraph.gateways import TestGateway
 from ordergraph.services.catalog import create_product, create_warehouse
 from ordergraph.services.customers import create_customer
@@ -190,6 +198,16 @@ class StoredFulfillment:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredWebhook:
+    """A row of ``webhooks``: the registration, its secret and whether it was deleted."""
+
+    webhook: Webhook
+    secret: str
+    created_by: str
+    deleted_at: datetime | None = None
+
+
 @dataclass(slots=True)
 class FakeState:
     """Everything the store holds; one of these is committed, each open unit of work has a copy."""
@@ -215,6 +233,8 @@ class FakeState:
     customer_tokens: dict[int, StoredCustomerToken] = field(default_factory=dict)
     addresses: dict[int, StoredAddress] = field(default_factory=dict)
     feedback: dict[int, OrderFeedback] = field(default_factory=dict)  # by order id
+    webhooks: dict[int, StoredWebhook] = field(default_factory=dict)
+    webhook_deliveries: dict[int, Delivery] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -238,6 +258,8 @@ class FakeState:
             customer_tokens=dict(self.customer_tokens),
             addresses=dict(self.addresses),
             feedback=dict(self.feedback),
+            webhooks=dict(self.webhooks),
+            webhook_deliveries=dict(self.webhook_deliveries),
         )
 
 
@@ -327,6 +349,36 @@ class FakeStore:
     def feedback(self) -> list[OrderFeedback]:
         """Committed delivery feedback, by order id."""
         return [f for _, f in sorted(self.state.feedback.items())]
+
+    @property
+    def webhooks(self) -> list[StoredWebhook]:
+        """Committed webhook rows by id, deleted ones included."""
+        return [w for _, w in sorted(self.state.webhooks.items())]
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        return [d for _, d in sorted(self.state.webhook_deliveries.items())]
+
+    def add_webhook_delivery(self, webhook_id: int, status: DeliveryStatus, now: datetime) -> int:
+        """A delivery row as fan-out and delivery leave it (those run on the real database)."""
+        delivery_id = self.next_id("webhook_deliveries")
+        self.state.webhook_deliveries[delivery_id] = Delivery(
+            id=delivery_id,
+            webhook_id=webhook_id,
+            outbox_id=delivery_id,
+            order_id=None,
+            event_type="order.placed",
+            status=status,
+            attempts=0 if status is DeliveryStatus.PENDING else 8,
+            next_attempt_at=now,
+            last_status_code=None if status is DeliveryStatus.PENDING else 500,
+            last_error=None,
+            last_latency_ms=None,
+            created_at=now,
+            delivered_at=None,
+        )
+        self.version += 1
+        return delivery_id
 
     @property
     def outbox(self) -> list[DomainEvent]:
@@ -1144,6 +1196,78 @@ class FakeFeedbackRepository:
         )
 
 
+class FakeWebhookRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(
+        self,
+        *,
+        url: str,
+        events: frozenset[str],
+        secret: str,
+        created_by: str,
+        owner: Principal,
+        now: datetime,
+    ) -> Webhook:
+        webhook_id = self._store.next_id("webhooks")
+        # the owner goes through its stored JSON form, as the SQL repository's does
+        webhook = Webhook(
+            webhook_id, url, events, True, now, now, owner_from_json(owner_json(owner))
+        )
+        self._state.webhooks[webhook_id] = StoredWebhook(webhook, secret, created_by)
+        return webhook
+
+    async def get(self, webhook_id: int) -> Webhook | None:
+        stored = self._state.webhooks.get(webhook_id)
+        return stored.webhook if stored is not None and stored.deleted_at is None else None
+
+    async def update(
+        self,
+        webhook_id: int,
+        *,
+        now: datetime,
+        url: str | None = None,
+        events: frozenset[str] | None = None,
+        active: bool | None = None,
+    ) -> Webhook:
+        stored = self._state.webhooks[webhook_id]
+        old = stored.webhook
+        webhook = dataclasses.replace(
+            old,
+            url=old.url if url is None else url,
+            events=old.events if events is None else events,
+            active=old.active if active is None else active,
+            updated_at=now,
+        )
+        self._state.webhooks[webhook_id] = dataclasses.replace(stored, webhook=webhook)
+        return webhook
+
+    async def delete(self, webhook_id: int, now: datetime) -> None:
+        stored = self._state.webhooks[webhook_id]
+        webhook = dataclasses.replace(stored.webhook, active=False, updated_at=now)
+        self._state.webhooks[webhook_id] = dataclasses.replace(
+            stored, webhook=webhook, deleted_at=now
+        )
+        outstanding = {DeliveryStatus.PENDING, DeliveryStatus.FAILED}
+        for key, d in list(self._state.webhook_deliveries.items()):
+            if d.webhook_id == webhook_id and d.status in outstanding:
+                self._state.webhook_deliveries[key] = dataclasses.replace(
+                    d, status=DeliveryStatus.DEAD, last_error="webhook deleted"
+                )
+
+    async def redeliver(self, delivery_id: int, now: datetime) -> Delivery | None:
+        found = self._state.webhook_deliveries.get(delivery_id)
+        if found is None or await self.get(found.webhook_id) is None:
+            return None
+        queued = dataclasses.replace(
+            found, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now
+        )
+        self._state.webhook_deliveries[delivery_id] = queued
+        return queued
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1169,6 +1293,7 @@ class FakeUnitOfWork:
     privacy: PrivacyRepository
     notifications: NotificationOutbox
     feedback: FeedbackRepository
+    webhooks: WebhookRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1250,6 +1375,7 @@ class FakeUnitOfWork:
         self.privacy = FakePrivacyRepository(self._state)
         self.notifications = FakeNotificationOutbox(self._state)
         self.feedback = FakeFeedbackRepository(self._state, self._store)
+        self.webhooks = FakeWebhookRepository(self._state, self._store)
 
 
 class SequentialCodes:

@@ -29,6 +29,7 @@ from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
+from ordergraph.db.repositories.webhooks import SqlWebhookRepository
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.notifications import (
@@ -55,6 +56,7 @@ from ordergraph.domain.ports import (
     ShipmentRepository,
     TokenRepository,
     WarehouseRepository,
+    WebhookRepository,
 )
 
 OUTBOX_CHANNEL = "ordergraph_outbox"  # NOTIFY payload: the newest outbox id only
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
     privacy: PrivacyRepository
     notifications: NotificationOutbox
     feedback: FeedbackRepository
+    webhooks: WebhookRepository
 
     def __init__(
         self,
@@ -125,6 +128,7 @@ class SqlUnitOfWork:
         self._notifications = SqlNotificationOutbox(conn, self._policy)
         self.notifications = self._notifications
         self.feedback = SqlFeedbackRepository(conn)
+        self.webhooks = SqlWebhookRepository(conn)
         return self
 
     async def __aexit__(

@@ -24,12 +24,13 @@ from ordergraph.domain.inventory import (
 from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.orders import Order
 from ordergraph.domain.payments import PaymentTransaction
-from ordergraph.domain.principals import Role, Scope
+from ordergraph.domain.principals import Principal, Role, Scope
 from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment
 from ordergraph.domain.tokens import ApiToken
+from ordergraph.domain.webhooks import Delivery, Webhook
 
 
 class RetryableConflict(Exception):
@@ -329,6 +330,45 @@ class FeedbackRepository(Protocol):
         ...
 
 
+class WebhookRepository(Protocol):
+    async def add(
+        self,
+        *,
+        url: str,
+        events: frozenset[str],
+        secret: str,
+        created_by: str,
+        owner: Principal,
+        now: datetime,
+    ) -> Webhook:
+        """Register an active webhook that receives what ``owner`` may read."""
+        ...
+
+    async def get(self, webhook_id: int) -> Webhook | None:
+        """A webhook not deleted, or None."""
+        ...
+
+    async def update(
+        self,
+        webhook_id: int,
+        *,
+        now: datetime,
+        url: str | None = None,
+        events: frozenset[str] | None = None,
+        active: bool | None = None,
+    ) -> Webhook:
+        """Change what is given (None: unchanged); the webhook must exist."""
+        ...
+
+    async def delete(self, webhook_id: int, now: datetime) -> None:
+        """Delete for good (the row and its log stay); outstanding deliveries are dead-lettered."""
+        ...
+
+    async def redeliver(self, delivery_id: int, now: datetime) -> Delivery | None:
+        """Queue a delivery of a live webhook again now, attempts reset; None if there is none."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Events collected here are written to the outbox on commit."""
 
@@ -349,6 +389,7 @@ class UnitOfWork(Protocol):
     privacy: PrivacyRepository
     notifications: NotificationOutbox
     feedback: FeedbackRepository
+    webhooks: WebhookRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -12,12 +12,13 @@ import hmac
 import ipaddress
 import socket
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.principals import DEFAULT_SCOPES, Principal, Role, Scope
 
 SIGNATURE_VERSION = "v1"
 DEFAULT_TOLERANCE = 300  # seconds a receiver accepts between our timestamp and its clock
@@ -336,3 +337,49 @@ def matches(subscribed: frozenset[str], event_type: str) -> bool:
     return any(
         pattern.endswith(".*") and event_type.startswith(pattern[:-1]) for pattern in subscribed
     )
+
+
+# --- registered webhooks and their deliveries ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    id: int
+    url: str
+    events: frozenset[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    owner: Principal = field(default_factory=lambda: owner_from_json(None))
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    webhook_id: int
+    outbox_id: int
+    order_id: int | None
+    event_type: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    last_latency_ms: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def owner_json(actor: Principal) -> dict[str, Any]:
+    return {"role": actor.role.value if actor.role else None, "scopes": sorted(actor.scopes)}
+
+
+def owner_from_json(data: Any) -> Principal:
+    """Who a webhook receives events as; hooks made before owners were kept were made by
+    someone with webhooks:manage, so they keep every order event."""
+    if not isinstance(data, dict):
+        return Principal(role=Role.STAFF, scopes=DEFAULT_SCOPES[Role.STAFF], name="webhook")
+    known = {s.value for s in Scope}
+    scopes = frozenset(Scope(s) for s in data.get("scopes", []) if s in known)
+    role = Role(data["role"]) if data.get("role") in {r.value for r in Role} else None
+    return Principal(role=role, scopes=scopes, name="webhook")

@@ -9,7 +9,8 @@ Three steps, each safe to run in every worker at once:
    the same webhook (so an order's events arrive in order) with a lease, commits, POSTs the
    signed JSON to the address it checked, and records the attempt in a new transaction: 2xx
    succeeds; anything else is retried with exponential backoff and jitter, then dead-lettered.
-3. **Redelivery** puts any delivery back in the queue on request.
+3. **Redelivery** puts any delivery back in the queue on request (``services/webhooks.py``, like
+   creating, changing and deleting webhooks).
 
 The rules (signatures, schedule, URL policy, event filters) live in ``ordergraph.domain.webhooks``.
 """
@@ -20,11 +21,10 @@ import asyncio
 import contextlib
 import ipaddress
 import random
-import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -32,17 +32,15 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ordergraph.db.repositories.webhooks import webhook_from_row
 from ordergraph.db.tables import outbox, webhook_attempts, webhook_deliveries, webhooks
 from ordergraph.domain.access import may_read_event
 from ordergraph.domain.clock import Clock
-from ordergraph.domain.errors import InvalidInput, NotFound
-from ordergraph.domain.principals import DEFAULT_SCOPES, Principal, Role, Scope
-from ordergraph.domain.validation import clean_text
+from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.webhooks import (
     DeliveryStatus,
     RetrySchedule,
     WebhookUrlPolicy,
-    check_event_patterns,
     delivery_headers,
     matches,
     sign,
@@ -57,233 +55,6 @@ class WebhookSettings:
     policy: WebhookUrlPolicy = field(default_factory=lambda: WebhookUrlPolicy(allow_private=True))
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
     timeout_seconds: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Webhook:
-    id: int
-    url: str
-    events: frozenset[str]
-    active: bool
-    created_at: datetime
-    updated_at: datetime
-    owner: Principal = field(default_factory=lambda: owner_from_json(None))
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    id: int
-    webhook_id: int
-    outbox_id: int
-    order_id: int | None
-    event_type: str
-    status: DeliveryStatus
-    attempts: int
-    next_attempt_at: datetime
-    last_status_code: int | None
-    last_error: str | None
-    last_latency_ms: int | None
-    created_at: datetime
-    delivered_at: datetime | None
-
-
-def webhook_from_row(m: Any) -> Webhook:
-    return Webhook(
-        m["id"],
-        m["url"],
-        frozenset(m["events"]),
-        m["active"],
-        m["created_at"],
-        m["updated_at"],
-        owner_from_json(m.get("owner")),
-    )
-
-
-def owner_json(actor: Principal) -> dict[str, Any]:
-    return {"role": actor.role.value if actor.role else None, "scopes": sorted(actor.scopes)}
-
-
-def owner_from_json(data: Any) -> Principal:
-    """Who a webhook receives events as; hooks made before owners were kept were made by
-    someone with webhooks:manage, so they keep every order event."""
-    if not isinstance(data, dict):
-        return Principal(role=Role.STAFF, scopes=DEFAULT_SCOPES[Role.STAFF], name="webhook")
-    known = {s.value for s in Scope}
-    scopes = frozenset(Scope(s) for s in data.get("scopes", []) if s in known)
-    role = Role(data["role"]) if data.get("role") in {r.value for r in Role} else None
-    return Principal(role=role, scopes=scopes, name="webhook")
-
-
-def delivery_from_row(m: Any) -> Delivery:
-    return Delivery(
-        id=m["id"],
-        webhook_id=m["webhook_id"],
-        outbox_id=m["outbox_id"],
-        order_id=m["order_id"],
-        event_type=m["event_type"],
-        status=DeliveryStatus(m["status"]),
-        attempts=m["attempts"],
-        next_attempt_at=m["next_attempt_at"],
-        last_status_code=m["last_status_code"],
-        last_error=m["last_error"],
-        last_latency_ms=m["last_latency_ms"],
-        created_at=m["created_at"],
-        delivered_at=m["delivered_at"],
-    )
-
-
-# --- managing webhooks --------------------------------------------------------------------
-
-
-async def create_webhook(
-    engine: AsyncEngine,
-    clock: Clock,
-    actor: Principal,
-    settings: WebhookSettings,
-    *,
-    url: str,
-    events: list[str],
-    secret: str | None = None,
-) -> tuple[Webhook, str]:
-    """Register an endpoint; returns it with its signing secret (generated unless given)."""
-    actor.require(Scope.WEBHOOKS_MANAGE)
-    checked = settings.policy.check(clean_text(url, ["url"], max_length=2000))
-    patterns = check_event_patterns(events)
-    key = (
-        clean_text(secret, ["secret"], max_length=200)
-        if secret is not None
-        else f"whsec_{secrets.token_urlsafe(32)}"
-    )
-    if len(key) < 16:
-        raise InvalidInput("must be at least 16 characters", field=["secret"])
-    now = clock.now()
-    async with _writing(engine) as conn:
-        row = (
-            (
-                await conn.execute(
-                    sa.insert(webhooks)
-                    .values(
-                        url=checked,
-                        events=sorted(patterns),
-                        secret=key,
-                        active=True,
-                        created_by=actor.actor,
-                        owner=owner_json(actor),
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(*webhooks.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-    return webhook_from_row(row), key
-
-
-async def _live_webhook(conn: AsyncConnection, webhook_id: int) -> Any:
-    row = (
-        (
-            await conn.execute(
-                sa.select(webhooks).where(
-                    webhooks.c.id == webhook_id, webhooks.c.deleted_at.is_(None)
-                )
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound("no such webhook", field=["webhookId"])
-    return row
-
-
-async def update_webhook(
-    engine: AsyncEngine,
-    clock: Clock,
-    actor: Principal,
-    settings: WebhookSettings,
-    *,
-    webhook_id: int,
-    url: str | None = None,
-    events: list[str] | None = None,
-    active: bool | None = None,
-) -> Webhook:
-    actor.require(Scope.WEBHOOKS_MANAGE)
-    values: dict[str, Any] = {"updated_at": clock.now()}
-    if url is not None:
-        values["url"] = settings.policy.check(clean_text(url, ["url"], max_length=2000))
-    if events is not None:
-        values["events"] = sorted(check_event_patterns(events))
-    if active is not None:
-        values["active"] = active
-    async with _writing(engine) as conn:
-        await _live_webhook(conn, webhook_id)
-        row = (
-            (
-                await conn.execute(
-                    sa.update(webhooks)
-                    .where(webhooks.c.id == webhook_id)
-                    .values(**values)
-                    .returning(*webhooks.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-    return webhook_from_row(row)
-
-
-async def delete_webhook(
-    engine: AsyncEngine, clock: Clock, actor: Principal, *, webhook_id: int
-) -> None:
-    """Stop deliveries for good; outstanding ones are dead-lettered (the log is kept)."""
-    actor.require(Scope.WEBHOOKS_MANAGE)
-    now = clock.now()
-    async with _writing(engine) as conn:
-        await _live_webhook(conn, webhook_id)
-        await conn.execute(
-            sa.update(webhooks)
-            .where(webhooks.c.id == webhook_id)
-            .values(deleted_at=now, active=False, updated_at=now)
-        )
-        d = webhook_deliveries.c
-        await conn.execute(
-            sa.update(webhook_deliveries)
-            .where(d.webhook_id == webhook_id, d.status.in_(OUTSTANDING))
-            .values(status=DeliveryStatus.DEAD.value, last_error="webhook deleted")
-        )
-
-
-async def redeliver(
-    engine: AsyncEngine, clock: Clock, actor: Principal, *, delivery_id: int
-) -> Delivery:
-    """Queue a delivery again now (after a fix on the receiver's side, say)."""
-    actor.require(Scope.WEBHOOKS_MANAGE)
-    d = webhook_deliveries.c
-    async with _writing(engine) as conn:
-        row = (
-            (
-                await conn.execute(
-                    sa.update(webhook_deliveries)
-                    .where(d.id == delivery_id)
-                    .where(
-                        d.webhook_id.in_(
-                            sa.select(webhooks.c.id).where(webhooks.c.deleted_at.is_(None))
-                        )
-                    )
-                    .values(
-                        status=DeliveryStatus.PENDING.value, attempts=0, next_attempt_at=clock.now()
-                    )
-                    .returning(*webhook_deliveries.c)
-                )
-            )
-            .mappings()
-            .first()
-        )
-    if row is None:
-        raise NotFound("no such delivery", field=["deliveryId"])
-    return delivery_from_row(row)
 
 
 # --- fan-out and delivery -----------------------------------------------------------------

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ordergraph.db.repositories.webhooks import delivery_from_row, webhook_from_row
 from ordergraph.db.tables import webhook_deliveries, webhooks
 from ordergraph.domain.principals import Scope
-from ordergraph.events import webhooks as hooks
-from ordergraph.events.webhooks import Delivery, delivery_from_row, webhook_from_row
+from ordergraph.domain.webhooks import Delivery, Webhook
 from ordergraph.resolvers.common import attempt, input_id, query_id
 from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.errors import UserError
 from ordergraph.schema.pagination import Connection, paginate
 from ordergraph.schema.types.webhook import DeliveryStatus, WebhookDeliveryType, WebhookType
+from ordergraph.services import webhooks as hooks
 
 
 @strawberry.input
@@ -73,12 +73,6 @@ class RedeliverWebhookEventPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _engine(info: Info) -> AsyncEngine:
-    engine = info.context.write_engine
-    assert engine is not None
-    return engine
-
-
 @strawberry.type
 class WebhookMutation:
     @strawberry.mutation(description="Register an endpoint for signed event deliveries.")
@@ -86,10 +80,9 @@ class WebhookMutation:
         actor = authenticated(info)
         done, errors = await attempt(
             lambda: hooks.create_webhook(
-                _engine(info),
-                info.context.deps.clock,
+                info.context.deps,
                 actor,
-                info.context.webhook_settings,
+                info.context.webhook_settings.policy,
                 url=input.url,
                 events=input.events,
                 secret=input.secret,
@@ -103,12 +96,11 @@ class WebhookMutation:
     async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> UpdateWebhookPayload:
         actor = authenticated(info)
 
-        async def run() -> hooks.Webhook:
+        async def run() -> Webhook:
             return await hooks.update_webhook(
-                _engine(info),
-                info.context.deps.clock,
+                info.context.deps,
                 actor,
-                info.context.webhook_settings,
+                info.context.webhook_settings.policy,
                 webhook_id=input_id(input.webhook_id, "Webhook", ["webhookId"]),
                 url=input.url,
                 events=input.events,
@@ -126,8 +118,7 @@ class WebhookMutation:
 
         async def run() -> bool:
             await hooks.delete_webhook(
-                _engine(info),
-                info.context.deps.clock,
+                info.context.deps,
                 actor,
                 webhook_id=input_id(input.webhook_id, "Webhook", ["webhookId"]),
             )
@@ -146,8 +137,7 @@ class WebhookMutation:
 
         async def run() -> Delivery:
             return await hooks.redeliver(
-                _engine(info),
-                info.context.deps.clock,
+                info.context.deps,
                 actor,
                 delivery_id=input_id(input.delivery_id, "WebhookDelivery", ["deliveryId"]),
             )

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 import strawberry
 
 from ordergraph.db.tables import webhook_attempts
-from ordergraph.domain.webhooks import DeliveryStatus
-from ordergraph.events.webhooks import Delivery, Webhook
+from ordergraph.domain.webhooks import Delivery, DeliveryStatus, Webhook
 from ordergraph.schema.context import Info
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.node import Node

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.async_api import Browser, Page, WebSocket, async_playwright, expect
+from playwright.async_api import Browser, Page, WebSocket, expect
 
 from ordergraph.web.graphiql import load_manifest
 from tests.clients.journey import (
@@ -32,12 +30,11 @@ from tests.clients.journey import (
 )
 from tests.clients.matrix import Matrix, Row
 from tests.e2e.test_serve_e2e import Server
+from tests.support.browser import chromium_or_skip, launched_chromium
 from tests.support.graphql import GraphQLClient
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-MISSING_CHROMIUM = "install Debian's chromium package to run the browser test; .ci/run does"
 PAGE_MS = 30_000
 GRAPHIQL_VERSION = next(a.version for a in load_manifest() if a.package == "graphiql")
 STOP_SECONDS = 10
@@ -45,32 +42,13 @@ STOP_SECONDS = 10
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip(MISSING_CHROMIUM)
-    return CHROMIUM
+    return chromium_or_skip()
 
 
 @pytest.fixture
 async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    with tempfile.TemporaryDirectory(prefix="og-graphiql-") as home:
-        # HOME and XDG dirs too, so Chromium writes nothing outside the throwaway directory.
-        env: dict[str, str | float | bool] = {
-            **os.environ,
-            "HOME": home,
-            "XDG_CONFIG_HOME": f"{home}/config",
-            "XDG_CACHE_HOME": f"{home}/cache",
-        }
-        async with async_playwright() as playwright:
-            launched = await playwright.chromium.launch(
-                executable_path=str(chromium),
-                headless=True,
-                env=env,
-                args=["--disable-gpu", "--disable-quic", "--no-first-run"],
-            )
-            try:
-                yield launched
-            finally:
-                await launched.close()
+    async with launched_chromium(chromium, "og-graphiql-") as launched:
+        yield launched
 
 
 class GraphiQLSockets:

@@ -7,25 +7,22 @@ rating on the order.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, ViewportSize, async_playwright, expect
+from playwright.async_api import Browser, ViewportSize, expect
 
 from tests.api.test_order_feedback_api import ORDER_FEEDBACK, delivered, token_for
+from tests.support.browser import chromium_or_skip, launched_chromium
 from tests.support.databases import Databases
 from tests.support.graphql import GraphQLClient
 from tests.support.live import LiveApi, live_api
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-MISSING_CHROMIUM = "install Debian's chromium package to run the browser test; .ci/run does"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 PAGE_MS = 30_000
 
@@ -38,31 +35,13 @@ def live(databases: Databases) -> Iterator[LiveApi]:
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip(MISSING_CHROMIUM)
-    return CHROMIUM
+    return chromium_or_skip()
 
 
 @pytest.fixture
 async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    with tempfile.TemporaryDirectory(prefix="og-feedback-") as home:
-        env: dict[str, str | float | bool] = {
-            **os.environ,
-            "HOME": home,
-            "XDG_CONFIG_HOME": f"{home}/config",
-            "XDG_CACHE_HOME": f"{home}/cache",
-        }
-        async with async_playwright() as playwright:
-            launched = await playwright.chromium.launch(
-                executable_path=str(chromium),
-                headless=True,
-                env=env,
-                args=["--disable-gpu", "--disable-quic", "--no-first-run"],
-            )
-            try:
-                yield launched
-            finally:
-                await launched.close()
+    async with launched_chromium(chromium, "og-feedback-") as launched:
+        yield launched
 
 
 async def test_a_customer_rates_the_delivery_on_a_phone_without_javascript(

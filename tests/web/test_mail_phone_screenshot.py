@@ -3,52 +3,30 @@ the shipped and delivered mails without sideways scrolling and with a button a t
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from ordergraph.mail.render import TemplateRenderer
+from tests.support.browser import chromium_or_skip, launched_chromium
 from tests.support.mail_context import FEEDBACK_URL, TRACKING_LINK, full_context
 
-CHROMIUM = Path("/usr/bin/chromium")
-MISSING_CHROMIUM = "install Debian's chromium package to run the browser test; .ci/run does"
 PHONE_WIDTH, PHONE_HEIGHT = 390, 844
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.skip(MISSING_CHROMIUM)
-    return CHROMIUM
+    return chromium_or_skip()
 
 
 @pytest.fixture
 async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    with tempfile.TemporaryDirectory(prefix="og-mail-") as home:
-        # HOME and XDG dirs too, so Chromium writes nothing outside the throwaway directory.
-        env: dict[str, str | float | bool] = {
-            **os.environ,
-            "HOME": home,
-            "XDG_CONFIG_HOME": f"{home}/config",
-            "XDG_CACHE_HOME": f"{home}/cache",
-        }
-        async with async_playwright() as playwright:
-            launched = await playwright.chromium.launch(
-                executable_path=str(chromium),
-                headless=True,
-                env=env,
-                args=["--disable-gpu", "--disable-quic", "--no-first-run"],
-            )
-            try:
-                yield launched
-            finally:
-                await launched.close()
+    async with launched_chromium(chromium, "og-mail-") as launched:
+        yield launched
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,6 @@ async def bench(url: str, mails: int, probes: int) -> None:
             "DATABASE_URL": url,
             "ORDERGRAPH_SMTP_URL": smtp_url,
             "PUBLIC_BASE_URL": base_url,
-            "ORDERGRAPH_NOTIFICATION_INTERVAL_SECONDS": "0.05",
             "ORDERGRAPH_QUERY_COST_BUDGET": str(10**9),
         }
         # the server in its own process, as in production: its consumer and its requests share

@@ -46,7 +46,7 @@ from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.principals import ANONYMOUS, Principal
 from ordergraph.events.background import every
 from ordergraph.events.broker import Broker
-from ordergraph.events.notifications import Mailer, send_due
+from ordergraph.events.notifications import Mailer, send_until_drained
 from ordergraph.events.relay import OutboxRelay
 from ordergraph.events.webhooks import WebhookSettings, deliver_due, fan_out
 from ordergraph.gateways import TestGateway
@@ -417,7 +417,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 asyncio.create_task(
                     every(
                         settings.notification_interval_seconds,
-                        lambda: send_due(engine, runtime.clock, mailer),
+                        lambda: send_until_drained(engine, runtime.clock, mailer),
                         "customer mail",
                     )
                 )

@@ -7,6 +7,7 @@ message at once, and a hung server never holds up a use case.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -207,7 +208,12 @@ async def test_a_hung_mail_server_never_holds_up_a_use_case(
     """While the consumer waits on a server that accepts the connection and never answers,
     another order is placed and paid: it commits, with its own mail row written."""
     await confirmed_order(pg_engine, clock, unique)
-    silent = await asyncio.start_server(lambda r, w: asyncio.sleep(3600), "127.0.0.1", 0)
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # the connection stays open and never hears a greeting
+
+    silent = await asyncio.start_server(hold, "127.0.0.1", 0)
     port = silent.sockets[0].getsockname()[1]
     try:
         sending = asyncio.create_task(
@@ -219,5 +225,10 @@ async def test_a_hung_mail_server_never_holds_up_a_use_case(
         await sending
     finally:
         silent.close()
+        for writer in held:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        await silent.wait_closed()
     statuses = [(r["status"], r["attempts"]) for r in await rows(pg_engine)]
     assert statuses == [("RETRYING", 1), ("PENDING", 0)]

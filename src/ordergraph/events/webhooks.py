@@ -18,11 +18,10 @@ The rules (signatures, schedule, URL policy, event filters) live in ``ordergraph
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 import httpx
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordergraph.db.repositories.webhooks import webhook_from_row
 from ordergraph.db.tables import outbox, webhook_attempts, webhook_deliveries, webhooks
@@ -45,7 +44,7 @@ from ordergraph.domain.webhooks import (
     matches,
     sign,
 )
-from ordergraph.events.consumers import ClaimedQueue
+from ordergraph.events.consumers import ClaimedQueue, skip_locked, writing
 
 OUTSTANDING = (DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)
 
@@ -60,28 +59,13 @@ class WebhookSettings:
 # --- fan-out and delivery -----------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def _writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A write transaction; on SQLite it takes the write lock first (BEGIN IMMEDIATE), since a
-    read that later writes cannot wait for the lock and fails as "database is locked"."""
-    async with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-        async with conn.begin():
-            yield conn
-
-
-def _skip_locked(stmt: sa.Select[Any], conn: AsyncConnection) -> sa.Select[Any]:
-    return stmt.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else stmt
-
-
 async def fan_out(engine: AsyncEngine, clock: Clock, *, limit: int = 500) -> int:
     """One delivery row per (active webhook, matching event committed after it was created)."""
-    async with _writing(engine) as conn:
+    async with writing(engine) as conn:
         rows = list(
             (
                 await conn.execute(
-                    _skip_locked(
+                    skip_locked(
                         sa.select(
                             outbox.c.id, outbox.c.order_id, outbox.c.type, outbox.c.occurred_at
                         )
@@ -191,7 +175,7 @@ QUEUE = ClaimedQueue(
 async def _claim(
     engine: AsyncEngine, clock: Clock, settings: WebhookSettings, limit: int
 ) -> list[tuple[Any, Any, Any]]:
-    async with _writing(engine) as conn:
+    async with writing(engine) as conn:
         due = await QUEUE.claim(conn, clock.now(), _lease(settings), limit)
         if not due:
             return []
@@ -293,7 +277,7 @@ async def _record(
         values.update(status=status.value, attempts=failures)
         if status is DeliveryStatus.FAILED:
             values["next_attempt_at"] = now + settings.schedule.delay(failures, rand())
-    async with _writing(engine) as conn:
+    async with writing(engine) as conn:
         if not await QUEUE.record(conn, delivery, values):
             return
         await conn.execute(

@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 
-from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.common import attempt, input_id, one_credential_check
 from ordergraph.schema.account_io import (
     AddCustomerAddressInput,
     ChangePasswordInput,
@@ -27,7 +27,7 @@ from ordergraph.schema.account_io import (
     VerifyCustomerEmailPayload,
 )
 from ordergraph.schema.context import Info, authenticated
-from ordergraph.schema.errors import ErrorCode, UserError
+from ordergraph.schema.errors import UserError
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.customer import CustomerAddress, CustomerType
 from ordergraph.services import accounts, address_book
@@ -42,18 +42,6 @@ async def _customer(info: Info, customer_id: int | None) -> CustomerType | None:
     return CustomerType.from_domain(found) if found else None
 
 
-def _one_per_request(info: Info) -> list[UserError]:
-    """At most one password or mail-sending check per request, however many aliases ask."""
-    info.context.credential_checks += 1
-    if info.context.credential_checks > 1:
-        return [
-            UserError(
-                field=None, message="one such request at a time", code=ErrorCode.TOO_MANY_ATTEMPTS
-            )
-        ]
-    return []
-
-
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
@@ -63,7 +51,7 @@ class AccountMutation:
     async def customer_signup(
         self, info: Info, input: CustomerSignupInput
     ) -> CustomerSignupPayload:
-        if refused := _one_per_request(info):
+        if refused := one_credential_check(info):
             return CustomerSignupPayload(user_errors=refused)
         context = info.context
         customer, errors = await attempt(
@@ -106,7 +94,7 @@ class AccountMutation:
     async def request_password_reset(
         self, info: Info, input: RequestPasswordResetInput
     ) -> RequestPasswordResetPayload:
-        if refused := _one_per_request(info):
+        if refused := one_credential_check(info):
             return RequestPasswordResetPayload(user_errors=refused)
         context = info.context
         _, errors = await attempt(
@@ -138,7 +126,7 @@ class AccountMutation:
     async def change_password(
         self, info: Info, input: ChangePasswordInput
     ) -> ChangePasswordPayload:
-        if refused := _one_per_request(info):
+        if refused := one_credential_check(info):
             return ChangePasswordPayload(user_errors=refused)
         actor = authenticated(info)
         customer, errors = await attempt(

@@ -9,7 +9,7 @@ from graphql import GraphQLError
 
 from ordergraph.domain.errors import DomainError, InvalidInput
 from ordergraph.schema.context import Info
-from ordergraph.schema.errors import UserError
+from ordergraph.schema.errors import ErrorCode, UserError
 from ordergraph.schema.ids import decode_int_id
 from ordergraph.services.deps import Deps
 
@@ -31,6 +31,21 @@ def deps_of(info: Info, notify_customer: bool) -> Deps:
     customer (the events still reach webhooks and subscriptions)."""
     deps = info.context.deps
     return deps if notify_customer else deps.silenced()
+
+
+def one_credential_check(info: Info) -> list[UserError]:
+    """At most one password or mail-sending check per request, however many aliases ask: 30
+    aliased sign-ins in one document would be 30 guesses for one request. The refusal, if any."""
+    info.context.credential_checks += 1
+    if info.context.credential_checks > 1:
+        return [
+            UserError(
+                field=None,
+                message="one sign-in or account request per request",
+                code=ErrorCode.TOO_MANY_ATTEMPTS,
+            )
+        ]
+    return []
 
 
 def query_id(global_id: str, expected_type: str, argument: str) -> int:

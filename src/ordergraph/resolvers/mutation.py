@@ -6,7 +6,7 @@ import strawberry
 
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.account_mutation import AccountMutation
-from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.resolvers.common import attempt, input_id, one_credential_check
 from ordergraph.resolvers.feedback import FeedbackMutation
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.notifications import NotificationMutation
@@ -15,7 +15,6 @@ from ordergraph.resolvers.privacy import PrivacyMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
 from ordergraph.resolvers.webhooks import WebhookMutation
 from ordergraph.schema.context import Info, authenticated
-from ordergraph.schema.errors import ErrorCode, UserError
 from ordergraph.schema.inputs import (
     AdjustInventoryInput,
     CreateCustomerInput,
@@ -126,18 +125,8 @@ class Mutation(
     )
     async def customer_login(self, info: Info, input: CustomerLoginInput) -> CustomerLoginPayload:
         context = info.context
-        context.credential_checks += 1
-        if context.credential_checks > 1:
-            # 30 aliased sign-ins in one document would be 30 guesses for one request
-            return CustomerLoginPayload(
-                user_errors=[
-                    UserError(
-                        field=None,
-                        message="one sign-in per request",
-                        code=ErrorCode.TOO_MANY_ATTEMPTS,
-                    )
-                ]
-            )
+        if refused := one_credential_check(info):
+            return CustomerLoginPayload(user_errors=refused)
         issued, errors = await attempt(
             lambda: customers.customer_login(
                 context.deps,

@@ -98,12 +98,3 @@ async def preview_row(
         "message_id": "preview",
         "attempts": 0,
     }
-
-
-async def notification_by_id(conn: AsyncConnection, notification_id: int) -> dict[str, Any] | None:
-    found = (
-        (await conn.execute(sa.select(notifications).where(notifications.c.id == notification_id)))
-        .mappings()
-        .first()
-    )
-    return dict(found) if found is not None else None

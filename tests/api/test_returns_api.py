@@ -949,16 +949,16 @@ async def db(live: LiveApi) -> AsyncIterator[AsyncEngine]:
 
 
 async def movements(db: AsyncEngine, sku: str) -> list[tuple[str, str, int, int, str | None]]:
-    """(kind, warehouse code, on_hand_delta, reserved_delta, reference) for ``sku``, in order."""
+    """(kind, warehouse code, field, delta, reference) for ``sku``, in order."""
     m = inventory_movements.c
     async with db.connect() as conn:
         rows = await conn.execute(
-            sa.select(m.kind, warehouses.c.code, m.on_hand_delta, m.reserved_delta, m.reference)
+            sa.select(m.kind, warehouses.c.code, m.field, m.delta, m.reference)
             .join(warehouses, warehouses.c.id == m.warehouse_id)
             .where(m.sku == sku)
             .order_by(m.id)
         )
-        return [(r.kind, r.code, r.on_hand_delta, r.reserved_delta, r.reference) for r in rows]
+        return [(r.kind, r.code, r.field, r.delta, r.reference) for r in rows]
 
 
 async def ledger_matches_levels(db: AsyncEngine, sku: str) -> dict[str, tuple[int, int]]:
@@ -971,8 +971,10 @@ async def ledger_matches_levels(db: AsyncEngine, sku: str) -> dict[str, tuple[in
             for r in await conn.execute(
                 sa.select(
                     m.warehouse_id,
-                    sa.func.sum(m.on_hand_delta).label("on_hand"),
-                    sa.func.sum(m.reserved_delta).label("reserved"),
+                    sa.func.sum(sa.case((m.field == "ON_HAND", m.delta), else_=0)).label("on_hand"),
+                    sa.func.sum(sa.case((m.field == "RESERVED", m.delta), else_=0)).label(
+                        "reserved"
+                    ),
                 )
                 .where(m.sku == sku)
                 .group_by(m.warehouse_id)
@@ -1008,8 +1010,8 @@ async def test_restocked_units_go_back_on_hand_where_they_shipped_from_and_disca
     returned_moves = [move for move in await movements(db, sku) if move[4] == reference]
     (home,) = await ledger_matches_levels(db, sku)
     assert returned_moves == [
-        ("RESTOCK", home, 2, 0, reference),
-        ("WRITE_OFF", home, 0, 0, reference),
+        ("RESTOCK", home, "ON_HAND", 2, reference),
+        ("WRITE_OFF", home, "ON_HAND", 0, reference),
     ]
     assert await ledger_matches_levels(db, sku) == {home: (8, 0)}
 
@@ -1034,8 +1036,8 @@ async def test_restocking_into_a_chosen_warehouse_raises_stock_there(
     assert await level(admin, sku, order.warehouse_id) == (8, 0, 8)
     levels = await ledger_matches_levels(db, sku)
     assert levels[outlet_code] == (2, 0)
-    assert [move[:3] for move in await movements(db, sku) if move[0] == "RESTOCK"] == [
-        ("RESTOCK", outlet_code, 2)
+    assert [move[:4] for move in await movements(db, sku) if move[0] == "RESTOCK"] == [
+        ("RESTOCK", outlet_code, "ON_HAND", 2)
     ]
 
 

@@ -60,7 +60,9 @@ async def test_concurrent_decrements_never_take_stock_below_zero(
         ledger = (
             await conn.execute(
                 sa.select(
-                    sa.func.sum(m.on_hand_delta), sa.func.sum(m.reserved_delta), sa.func.count()
+                    sa.func.sum(sa.case((m.field == "ON_HAND", m.delta), else_=0)),
+                    sa.func.sum(sa.case((m.field == "RESERVED", m.delta), else_=0)),
+                    sa.func.count(),
                 ).where(m.sku == product.sku, m.warehouse_id == warehouse.id)
             )
         ).one()

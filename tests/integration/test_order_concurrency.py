@@ -135,7 +135,7 @@ async def new_warehouse(deps: Deps, code: str) -> int:
 @dataclass(frozen=True)
 class Stored:
     levels: dict[Level, tuple[int, int]]  # (on_hand, reserved)
-    ledger: dict[Level, tuple[int, int]]  # (sum on_hand_delta, sum reserved_delta)
+    ledger: dict[Level, tuple[int, int]]  # (sum of ON_HAND deltas, of RESERVED deltas)
     order_ids: set[int]
     allocations: dict[int, dict[Level, int]]  # order id -> level -> units
 
@@ -163,8 +163,10 @@ async def stored_state(engine: AsyncEngine) -> Stored:
                 sa.select(
                     m.sku,
                     m.warehouse_id,
-                    sa.func.sum(m.on_hand_delta).label("on_hand"),
-                    sa.func.sum(m.reserved_delta).label("reserved"),
+                    sa.func.sum(sa.case((m.field == "ON_HAND", m.delta), else_=0)).label("on_hand"),
+                    sa.func.sum(sa.case((m.field == "RESERVED", m.delta), else_=0)).label(
+                        "reserved"
+                    ),
                 ).group_by(m.sku, m.warehouse_id)
             )
         }

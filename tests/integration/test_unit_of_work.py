@@ -15,6 +15,7 @@ from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.errors import InsufficientStock
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.inventory import AdjustmentReason, StockAdjustment
+from ordergraph.services import stock_ledger
 from ordergraph.services.deps import Deps
 from tests.integration.conftest import make_product, make_warehouse
 
@@ -192,8 +193,12 @@ async def test_first_receipt_creates_the_inventory_level(
     assert await _level(engine, product.sku, warehouse.id) is None
 
     async with SqlUnitOfWork(engine, clock) as uow:
-        level = await uow.inventory.adjust(_adjustment(product.sku, warehouse.id, 5), START)
-        again = await uow.inventory.adjust(_adjustment(product.sku, warehouse.id, 3), START)
+        level = await stock_ledger.adjust(
+            uow, _adjustment(product.sku, warehouse.id, 5), actor="test", now=START
+        )
+        again = await stock_ledger.adjust(
+            uow, _adjustment(product.sku, warehouse.id, 3), actor="test", now=START
+        )
         await uow.commit()
 
     assert (level.on_hand, level.reserved, level.updated_at) == (5, 0, START)
@@ -208,7 +213,9 @@ async def test_adjusting_below_reserved_stock_is_refused_and_changes_nothing(
     product = await make_product(deps, f"SKU-{unique}")
     assert warehouse.id is not None
     async with SqlUnitOfWork(engine, clock) as uow:
-        await uow.inventory.adjust(_adjustment(product.sku, warehouse.id, 10), START)
+        await stock_ledger.adjust(
+            uow, _adjustment(product.sku, warehouse.id, 10), actor="test", now=START
+        )
         await uow.commit()
     t = inventory_levels.c
     async with engine.begin() as conn:
@@ -220,13 +227,17 @@ async def test_adjusting_below_reserved_stock_is_refused_and_changes_nothing(
 
     async with SqlUnitOfWork(engine, clock) as uow:
         with pytest.raises(InsufficientStock) as refused:
-            await uow.inventory.adjust(_adjustment(product.sku, warehouse.id, -7), START)
+            await stock_ledger.adjust(
+                uow, _adjustment(product.sku, warehouse.id, -7), actor="test", now=START
+            )
         assert refused.value.field == ("delta",)
         await uow.commit()
     assert await _level(engine, product.sku, warehouse.id) == (10, 4)
 
     async with SqlUnitOfWork(engine, clock) as uow:
-        level = await uow.inventory.adjust(_adjustment(product.sku, warehouse.id, -6), START)
+        level = await stock_ledger.adjust(
+            uow, _adjustment(product.sku, warehouse.id, -6), actor="test", now=START
+        )
         await uow.commit()
     assert (level.on_hand, level.reserved) == (4, 4)
     assert await _level(engine, product.sku, warehouse.id) == (4, 4)
@@ -242,7 +253,9 @@ async def test_a_negative_first_adjustment_is_refused_without_leaving_a_level(
 
     async def take_one() -> None:
         async with SqlUnitOfWork(engine, clock) as uow:
-            await uow.inventory.adjust(_adjustment(product.sku, warehouse_id, -1), START)
+            await stock_ledger.adjust(
+                uow, _adjustment(product.sku, warehouse_id, -1), actor="test", now=START
+            )
             await uow.commit()
 
     with pytest.raises(InsufficientStock):

@@ -1,7 +1,7 @@
 """In-memory implementations of the ports in ``ordergraph.domain.ports``, for use-case tests.
 
 They follow the SQL repositories: taken unique keys raise ``Duplicate`` (a taken idempotency key
-raises ``RetryableConflict``), stock changes go through ``StockAdjustment.apply``, ids come from
+raises ``RetryableConflict``), stock changes go through ``LevelChange.allows``, ids come from
 sequences that a rollback does not rewind, and events reach ``FakeStore.outbox`` only on commit.
 Fulfillments, shipments and the at-risk scan follow ``db/repositories/fulfillments.py`` and
 ``db/repositories/shipments.py``, returns and refunds ``db/repositories/returns.py``: what
@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -37,7 +37,8 @@ from ordergraph.domain.inventory import (
     AdjustmentReason,
     InventoryLevel,
     InventoryMovement,
-    StockAdjustment,
+    LevelChange,
+    LevelField,
 )
 from ordergraph.domain.notifications import (
     NotificationOutbox,
@@ -451,21 +452,60 @@ class FakeProductRepository:
         return {sku: dataclasses.replace(products[sku]) for sku in skus if sku in products}
 
 
+def delta_of(movement: InventoryMovement, field: LevelField) -> int:
+    """What a ledger row moved of ``field`` (rows carry one field each)."""
+    return movement.delta if movement.field is field else 0
+
+
 class FakeInventoryRepository:
     def __init__(self, state: FakeState, store: FakeStore) -> None:
         self._state = state
         self._store = store
 
-    async def adjust(self, adjustment: StockAdjustment, now: datetime) -> InventoryLevel:
-        key = (adjustment.sku, adjustment.warehouse_id)
-        current = self._state.levels.get(key) or self._empty_level(*key, now)
-        level = adjustment.apply(current, now)  # raises InsufficientStock, changing nothing
+    async def get(self, sku: str, warehouse_id: int) -> InventoryLevel | None:
+        return self._state.levels.get((sku, warehouse_id))
+
+    async def apply(
+        self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
+    ) -> InventoryLevel | None:
+        # the conditional UPDATE's guards, stated once in LevelChange.allows; like the SQL
+        # one, a missing level row is created first (empty, with the product's backorder limit)
+        key = (sku, warehouse_id)
+        level = self._state.levels.get(key) or self._empty_level(sku, warehouse_id, now)
+        if not change.allows(level):
+            return None
+        self._state.levels[key] = after = change.apply(level, now)
+        return after
+
+    async def configure(
+        self,
+        sku: str,
+        warehouse_id: int,
+        now: datetime,
+        *,
+        safety_stock: int | None = None,
+        low_stock_threshold: int | None = None,
+        clear_threshold: bool = False,
+    ) -> InventoryLevel:
+        key = (sku, warehouse_id)
+        level = self._state.levels.get(key) or self._empty_level(sku, warehouse_id, now)
+        level = dataclasses.replace(
+            level,
+            safety_stock=level.safety_stock if safety_stock is None else safety_stock,
+            low_stock_threshold=(
+                low_stock_threshold
+                if low_stock_threshold is not None or clear_threshold
+                else level.low_stock_threshold
+            ),
+            updated_at=now,
+        )
         self._state.levels[key] = level
         return level
 
-    async def record_movement(self, movement: InventoryMovement) -> None:
-        stored = dataclasses.replace(movement, id=self._store.next_id("inventory_movements"))
-        self._state.movements.append(stored)
+    async def record_movements(self, movements: Sequence[InventoryMovement]) -> None:
+        for movement in movements:
+            stored = dataclasses.replace(movement, id=self._store.next_id("inventory_movements"))
+            self._state.movements.append(stored)
 
     def _empty_level(self, sku: str, warehouse_id: int, now: datetime) -> InventoryLevel:
         """A new level row carries its product's backorder limit."""
@@ -480,8 +520,8 @@ class FakeInventoryRepository:
         )
 
     async def availability(self, skus: list[str]) -> dict[tuple[str, int], int]:
-        """Reservable units: on hand - reserved + backorder limit; with backorders, every
-        warehouse counts even without a level row."""
+        """Sellable units: on hand - reserved - safety stock + backorder limit; with
+        backorders, every warehouse counts even without a level row."""
         found: dict[tuple[str, int], int] = {}
         for sku in dict.fromkeys(skus):
             product = self._state.products.get(sku)
@@ -490,49 +530,10 @@ class FakeInventoryRepository:
             for warehouse_id in self._state.warehouses:
                 level = self._state.levels.get((sku, warehouse_id))
                 if level is not None:
-                    found[(sku, warehouse_id)] = level.available + level.backorder_limit
+                    found[(sku, warehouse_id)] = level.available_to_sell + level.backorder_limit
                 elif product.allow_backorder:
                     found[(sku, warehouse_id)] = product.backorder_limit
         return found
-
-    async def reserve(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
-        # UPDATE … WHERE on_hand + backorder_limit - reserved >= quantity; like the SQL one,
-        # a missing level row is created first (empty, with the product's backorder limit).
-        key = (sku, warehouse_id)
-        level = self._state.levels.get(key)
-        if level is None:
-            if sku not in self._state.products:
-                return False
-            level = self._state.levels[key] = self._empty_level(sku, warehouse_id, now)
-        if level.available + level.backorder_limit < quantity:
-            return False
-        self._state.levels[key] = dataclasses.replace(
-            level, reserved=level.reserved + quantity, updated_at=now
-        )
-        return True
-
-    async def release(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> None:
-        level = self._state.levels.get((sku, warehouse_id))
-        if level is None or level.reserved < quantity:
-            raise RuntimeError(f"release of {quantity} {sku} exceeds what is reserved")
-        self._state.levels[(sku, warehouse_id)] = dataclasses.replace(
-            level, reserved=level.reserved - quantity, updated_at=now
-        )
-
-    async def ship(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
-        # UPDATE … WHERE reserved >= quantity AND on_hand >= quantity: backordered units
-        # (reserved but not on hand) cannot leave.
-        key = (sku, warehouse_id)
-        level = self._state.levels.get(key)
-        if level is None or level.reserved < quantity or level.on_hand < quantity:
-            return False
-        self._state.levels[key] = dataclasses.replace(
-            level,
-            on_hand=level.on_hand - quantity,
-            reserved=level.reserved - quantity,
-            updated_at=now,
-        )
-        return True
 
 
 class FakeCustomerRepository:

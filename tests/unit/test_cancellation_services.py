@@ -9,7 +9,7 @@ import pytest
 from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.fulfillments import FulfillmentStatus
-from ordergraph.domain.inventory import MovementKind
+from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.orders import (
     Channel,
     Order,
@@ -25,7 +25,10 @@ from ordergraph.services.cancellation import cancel_order, expire_unpaid_orders
 from ordergraph.services.deps import OrderPolicy
 from ordergraph.services.orders import place_order
 from ordergraph.services.payments import authorize_payment, capture_payment
-from tests.unit.fakes import ADMIN, STOREFRONT, Shop, address, fake_deps
+from tests.unit.fakes import ADMIN, STOREFRONT, Shop, address, delta_of, fake_deps
+
+ON_HAND, RESERVED = LevelField.ON_HAND, LevelField.RESERVED
+
 
 TTL = timedelta(minutes=30)
 
@@ -89,7 +92,7 @@ async def test_cancelling_releases_every_reservation_with_release_movements(shop
     assert (shop.level("TEE", "AMS").on_hand, shop.level("TEE", "BER").on_hand) == (5, 10)
     ams, ber = shop.warehouses["AMS"], shop.warehouses["BER"]
     releases = shop.store.movements[movements_before:]
-    assert sorted((m.kind, m.sku, m.warehouse_id, m.reserved_delta) for m in releases) == [
+    assert sorted((m.kind, m.sku, m.warehouse_id, delta_of(m, RESERVED)) for m in releases) == [
         (MovementKind.RELEASE, "MUG", ams, -2),
         (MovementKind.RELEASE, "TEE", ams, -5),
         (MovementKind.RELEASE, "TEE", ber, -7),
@@ -103,8 +106,8 @@ async def test_the_ledger_still_sums_to_the_levels_after_a_cancel(shop: Shop) ->
     await cancel_order(shop.deps, ADMIN, order_id=order_id, reason="oops")
     for (sku, warehouse_id), level in shop.store.levels.items():
         ledger = [m for m in shop.store.movements if (m.sku, m.warehouse_id) == (sku, warehouse_id)]
-        assert sum(m.on_hand_delta for m in ledger) == level.on_hand
-        assert sum(m.reserved_delta for m in ledger) == level.reserved
+        assert sum(delta_of(m, ON_HAND) for m in ledger) == level.on_hand
+        assert sum(delta_of(m, RESERVED) for m in ledger) == level.reserved
 
 
 async def test_cancelling_records_an_order_cancelled_event(shop: Shop) -> None:
@@ -263,7 +266,7 @@ async def test_expiry_is_done_by_the_system_and_shows_in_the_timeline(shop: Shop
         "admin:system",
     )
     [release] = shop.store.movements[movements:]
-    assert (release.kind, release.reserved_delta, release.actor) == (
+    assert (release.kind, delta_of(release, RESERVED), release.actor) == (
         MovementKind.RELEASE,
         -1,
         "admin:system",

@@ -10,6 +10,7 @@ from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.inventory import AdjustmentReason, StockAdjustment
 from ordergraph.domain.money import Money
 from ordergraph.domain.ports import IdempotencyRecord, RetryableConflict
+from ordergraph.services import stock_ledger
 from tests.unit.fakes import DEFAULT_NOW, FakeStore
 
 
@@ -114,9 +115,9 @@ async def test_adjusting_stock_applies_the_domain_rule() -> None:
         sku="TEE", warehouse_id=1, delta=-6, reason=AdjustmentReason.DAMAGED, note=None
     )
     async with store.unit_of_work() as uow:
-        assert (await uow.inventory.adjust(receive, DEFAULT_NOW)).on_hand == 5
+        assert (await stock_ledger.adjust(uow, receive, actor="test", now=DEFAULT_NOW)).on_hand == 5
         with pytest.raises(InsufficientStock):
-            await uow.inventory.adjust(take, DEFAULT_NOW)
+            await stock_ledger.adjust(uow, take, actor="test", now=DEFAULT_NOW)
         await uow.commit()
     assert store.levels[("TEE", 1)].on_hand == 5
 

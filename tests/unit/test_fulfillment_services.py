@@ -17,7 +17,7 @@ from ordergraph.domain.errors import (
     NotFound,
 )
 from ordergraph.domain.fulfillments import FulfillmentStatus, IllegalFulfillmentTransition
-from ordergraph.domain.inventory import MovementKind
+from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.orders import HoldType, OrderOnHold, OrderStatus
 from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
 from ordergraph.domain.promises import TransitTimes
@@ -31,7 +31,10 @@ from ordergraph.services.fulfillment import (
     start_picking,
 )
 from ordergraph.services.holds import hold_order, release_order_hold
-from tests.unit.fakes import ADMIN, Shop, fake_deps
+from tests.unit.fakes import ADMIN, Shop, delta_of, fake_deps
+
+ON_HAND, RESERVED = LevelField.ON_HAND, LevelField.RESERVED
+
 
 FLOOR = Principal(
     role=Role.STAFF,
@@ -101,8 +104,8 @@ def snapshot(shop: Shop) -> tuple[Any, ...]:
 def ledger_matches_levels(shop: Shop) -> bool:
     sums: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     for m in shop.store.movements:
-        sums[(m.sku, m.warehouse_id)][0] += m.on_hand_delta
-        sums[(m.sku, m.warehouse_id)][1] += m.reserved_delta
+        sums[(m.sku, m.warehouse_id)][0] += delta_of(m, ON_HAND)
+        sums[(m.sku, m.warehouse_id)][1] += delta_of(m, RESERVED)
     return {k: tuple(v) for k, v in sums.items()} == {
         k: (lvl.on_hand, lvl.reserved) for k, lvl in shop.store.levels.items()
     }
@@ -229,9 +232,11 @@ async def test_shipping_takes_the_units_off_hand_and_out_of_reservation_with_shi
     assert ((tee.on_hand, tee.reserved), (mug.on_hand, mug.reserved)) == ((3, 0), (2, 0))
     assert shop.level("TEE", "BER").on_hand == 10  # the other warehouse is untouched
     shipped = shop.store.movements[movements_before:]
-    assert [(m.kind, m.sku, m.on_hand_delta, m.reserved_delta) for m in shipped] == [
-        (MovementKind.SHIP, "MUG", -1, -1),
-        (MovementKind.SHIP, "TEE", -2, -2),
+    assert [(m.kind, m.sku, m.field, m.delta) for m in shipped] == [
+        (MovementKind.SHIP, "MUG", ON_HAND, -1),
+        (MovementKind.SHIP, "MUG", RESERVED, -1),
+        (MovementKind.SHIP, "TEE", ON_HAND, -2),
+        (MovementKind.SHIP, "TEE", RESERVED, -2),
     ]
     number = shop.store.order(order_id).number
     assert {(m.warehouse_id, m.reference, m.actor) for m in shipped} == {

@@ -55,9 +55,11 @@ def test_a_received_adjustment_must_add_stock() -> None:
     assert adjustment(5, AdjustmentReason.RECEIVED).delta == 5
 
 
-def test_receiving_is_a_receive_movement_and_everything_else_an_adjust_movement() -> None:
+def test_receiving_and_counting_have_their_own_movements_and_the_rest_are_adjustments() -> None:
     assert adjustment(5, AdjustmentReason.RECEIVED).movement_kind is MovementKind.RECEIVE
-    others = [r for r in AdjustmentReason if r is not AdjustmentReason.RECEIVED]
+    assert adjustment(-1, AdjustmentReason.CYCLE_COUNT).movement_kind is MovementKind.CYCLE_COUNT
+    own = {AdjustmentReason.RECEIVED, AdjustmentReason.CYCLE_COUNT}
+    others = [r for r in AdjustmentReason if r not in own]
     assert {adjustment(-1, r).movement_kind for r in others} == {MovementKind.ADJUST}
 
 

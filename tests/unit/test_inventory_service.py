@@ -8,12 +8,15 @@ import pytest
 
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
-from ordergraph.domain.inventory import AdjustmentReason, MovementKind
+from ordergraph.domain.inventory import AdjustmentReason, LevelField, MovementKind
 from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
 from ordergraph.services.catalog import create_product, create_warehouse
 from ordergraph.services.deps import Deps
 from ordergraph.services.inventory import adjust_inventory
-from tests.unit.fakes import DEFAULT_NOW, FakeStore, fake_deps
+from tests.unit.fakes import DEFAULT_NOW, FakeStore, delta_of, fake_deps
+
+ON_HAND, RESERVED = LevelField.ON_HAND, LevelField.RESERVED
+
 
 ADMIN = Principal(role=Role.ADMIN, scopes=scopes_for(Role.ADMIN, None), name="ops", token_id=1)
 PICKER = Principal(
@@ -65,8 +68,8 @@ async def test_receiving_stock_raises_on_hand_and_writes_a_receive_movement(
     [movement] = store.movements
     assert movement.kind is MovementKind.RECEIVE
     assert (movement.sku, movement.warehouse_id) == ("TEE", warehouse_id)
-    assert (movement.on_hand_delta, movement.reserved_delta) == (12, 0)
-    assert movement.reason == "RECEIVED: pallet 7"
+    assert (delta_of(movement, ON_HAND), delta_of(movement, RESERVED)) == (12, 0)
+    assert movement.note == "RECEIVED: pallet 7"
     assert movement.actor == "staff:picker"
     assert movement.created_at == clock.now()
 
@@ -78,7 +81,8 @@ async def test_an_adjustment_records_an_inventory_adjusted_event_after_commit(
     await adjust_inventory(
         deps, PICKER, sku="TEE", warehouse_id=warehouse_id, delta=5, reason=AdjustmentReason.OTHER
     )
-    [event] = store.outbox[events_before:]
+    changed, event = store.outbox[events_before:]
+    assert (changed.type, changed.payload["onHandDelta"]) == ("inventory.changed", 5)
     assert event.type == "inventory.adjusted"
     assert event.actor == "staff:picker"
     assert event.payload == {
@@ -103,12 +107,12 @@ async def test_a_correction_without_a_note_is_an_adjust_movement_with_the_bare_r
             delta=delta,
             reason=AdjustmentReason.CORRECTION,
         )
-    assert [(m.kind, m.on_hand_delta, m.reason) for m in store.movements] == [
+    assert [(m.kind, delta_of(m, ON_HAND), m.note) for m in store.movements] == [
         (MovementKind.ADJUST, 10, "CORRECTION"),
         (MovementKind.ADJUST, -4, "CORRECTION"),
     ]
     assert store.levels[("TEE", warehouse_id)].on_hand == 6
-    assert sum(m.on_hand_delta for m in store.movements) == 6
+    assert sum(delta_of(m, ON_HAND) for m in store.movements) == 6
 
 
 async def test_an_unknown_sku_is_not_found_and_nothing_is_written(

@@ -14,7 +14,7 @@ from ordergraph.domain.errors import (
     NotFound,
 )
 from ordergraph.domain.events import DomainEvent
-from ordergraph.domain.inventory import MovementKind
+from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import (
     Channel,
@@ -33,7 +33,10 @@ from ordergraph.services.customers import create_customer
 from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.holds import hold_order, release_order_hold
 from ordergraph.services.orders import place_order
-from tests.unit.fakes import ADMIN, STOREFRONT, Shop, address, fake_deps
+from tests.unit.fakes import ADMIN, STOREFRONT, Shop, address, delta_of, fake_deps
+
+ON_HAND, RESERVED = LevelField.ON_HAND, LevelField.RESERVED
+
 
 READ_ONLY_STAFF = Principal(
     role=Role.STAFF, scopes=scopes_for(Role.STAFF, None), name="viewer", token_id=903
@@ -142,7 +145,8 @@ async def test_placing_an_order_reserves_stock_with_ledger_lines(shop: Shop) -> 
     movements = shop.store.movements[movements_before:]
     ams = shop.warehouses["AMS"]
     assert [
-        (m.kind, m.sku, m.warehouse_id, m.reserved_delta, m.on_hand_delta) for m in movements
+        (m.kind, m.sku, m.warehouse_id, delta_of(m, RESERVED), delta_of(m, ON_HAND))
+        for m in movements
     ] == [
         (MovementKind.RESERVE, "MUG", ams, 1, 0),
         (MovementKind.RESERVE, "TEE", ams, 2, 0),
@@ -367,7 +371,7 @@ async def test_a_conflicting_commit_is_retried_and_reserves_only_once(shop: Shop
     assert [o.id for o in shop.store.orders] == [order.id]
     assert shop.level("TEE", "AMS").reserved == 2
     reserves = [m for m in shop.store.movements if m.kind is MovementKind.RESERVE]
-    assert [m.reserved_delta for m in reserves] == [2]
+    assert [delta_of(m, RESERVED) for m in reserves] == [2]
 
 
 async def test_a_backorderable_product_can_be_reserved_beyond_stock_up_to_its_limit(

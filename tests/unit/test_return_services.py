@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ordergraph.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
-from ordergraph.domain.inventory import MovementKind
+from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
 from ordergraph.domain.returns import (
     IllegalReturnTransition,
@@ -29,7 +29,10 @@ from ordergraph.services.returns import (
     reject_return,
     request_return,
 )
-from tests.unit.fakes import ADMIN, Shop
+from tests.unit.fakes import ADMIN, Shop, delta_of
+
+ON_HAND, RESERVED = LevelField.ON_HAND, LevelField.RESERVED
+
 
 RETURNS_DESK = Principal(
     role=Role.STAFF,
@@ -153,7 +156,7 @@ async def test_a_requested_return_is_approved_with_a_label_and_restocked_where_i
         "TEE",
         ams,
     )
-    assert (movement.on_hand_delta, movement.reserved_delta) == (2, 0)
+    assert (delta_of(movement, ON_HAND), delta_of(movement, RESERVED)) == (2, 0)
     assert (movement.actor, movement.reference) == ("staff:desk", f"return:{requested.rma.number}")
     [stored] = shop.store.returns
     assert (stored.status, [(x.received_quantity, x.restocked_quantity) for x in stored.lines]) == (
@@ -175,8 +178,8 @@ async def test_the_ledger_still_sums_to_the_levels_after_a_restock(shop: Shop) -
     )
     for (sku, warehouse_id), level in shop.store.levels.items():
         ledger = [m for m in shop.store.movements if (m.sku, m.warehouse_id) == (sku, warehouse_id)]
-        assert sum(m.on_hand_delta for m in ledger) == level.on_hand
-        assert sum(m.reserved_delta for m in ledger) == level.reserved
+        assert sum(delta_of(m, ON_HAND) for m in ledger) == level.on_hand
+        assert sum(delta_of(m, RESERVED) for m in ledger) == level.reserved
 
 
 async def test_discarded_units_are_written_off_and_leave_on_hand_unchanged(shop: Shop) -> None:
@@ -193,12 +196,12 @@ async def test_discarded_units_are_written_off_and_leave_on_hand_unchanged(shop:
     )
     assert shop.stock() == before
     [movement] = shop.store.movements[movements:]
-    assert (movement.kind, movement.on_hand_delta, movement.warehouse_id) == (
+    assert (movement.kind, delta_of(movement, ON_HAND), movement.warehouse_id) == (
         MovementKind.WRITE_OFF,
         0,
         shop.warehouses["AMS"],
     )
-    assert "2 discarded" in (movement.reason or "")
+    assert "2 discarded" in (movement.note or "")
     [stored] = shop.store.returns
     assert [(x.received_quantity, x.discarded_quantity) for x in stored.lines] == [(2, 2)]
 

@@ -6,11 +6,13 @@ from collections import Counter
 
 from ordergraph.auth.passwords import verify_password
 from ordergraph.domain.clock import FixedClock
-from ordergraph.domain.inventory import MovementKind
+from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.principals import Principal, Role, scopes_for
 from ordergraph.services.customers import create_customer
 from ordergraph.services.seed import seed_demo
-from tests.unit.fakes import DEFAULT_NOW, FakeStore, fake_deps
+from tests.unit.fakes import DEFAULT_NOW, FakeStore, delta_of, fake_deps
+
+ON_HAND, RESERVED = LevelField.ON_HAND, LevelField.RESERVED
 
 
 async def test_seeding_writes_the_demo_data_and_a_second_run_writes_nothing() -> None:
@@ -38,10 +40,10 @@ async def test_seeding_writes_the_demo_data_and_a_second_run_writes_nothing() ->
         MovementKind.RELEASE,
         MovementKind.SHIP,
     }
-    assert sum(m.on_hand_delta for m in store.movements) == sum(
+    assert sum(delta_of(m, ON_HAND) for m in store.movements) == sum(
         level.on_hand for level in store.levels.values()
     )
-    assert sum(m.reserved_delta for m in store.movements) == sum(
+    assert sum(delta_of(m, RESERVED) for m in store.movements) == sum(
         level.reserved for level in store.levels.values()
     )
     assert len(store.customers) == 20

@@ -22,6 +22,7 @@ from ordergraph.domain.orders import (
 from ordergraph.domain.payments import PaymentTransaction, TransactionKind, TransactionStatus
 from ordergraph.domain.ports import StoredAllocation, UnitOfWork
 from ordergraph.domain.routing import Allocation
+from ordergraph.services import stock_ledger
 from tests.unit.fakes import DEFAULT_NOW, FakeStore
 
 LATER = DEFAULT_NOW + timedelta(hours=1)
@@ -82,7 +83,7 @@ async def stocked(uow: UnitOfWork, sku: str, quantity: int) -> int:
         reason=AdjustmentReason.RECEIVED,
         note=None,
     )
-    await uow.inventory.adjust(adjustment, DEFAULT_NOW)
+    await stock_ledger.adjust(uow, adjustment, actor="test", now=DEFAULT_NOW)
     return warehouse.id
 
 
@@ -90,9 +91,15 @@ async def test_reserving_more_than_is_available_changes_nothing() -> None:
     store = FakeStore()
     async with store.unit_of_work() as uow:
         wid = await stocked(uow, "TEE", 3)
-        assert await uow.inventory.reserve("TEE", wid, 2, LATER)
-        assert not await uow.inventory.reserve("TEE", wid, 2, LATER)
-        assert not await uow.inventory.reserve("GHOST", wid, 1, LATER)
+        assert await stock_ledger.reserve(
+            uow, sku="TEE", warehouse_id=wid, quantity=2, actor="test", reference=None, now=LATER
+        )
+        assert not await stock_ledger.reserve(
+            uow, sku="TEE", warehouse_id=wid, quantity=2, actor="test", reference=None, now=LATER
+        )
+        assert not await stock_ledger.reserve(
+            uow, sku="GHOST", warehouse_id=wid, quantity=1, actor="test", reference=None, now=LATER
+        )
         assert await uow.inventory.availability(["TEE", "GHOST"]) == {("TEE", wid): 1}
         await uow.commit()
     level = store.levels[("TEE", wid)]
@@ -103,10 +110,22 @@ async def test_releasing_more_than_is_reserved_is_an_error() -> None:
     store = FakeStore()
     async with store.unit_of_work() as uow:
         wid = await stocked(uow, "TEE", 3)
-        await uow.inventory.reserve("TEE", wid, 2, LATER)
-        await uow.inventory.release("TEE", wid, 1, LATER)
+        await stock_ledger.reserve(
+            uow, sku="TEE", warehouse_id=wid, quantity=2, actor="test", reference=None, now=LATER
+        )
+        await stock_ledger.release(
+            uow, sku="TEE", warehouse_id=wid, quantity=1, actor="test", reference=None, now=LATER
+        )
         with pytest.raises(RuntimeError):
-            await uow.inventory.release("TEE", wid, 2, LATER)
+            await stock_ledger.release(
+                uow,
+                sku="TEE",
+                warehouse_id=wid,
+                quantity=2,
+                actor="test",
+                reference=None,
+                now=LATER,
+            )
         assert await uow.inventory.availability(["TEE"]) == {("TEE", wid): 2}
 
 
@@ -116,8 +135,12 @@ async def test_a_backorderable_product_is_available_in_every_warehouse_up_to_its
         wid = await stocked(uow, "TEE", 1)
         await uow.products.add(product("PRE", backorder_limit=3))
         assert await uow.inventory.availability(["PRE"]) == {("PRE", wid): 3}
-        assert not await uow.inventory.reserve("PRE", wid, 4, LATER)
-        assert await uow.inventory.reserve("PRE", wid, 3, LATER)
+        assert not await stock_ledger.reserve(
+            uow, sku="PRE", warehouse_id=wid, quantity=4, actor="test", reference=None, now=LATER
+        )
+        assert await stock_ledger.reserve(
+            uow, sku="PRE", warehouse_id=wid, quantity=3, actor="test", reference=None, now=LATER
+        )
         assert await uow.inventory.availability(["PRE"]) == {("PRE", wid): 0}
 
 

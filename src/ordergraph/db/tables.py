@@ -60,10 +60,20 @@ inventory_levels = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # copied from the product, so the database itself refuses a reservation past the floor
     sa.Column("backorder_limit", sa.Integer, nullable=False, server_default="0"),
+    # held back from sale; units sent here by a transfer; units expected from a supplier
+    sa.Column("safety_stock", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("in_transit", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("incoming", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("low_stock_threshold", sa.Integer),
     sa.CheckConstraint(
         "reserved >= 0 AND reserved <= on_hand + backorder_limit", name="reserved_within_stock"
     ),
     sa.CheckConstraint("on_hand >= 0 AND backorder_limit >= 0", name="on_hand_not_negative"),
+    sa.CheckConstraint(
+        "safety_stock >= 0 AND in_transit >= 0 AND incoming >= 0 "
+        "AND (low_stock_threshold IS NULL OR low_stock_threshold >= 0)",
+        name="ledger_quantities_not_negative",
+    ),
     sa.Index("ix_inventory_levels_warehouse_id", "warehouse_id", "sku"),
 )
 
@@ -74,9 +84,10 @@ inventory_movements = sa.Table(
     sa.Column("sku", sa.String(64), nullable=False),
     sa.Column("warehouse_id", BigId, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("on_hand_delta", sa.Integer, nullable=False),
-    sa.Column("reserved_delta", sa.Integer, nullable=False),
-    sa.Column("reason", sa.String(500)),
+    # one row per level field changed: ON_HAND, RESERVED, IN_TRANSIT or INCOMING
+    sa.Column("field", sa.String(16), nullable=False),
+    sa.Column("delta", sa.Integer, nullable=False),
+    sa.Column("note", sa.String(500)),
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("reference", sa.String(200)),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -86,6 +97,7 @@ inventory_movements = sa.Table(
         name="fk_inventory_movements_level",
     ),
     sa.Index("ix_inventory_movements_level", "sku", "warehouse_id", "id"),
+    sa.Index("ix_inventory_movements_created_at", "created_at", "id"),
 )
 
 customers = sa.Table(

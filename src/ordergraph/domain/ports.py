@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -16,11 +17,7 @@ from ordergraph.domain.customers import Address, Customer
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
-from ordergraph.domain.inventory import (
-    InventoryLevel,
-    InventoryMovement,
-    StockAdjustment,
-)
+from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
 from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.orders import Order
 from ordergraph.domain.payments import PaymentTransaction
@@ -51,24 +48,32 @@ class ProductRepository(Protocol):
 
 
 class InventoryRepository(Protocol):
-    async def adjust(self, adjustment: StockAdjustment, now: datetime) -> InventoryLevel:
-        """Apply the adjustment atomically; raise ``InsufficientStock`` if it cannot be."""
+    """Levels and their ledger. Only ``services/stock_ledger`` calls the writes."""
+
+    async def get(self, sku: str, warehouse_id: int) -> InventoryLevel | None: ...
+
+    async def apply(
+        self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
+    ) -> InventoryLevel | None:
+        """Apply the change atomically (creating an empty level first if there is none);
+        None, and no change, if one of its guards refuses."""
         ...
 
-    async def record_movement(self, movement: InventoryMovement) -> None: ...
+    async def configure(
+        self,
+        sku: str,
+        warehouse_id: int,
+        now: datetime,
+        *,
+        safety_stock: int | None = None,
+        low_stock_threshold: int | None = None,
+        clear_threshold: bool = False,
+    ) -> InventoryLevel: ...
+
+    async def record_movements(self, movements: Sequence[InventoryMovement]) -> None: ...
 
     async def availability(self, skus: list[str]) -> dict[tuple[str, int], int]:
-        """Units available to reserve, per (sku, warehouse id)."""
-        ...
-
-    async def reserve(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
-        """Reserve atomically; False (and no change) if fewer than ``quantity`` are available."""
-        ...
-
-    async def release(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> None: ...
-
-    async def ship(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
-        """Reserved units leave: on_hand and reserved both drop; False if not on hand."""
+        """Units available to sell, per (sku, warehouse id)."""
         ...
 
 

@@ -291,6 +291,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "return.refunded",
         "inventory.adjusted",
         "inventory.changed",
+        "inventory.low",
         "product.created",
         "warehouse.created",
         "customer.created",

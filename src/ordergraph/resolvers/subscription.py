@@ -25,7 +25,8 @@ from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.order_event import OrderEventType
 from ordergraph.schema.types.shipment import ShipmentType
 
-INVENTORY_EVENTS = frozenset({"inventory.changed", "inventory.adjusted"})
+# every ledger write records inventory.changed (an adjustment also records inventory.adjusted)
+INVENTORY_EVENTS = frozenset({"inventory.changed"})
 
 
 def _feed(info: Info) -> Feed:

@@ -14,17 +14,16 @@ from typing import Any
 from ordergraph.domain.carriers import resolve_carrier
 from ordergraph.domain.errors import InsufficientStock, NotFound
 from ordergraph.domain.fulfillments import Fulfillment, FulfillmentStatus
-from ordergraph.domain.inventory import InventoryMovement, MovementKind
 from ordergraph.domain.orders import Order
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.promises import Lane, promised_delivery
 from ordergraph.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from ordergraph.domain.validation import clean_text, optional_text
+from ordergraph.services import stock_ledger
 from ordergraph.services.authorizations import capture_shipment
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
-from ordergraph.services.ledger import book
 from ordergraph.services.order_support import publish
 
 
@@ -156,26 +155,19 @@ async def ship_fulfillment(
         by_id = {line.id: line for line in fulfillment.lines}
         for line_id, units in sorted(shipping.items(), key=lambda kv: by_id[kv[0]].sku):
             line = by_id[line_id]
-            if not await uow.inventory.ship(line.sku, fulfillment.warehouse_id, units, now):
+            if not await stock_ledger.ship(
+                uow,
+                sku=line.sku,
+                warehouse_id=fulfillment.warehouse_id,
+                quantity=units,
+                actor=actor.actor,
+                reference=f"order:{order.number}",
+                now=now,
+            ):
                 raise InsufficientStock(
                     f"{line.sku}: {units} units are not on hand yet (backordered)",
                     field=["lines"],
                 )
-            await book(
-                uow,
-                InventoryMovement(
-                    id=None,
-                    sku=line.sku,
-                    warehouse_id=fulfillment.warehouse_id,
-                    kind=MovementKind.SHIP,
-                    on_hand_delta=-units,
-                    reserved_delta=-units,
-                    reason=None,
-                    actor=actor.actor,
-                    reference=f"order:{order.number}",
-                    created_at=now,
-                ),
-            )
         await uow.fulfillments.save(fulfillment)
         everything = all(
             f.status in {FulfillmentStatus.SHIPPED, FulfillmentStatus.CANCELLED}

@@ -10,12 +10,12 @@ from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.inventory import (
     AdjustmentReason,
     InventoryLevel,
-    InventoryMovement,
     StockAdjustment,
 )
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.validation import clean_sku
+from ordergraph.services import stock_ledger
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 
@@ -47,22 +47,7 @@ async def adjust_inventory(
         if await uow.warehouses.get(warehouse_id) is None:
             raise NotFound("no such warehouse", field=["warehouseId"])
         now = deps.clock.now()
-        level = await uow.inventory.adjust(adjustment, now)
-        await uow.inventory.record_movement(
-            InventoryMovement(
-                id=None,
-                sku=adjustment.sku,
-                warehouse_id=warehouse_id,
-                kind=adjustment.movement_kind,
-                on_hand_delta=delta,
-                reserved_delta=0,
-                reason=adjustment.reason.value
-                + (f": {adjustment.note}" if adjustment.note else ""),
-                actor=actor.actor,
-                reference=None,
-                created_at=now,
-            )
-        )
+        level = await stock_ledger.adjust(uow, adjustment, actor=actor.actor, now=now)
         uow.record(
             DomainEvent(
                 "inventory.adjusted",

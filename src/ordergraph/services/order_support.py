@@ -6,11 +6,10 @@ from datetime import datetime
 
 from ordergraph.domain.access import may_act_on_order, may_read_order
 from ordergraph.domain.errors import Forbidden, NotFound
-from ordergraph.domain.inventory import InventoryMovement, MovementKind
 from ordergraph.domain.orders import Order
-from ordergraph.domain.ports import StoredAllocation, UnitOfWork
+from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal
-from ordergraph.services.ledger import book
+from ordergraph.services import stock_ledger
 
 
 async def load_order_for_update(uow: UnitOfWork, order_id: int, actor: Principal) -> Order:
@@ -46,35 +45,6 @@ def publish(uow: UnitOfWork, order: Order) -> None:
     order.pending_events.clear()
 
 
-async def record_movement(
-    uow: UnitOfWork,
-    stored: StoredAllocation,
-    *,
-    kind: MovementKind,
-    reserved_delta: int,
-    on_hand_delta: int = 0,
-    actor: Principal,
-    order: Order,
-    now: datetime,
-) -> None:
-    allocation = stored.allocation
-    await book(
-        uow,
-        InventoryMovement(
-            id=None,
-            sku=allocation.sku,
-            warehouse_id=allocation.warehouse_id,
-            kind=kind,
-            on_hand_delta=on_hand_delta,
-            reserved_delta=reserved_delta,
-            reason=None,
-            actor=actor.actor,
-            reference=f"order:{order.number}",
-            created_at=now,
-        ),
-    )
-
-
 async def release_reservations(
     uow: UnitOfWork, order: Order, actor: Principal, now: datetime
 ) -> int:
@@ -83,14 +53,13 @@ async def release_reservations(
     released = 0
     for stored in await uow.orders.active_allocations(order.id):
         a = stored.allocation
-        await uow.inventory.release(a.sku, a.warehouse_id, a.quantity, now)
-        await record_movement(
+        await stock_ledger.release(
             uow,
-            stored,
-            kind=MovementKind.RELEASE,
-            reserved_delta=-a.quantity,
-            actor=actor,
-            order=order,
+            sku=a.sku,
+            warehouse_id=a.warehouse_id,
+            quantity=a.quantity,
+            actor=actor.actor,
+            reference=f"order:{order.number}",
             now=now,
         )
         released += a.quantity

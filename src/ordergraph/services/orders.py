@@ -9,7 +9,6 @@ from typing import Any
 from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
-from ordergraph.domain.inventory import MovementKind
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import (
     Channel,
@@ -34,9 +33,10 @@ from ordergraph.domain.validation import (
     clean_timezone,
     optional_text,
 )
+from ordergraph.services import stock_ledger
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
-from ordergraph.services.order_support import publish, record_movement
+from ordergraph.services.order_support import publish
 
 
 class ReservationLost(RetryableConflict):
@@ -171,17 +171,16 @@ async def place_order(
         # fixed (sku, warehouse) order, so concurrent orders never deadlock on each other
         for item in stored:
             a = item.allocation
-            if not await uow.inventory.reserve(a.sku, a.warehouse_id, a.quantity, now):
-                raise ReservationLost(f"{a.sku} at warehouse {a.warehouse_id}")
-            await record_movement(
+            if not await stock_ledger.reserve(
                 uow,
-                item,
-                kind=MovementKind.RESERVE,
-                reserved_delta=a.quantity,
-                actor=actor,
-                order=order,
+                sku=a.sku,
+                warehouse_id=a.warehouse_id,
+                quantity=a.quantity,
+                actor=actor.actor,
+                reference=f"order:{order.number}",
                 now=now,
-            )
+            ):
+                raise ReservationLost(f"{a.sku} at warehouse {a.warehouse_id}")
         await uow.orders.add_allocations(order.id, stored)
         order.record(
             "order.placed",

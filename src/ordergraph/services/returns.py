@@ -11,12 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
-from ordergraph.domain.inventory import (
-    AdjustmentReason,
-    InventoryMovement,
-    MovementKind,
-    StockAdjustment,
-)
 from ordergraph.domain.orders import Order
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
@@ -34,9 +28,9 @@ from ordergraph.domain.returns import (
 )
 from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.domain.validation import optional_text
+from ordergraph.services import stock_ledger
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
-from ordergraph.services.ledger import book
 from ordergraph.services.order_support import publish
 
 
@@ -342,34 +336,25 @@ async def _book(
     actor: Principal,
     now: datetime,
 ) -> None:
-    restock = receipt.disposition is ReturnDisposition.RESTOCK
-    if restock:
-        await uow.inventory.adjust(
-            StockAdjustment.create(
-                sku=line.sku,
-                warehouse_id=warehouse_id,
-                delta=receipt.quantity,
-                reason=AdjustmentReason.OTHER,
-                note=None,
-            ),
-            now,
-        )
-    await book(
-        uow,
-        InventoryMovement(
-            id=None,
+    if receipt.disposition is ReturnDisposition.RESTOCK:
+        await stock_ledger.restock(
+            uow,
             sku=line.sku,
             warehouse_id=warehouse_id,
-            kind=MovementKind.RESTOCK if restock else MovementKind.WRITE_OFF,
-            on_hand_delta=receipt.quantity if restock else 0,
-            reserved_delta=0,
-            reason=(
-                f"return {rma.number}: {receipt.quantity} restocked"
-                if restock
-                else f"return {rma.number}: {receipt.quantity} discarded"
-            ),
+            quantity=receipt.quantity,
             actor=actor.actor,
             reference=f"return:{rma.number}",
-            created_at=now,
-        ),
-    )
+            note=f"return {rma.number}: {receipt.quantity} restocked",
+            now=now,
+        )
+    else:
+        await stock_ledger.write_off(
+            uow,
+            sku=line.sku,
+            warehouse_id=warehouse_id,
+            quantity=receipt.quantity,
+            actor=actor.actor,
+            reference=f"return:{rma.number}",
+            note=f"return {rma.number}: {receipt.quantity} discarded",
+            now=now,
+        )

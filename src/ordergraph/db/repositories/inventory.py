@@ -1,5 +1,8 @@
+"""Inventory levels and the movement ledger. Only ``services/stock_ledger`` calls the writes."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -7,12 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ordergraph.db.repositories._insert import insert_ignoring_conflict
 from ordergraph.db.tables import inventory_levels, inventory_movements, products, warehouses
-from ordergraph.domain.errors import InsufficientStock
-from ordergraph.domain.inventory import (
-    InventoryLevel,
-    InventoryMovement,
-    StockAdjustment,
-)
+from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
 
 
 def level_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> InventoryLevel:
@@ -24,6 +22,10 @@ def level_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Inventory
         reserved=m["reserved"],
         updated_at=m["updated_at"],
         backorder_limit=m["backorder_limit"],
+        safety_stock=m["safety_stock"],
+        in_transit=m["in_transit"],
+        incoming=m["incoming"],
+        low_stock_threshold=m["low_stock_threshold"],
     )
 
 
@@ -31,33 +33,92 @@ class SqlInventoryRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def adjust(self, adjustment: StockAdjustment, now: datetime) -> InventoryLevel:
-        """One conditional UPDATE: it changes the row only if stock stays above reserved."""
-        await self._ensure_level(adjustment.sku, adjustment.warehouse_id, now)
+    async def get(self, sku: str, warehouse_id: int) -> InventoryLevel | None:
         t = inventory_levels.c
-        stmt = (
-            sa.update(inventory_levels)
-            .where(t.sku == adjustment.sku, t.warehouse_id == adjustment.warehouse_id)
-            .where(t.on_hand + adjustment.delta >= 0)
-            .where(t.on_hand + adjustment.delta + t.backorder_limit >= t.reserved)
-            .values(on_hand=t.on_hand + adjustment.delta, updated_at=now)
-            .returning(*inventory_levels.c)
-        )
-        row = (await self._conn.execute(stmt)).first()
-        if row is not None:
-            return level_from_row(row)
-        current = (
+        row = (
             await self._conn.execute(
-                sa.select(t.on_hand, t.reserved).where(
-                    t.sku == adjustment.sku, t.warehouse_id == adjustment.warehouse_id
-                )
+                sa.select(inventory_levels).where(t.sku == sku, t.warehouse_id == warehouse_id)
+            )
+        ).first()
+        return level_from_row(row) if row is not None else None
+
+    async def apply(
+        self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
+    ) -> InventoryLevel | None:
+        """One conditional UPDATE: the level after the change, or None if a guard refused it
+        (the row is created empty first when it does not exist yet)."""
+        level = await self._update(sku, warehouse_id, change, now)
+        if level is not None:
+            return level
+        # refused, or no row yet — or a row another transaction created since: try once more
+        if await self.get(sku, warehouse_id) is None:
+            await self._ensure_level(sku, warehouse_id, now)
+        return await self._update(sku, warehouse_id, change, now)
+
+    async def _update(
+        self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
+    ) -> InventoryLevel | None:
+        t = inventory_levels.c
+        stmt = sa.update(inventory_levels).where(t.sku == sku, t.warehouse_id == warehouse_id)
+        if change.on_hand < 0:
+            stmt = stmt.where(t.on_hand + change.on_hand >= 0)
+        if change.reserved < 0:
+            stmt = stmt.where(t.reserved + change.reserved >= 0)
+        if change.on_hand < 0 or change.reserved > 0:
+            stmt = stmt.where(
+                t.reserved + change.reserved <= t.on_hand + change.on_hand + t.backorder_limit
+            )
+        if change.covered:
+            stmt = stmt.where(t.on_hand + change.on_hand >= t.reserved + change.reserved)
+        if change.in_transit < 0:
+            stmt = stmt.where(t.in_transit + change.in_transit >= 0)
+        if change.incoming < 0:
+            stmt = stmt.where(t.incoming + change.incoming >= 0)
+        if change.sellable is not None:
+            stmt = stmt.where(
+                t.on_hand + t.backorder_limit - t.reserved - t.safety_stock >= change.sellable
+            )
+        if change.on_hand_was is not None:
+            stmt = stmt.where(t.on_hand == change.on_hand_was)
+        values: dict[str, object] = {"updated_at": now}
+        for name, delta in (
+            ("on_hand", change.on_hand),
+            ("reserved", change.reserved),
+            ("in_transit", change.in_transit),
+            ("incoming", change.incoming),
+        ):
+            if delta:
+                values[name] = t[name] + delta
+        row = (await self._conn.execute(stmt.values(values).returning(*inventory_levels.c))).first()
+        return level_from_row(row) if row is not None else None
+
+    async def configure(
+        self,
+        sku: str,
+        warehouse_id: int,
+        now: datetime,
+        *,
+        safety_stock: int | None = None,
+        low_stock_threshold: int | None = None,
+        clear_threshold: bool = False,
+    ) -> InventoryLevel:
+        """Set a level's safety stock and low-stock threshold (settings, not ledger fields)."""
+        await self._ensure_level(sku, warehouse_id, now)
+        values: dict[str, object] = {"updated_at": now}
+        if safety_stock is not None:
+            values["safety_stock"] = safety_stock
+        if low_stock_threshold is not None or clear_threshold:
+            values["low_stock_threshold"] = low_stock_threshold
+        t = inventory_levels.c
+        row = (
+            await self._conn.execute(
+                sa.update(inventory_levels)
+                .where(t.sku == sku, t.warehouse_id == warehouse_id)
+                .values(values)
+                .returning(*inventory_levels.c)
             )
         ).one()
-        raise InsufficientStock(
-            f"on hand would be {current.on_hand + adjustment.delta}, "
-            f"below the {current.reserved} reserved",
-            field=["delta"],
-        )
+        return level_from_row(row)
 
     async def _ensure_level(self, sku: str, warehouse_id: int, now: datetime) -> None:
         """Create the (empty) level row if missing, with the product's backorder limit."""
@@ -78,24 +139,31 @@ class SqlInventoryRepository:
             ["sku", "warehouse_id"],
         )
 
-    async def record_movement(self, movement: InventoryMovement) -> None:
+    async def record_movements(self, movements: Sequence[InventoryMovement]) -> None:
+        if not movements:
+            return
         await self._conn.execute(
-            sa.insert(inventory_movements).values(
-                sku=movement.sku,
-                warehouse_id=movement.warehouse_id,
-                kind=movement.kind.value,
-                on_hand_delta=movement.on_hand_delta,
-                reserved_delta=movement.reserved_delta,
-                reason=movement.reason,
-                actor=movement.actor,
-                reference=movement.reference,
-                created_at=movement.created_at,
-            )
+            sa.insert(inventory_movements),
+            [
+                {
+                    "sku": m.sku,
+                    "warehouse_id": m.warehouse_id,
+                    "kind": m.kind.value,
+                    "field": m.field.value,
+                    "delta": m.delta,
+                    "note": m.note,
+                    "actor": m.actor,
+                    "reference": m.reference,
+                    "created_at": m.created_at,
+                }
+                for m in movements
+            ],
         )
 
     async def availability(self, skus: list[str]) -> dict[tuple[str, int], int]:
-        """Reservable units per (sku, warehouse): on hand minus reserved, plus the backorder
-        allowance — which also makes every warehouse a candidate for a backorderable SKU."""
+        """Units available to sell per (sku, warehouse): on hand - reserved - safety stock,
+        plus the backorder allowance — which also makes every warehouse a candidate for a
+        backorderable SKU."""
         t, p, w = inventory_levels.c, products.c, warehouses.c
         joined = (
             sa.select(
@@ -104,6 +172,7 @@ class SqlInventoryRepository:
                 (
                     sa.func.coalesce(t.on_hand, 0)
                     - sa.func.coalesce(t.reserved, 0)
+                    - sa.func.coalesce(t.safety_stock, 0)
                     + sa.func.coalesce(t.backorder_limit, p.backorder_limit)
                 ).label("available"),
             )
@@ -117,50 +186,3 @@ class SqlInventoryRepository:
         )
         rows = await self._conn.execute(joined)
         return {(r.sku, r.warehouse_id): int(r.available) for r in rows}
-
-    async def reserve(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
-        """``UPDATE … WHERE on_hand + backorder_limit - reserved >= :q``: zero rows means too
-        little stock (someone was faster), or no level row yet (only backorders need one)."""
-        if await self._reserve(sku, warehouse_id, quantity, now):
-            return True
-        t = inventory_levels.c
-        exists = await self._conn.scalar(
-            sa.select(sa.literal(1)).where(t.sku == sku, t.warehouse_id == warehouse_id)
-        )
-        if exists:
-            return False
-        await self._ensure_level(sku, warehouse_id, now)
-        return await self._reserve(sku, warehouse_id, quantity, now)
-
-    async def _reserve(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
-        t = inventory_levels.c
-        result = await self._conn.execute(
-            sa.update(inventory_levels)
-            .where(t.sku == sku, t.warehouse_id == warehouse_id)
-            .where(t.on_hand + t.backorder_limit - t.reserved >= quantity)
-            .values(reserved=t.reserved + quantity, updated_at=now)
-            .returning(t.sku)
-        )
-        return result.first() is not None
-
-    async def release(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> None:
-        t = inventory_levels.c
-        result = await self._conn.execute(
-            sa.update(inventory_levels)
-            .where(t.sku == sku, t.warehouse_id == warehouse_id, t.reserved >= quantity)
-            .values(reserved=t.reserved - quantity, updated_at=now)
-            .returning(t.sku)
-        )
-        if result.first() is None:
-            raise RuntimeError(f"release of {quantity} {sku} exceeds what is reserved")
-
-    async def ship(self, sku: str, warehouse_id: int, quantity: int, now: datetime) -> bool:
-        t = inventory_levels.c
-        result = await self._conn.execute(
-            sa.update(inventory_levels)
-            .where(t.sku == sku, t.warehouse_id == warehouse_id)
-            .where(t.reserved >= quantity, t.on_hand >= quantity)
-            .values(on_hand=t.on_hand - quantity, reserved=t.reserved - quantity, updated_at=now)
-            .returning(t.sku)
-        )
-        return result.first() is not None

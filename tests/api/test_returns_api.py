@@ -948,7 +948,7 @@ async def db(live: LiveApi) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-async def movements(db: AsyncEngine, sku: str) -> list[tuple[str, str, int, int, str | None]]:
+async def movements(db: AsyncEngine, sku: str) -> list[tuple[str, str, str, int, str | None]]:
     """(kind, warehouse code, field, delta, reference) for ``sku``, in order."""
     m = inventory_movements.c
     async with db.connect() as conn:

@@ -90,8 +90,16 @@ def upgrade() -> None:
         movements.update()
         .where(m.field.is_(None))
         .values(
-            field=sa.case((m.on_hand_delta == 0, "RESERVED"), else_="ON_HAND"),
-            delta=sa.case((m.on_hand_delta == 0, m.reserved_delta), else_=m.on_hand_delta),
+            # a row that moved only reserved units is a RESERVED row; the rest (including the
+            # record-only zero rows of write-offs) are ON_HAND rows
+            field=sa.case(
+                (sa.and_(m.on_hand_delta == 0, m.reserved_delta != 0), "RESERVED"),
+                else_="ON_HAND",
+            ),
+            delta=sa.case(
+                (sa.and_(m.on_hand_delta == 0, m.reserved_delta != 0), m.reserved_delta),
+                else_=m.on_hand_delta,
+            ),
         )
     )
     with op.batch_alter_table("inventory_movements", schema=None) as batch_op:

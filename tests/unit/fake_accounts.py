@@ -112,7 +112,14 @@ class FakeAccountRepository:
         timezone: str | None,
     ) -> None:
         customer = self._customer(customer_id)
-        self._save(customer, name=name, phone=phone, locale=locale, timezone=timezone)
+        self._save(
+            customer,
+            name=name,
+            phone=phone,
+            locale=locale,
+            timezone=timezone,
+            version=customer.version + 1,
+        )
 
     async def addresses(self, customer_id: int) -> list[StoredAddress]:
         book = [a for a in self._state.addresses.values() if a.customer_id == customer_id]

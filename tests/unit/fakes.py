@@ -430,6 +430,14 @@ class FakeWarehouseRepository:
     async def list_all(self) -> list[Warehouse]:
         return [dataclasses.replace(w) for _, w in sorted(self._state.warehouses.items())]
 
+    async def update(self, warehouse: Warehouse, *, previous_version: int) -> bool:
+        assert warehouse.id is not None
+        stored = self._state.warehouses.get(warehouse.id)
+        if stored is None or stored.version != previous_version:
+            return False
+        self._state.warehouses[warehouse.id] = dataclasses.replace(warehouse, code=stored.code)
+        return True
+
 
 class FakeProductRepository:
     def __init__(self, state: FakeState, store: FakeStore) -> None:
@@ -446,6 +454,22 @@ class FakeProductRepository:
     async def get_by_sku(self, sku: str) -> Product | None:
         found = self._state.products.get(sku)
         return dataclasses.replace(found) if found else None
+
+    async def get(self, product_id: int) -> Product | None:
+        found = next((p for p in self._state.products.values() if p.id == product_id), None)
+        return dataclasses.replace(found, attributes=dict(found.attributes)) if found else None
+
+    async def update(self, product: Product, *, previous_version: int) -> bool:
+        stored = self._state.products.get(product.sku)
+        if stored is None or stored.id != product.id or stored.version != previous_version:
+            return False
+        self._state.products[product.sku] = dataclasses.replace(
+            product,
+            attributes=dict(product.attributes),
+            allow_backorder=stored.allow_backorder,
+            backorder_limit=stored.backorder_limit,
+        )
+        return True
 
     async def get_many(self, skus: list[str]) -> dict[str, Product]:
         products = self._state.products
@@ -557,6 +581,26 @@ class FakeCustomerRepository:
             if customer.id == customer_id:
                 return dataclasses.replace(customer)
         return None
+
+    async def update(self, customer: Customer, *, previous_version: int) -> bool:
+        stored = next((c for c in self._state.customers.values() if c.id == customer.id), None)
+        if stored is None or stored.version != previous_version:
+            return False
+        taken = self._state.customers.get(customer.email)
+        if taken is not None and taken.id != customer.id:
+            raise Duplicate("a customer with this email exists", field=["email"])
+        del self._state.customers[stored.email]
+        self._state.customers[customer.email] = dataclasses.replace(
+            stored,
+            name=customer.name,
+            email=customer.email,
+            phone=customer.phone,
+            locale=customer.locale,
+            timezone=customer.timezone,
+            email_verified_at=customer.email_verified_at,
+            version=customer.version,
+        )
+        return True
 
 
 class FakeIdempotencyRepository:

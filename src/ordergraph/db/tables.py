@@ -31,6 +31,10 @@ warehouses = sa.Table(
     sa.Column("country_code", sa.String(2), nullable=False),
     sa.Column("priority", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    # inactive: routing skips it for new orders; its open work and stock stay visible
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("deactivated_at", UTCDateTime),
 )
 
 products = sa.Table(
@@ -46,7 +50,15 @@ products = sa.Table(
     sa.Column("backorder_limit", sa.Integer, nullable=False, server_default="0"),
     sa.Column("returnable", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("status", sa.String(16), nullable=False, server_default="ACTIVE"),
+    sa.Column("archived_at", UTCDateTime),
+    sa.Column("attributes", Json),  # {"size": "M", "colour": "red"}
+    sa.Column("group_handle", sa.String(64)),  # variants of one product share it
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    sa.CheckConstraint("status IN ('ACTIVE', 'DRAFT', 'ARCHIVED')", name="status_known"),
+    sa.Index("ix_products_group_handle", "group_handle"),
+    sa.Index("ix_products_status", "status", "id"),
     sa.CheckConstraint("backorder_limit >= 0", name="backorder_limit_not_negative"),
 )
 
@@ -113,6 +125,7 @@ customers = sa.Table(
     sa.Column("locale", sa.String(16)),
     sa.Column("timezone", sa.String(64)),
     sa.Column("email_verified_at", UTCDateTime),  # set by verifyCustomerEmail (or a reset)
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
 )
 
 # One-time links mailed to a customer (VERIFY_EMAIL, RESET_PASSWORD): only the SHA-256 digest

@@ -9,8 +9,10 @@ from typing import TypedDict
 from ordergraph.domain.validation import (
     clean_country,
     clean_email,
+    clean_locale,
     clean_phone,
     clean_text,
+    clean_timezone,
     optional_text,
 )
 
@@ -87,6 +89,7 @@ class Customer:
     email_verified_at: datetime | None = None  # the customer followed a mailed link
     locale: str | None = None  # BCP 47, for mail
     timezone: str | None = None  # IANA, for dates in mail
+    version: int = 1
 
     @classmethod
     def create(
@@ -109,3 +112,39 @@ class Customer:
             default_address=address,
             created_at=now,
         )
+
+    def update(
+        self,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        locale: str | None = None,
+        timezone: str | None = None,
+        clear: frozenset[str] = frozenset(),
+    ) -> list[str]:
+        """Validate and apply the given fields (None: unchanged; the names in ``clear`` —
+        phone, locale, timezone — are removed); the names of those that changed. Any change
+        bumps ``version``; one invalid field applies nothing. A new email is unverified."""
+        country = self.default_address.country_code if self.default_address else None
+        wanted: dict[str, str | None] = {
+            "name": None if name is None else clean_text(name, ["name"], max_length=MAX_NAME),
+            "email": None if email is None else clean_email(email, ["email"]),
+            "phone": clean_phone(phone, ["phone"], country=country),
+            "locale": clean_locale(locale, ["locale"]),
+            "timezone": clean_timezone(timezone, ["timezone"]),
+        }
+        changed: list[str] = []
+        for attribute, value in wanted.items():
+            if attribute in clear:
+                value = None
+            elif value is None:
+                continue
+            if getattr(self, attribute) != value:
+                setattr(self, attribute, value)
+                changed.append(attribute)
+        if "email" in changed:
+            self.email_verified_at = None
+        if changed:
+            self.version += 1
+        return changed

@@ -65,3 +65,31 @@ class Conflict(DomainError):
     """Concurrent changes kept aborting this command; nothing was written. Try again."""
 
     code = "CONFLICT"
+
+
+class VersionConflict(Conflict):
+    """The client's ``expectedVersion`` is stale: someone changed the object since it was read.
+
+    ``current_version`` is what the object is at now, so the client can reload and retry."""
+
+    def __init__(
+        self, message: str, *, current_version: int, field: Sequence[str] | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.current_version = current_version
+
+
+class ProductArchived(DomainError):
+    """An archived product cannot be put on a new order."""
+
+    code = "PRODUCT_ARCHIVED"
+
+
+def check_version(expected: int | None, current: int, what: str) -> None:
+    """Raise ``VersionConflict`` unless ``expected`` is absent or equals ``current``."""
+    if expected is not None and expected != current:
+        raise VersionConflict(
+            f"this {what} is at version {current}, not {expected}: reload it and try again",
+            current_version=current,
+            field=["expectedVersion"],
+        )

@@ -77,8 +77,10 @@ def plan_routing(
     warehouses: Sequence[Warehouse],
     destination: Destination,
 ) -> RoutingPlan:
-    """Allocate ``demand`` (sku → quantity) from ``available`` ((sku, warehouse id) → units)."""
-    ranked = sorted(warehouses, key=lambda w: preference(w, destination))
+    """Allocate ``demand`` (sku → quantity) from ``available`` ((sku, warehouse id) → units).
+
+    Inactive (deactivated) warehouses take no new orders: they are not even candidates."""
+    ranked = sorted((w for w in warehouses if w.active), key=lambda w: preference(w, destination))
     ids = [w.id for w in ranked if w.id is not None]
 
     def stock(sku: str, warehouse_id: int) -> int:

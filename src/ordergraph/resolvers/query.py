@@ -12,6 +12,7 @@ from ordergraph.db.repositories.customers import customer_from_row
 from ordergraph.db.repositories.inventory import level_from_row
 from ordergraph.db.repositories.products import product_from_row
 from ordergraph.db.repositories.warehouses import warehouse_from_row
+from ordergraph.domain.catalog import MAX_GROUP
 from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.feedback import FeedbackQuery
@@ -22,6 +23,7 @@ from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
 from ordergraph.schema.context import Info, authenticated, require
+from ordergraph.schema.enums import ProductStatus
 from ordergraph.schema.pagination import Connection, paginate
 from ordergraph.schema.types.analytics import AnalyticsType
 from ordergraph.schema.types.customer import CustomerType
@@ -70,11 +72,21 @@ class Query(
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        include_archived: bool = False,
+        status: ProductStatus | None = None,
+        group: str | None = None,
     ) -> Connection[ProductType]:
+        """Products, oldest first; archived ones only with ``includeArchived`` or a status."""
         require(info, Scope.CATALOG_READ)
+        statuses = (
+            {status.value}
+            if status is not None
+            else ({s.value for s in ProductStatus} if include_archived else None)
+        )
+        handle = group.strip().lower()[:MAX_GROUP] if group else None
         return await paginate(
             info,
-            reads.products_query(),
+            reads.products_query(statuses, handle),
             first=first,
             after=after,
             last=last,

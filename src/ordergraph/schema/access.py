@@ -121,6 +121,11 @@ PAYLOADS = {
     "CustomerAddressPayload": "customerAddress customer userErrors",
     "DeleteCustomerAddressPayload": "deletedAddressId customer userErrors",
     "SubmitOrderFeedbackPayload": "feedback userErrors",
+    "UpdateProductPayload": "product userErrors",
+    "ArchiveProductPayload": "product userErrors",
+    "UpdateWarehousePayload": "warehouse userErrors",
+    "DeactivateWarehousePayload": "warehouse userErrors",
+    "UpdateCustomerPayload": "customer userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -142,7 +147,9 @@ RULES: dict[str, dict[str, Rule]] = {
         "me": SIGNED_IN,
         "node": SIGNED_IN.with_args(id=Arg.ID),
         "product": needs(Scope.CATALOG_READ).with_args(sku=Arg.FILTER),
-        "products": needs(Scope.CATALOG_READ).with_args(**PAGED),
+        "products": needs(Scope.CATALOG_READ).with_args(
+            **PAGED, includeArchived=Arg.FILTER, status=Arg.FILTER, group=Arg.FILTER
+        ),
         "warehouses": INVENTORY_READ.with_args(**PAGED),
         "inventoryLevels": INVENTORY_READ.with_args(
             **PAGED, sku=Arg.FILTER, warehouseId=Arg.FILTER
@@ -183,6 +190,11 @@ RULES: dict[str, dict[str, Rule]] = {
         "exportCustomerData": MUTATION,
         "eraseCustomer": MUTATION,
         "resendNotification": MUTATION,  # orders:write, checked by the use case
+        # catalog:write / customers:write, checked by the use case (a FORBIDDEN userError)
+        **_all(
+            "updateProduct archiveProduct updateWarehouse deactivateWarehouse updateCustomer",
+            MUTATION,
+        ),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -199,7 +211,7 @@ RULES: dict[str, dict[str, Rule]] = {
     | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)},
     "Customer": _all(
         "id email name phone createdAt addresses defaultAddress erasedAt emailVerified "
-        "emailVerifiedAt locale timezone defaultShippingAddress"
+        "emailVerifiedAt locale timezone defaultShippingAddress version"
     )
     # narrowed by domain.access.may_read_order: staff with orders:read, or the customer itself
     | {"orders": SIGNED_IN.with_args(first=Arg.PAGE, after=Arg.PAGE)},
@@ -251,7 +263,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "Product": {
         **_all(
             "id sku name price weightGrams allowBackorder backorderLimit returnable createdAt "
-            "available"
+            "available version status archivedAt attributes group"
         ),
         "inventoryLevels": INVENTORY_READ,
     },
@@ -281,8 +293,11 @@ RULES: dict[str, dict[str, Rule]] = {
     ),
     "ShipmentEvent": _all("status occurredAt location description recordedAt applied"),
     "ShipmentLine": _all("orderLineId sku quantity"),
-    "UserError": _all("field message code"),
-    "Warehouse": _all("id code name region countryCode priority createdAt"),
+    "ProductAttribute": _all("key value"),
+    "UserError": _all("field message code currentVersion"),
+    "Warehouse": _all(
+        "id code name region countryCode priority createdAt version active deactivatedAt"
+    ),
     "Webhook": _all("id url events active createdAt updatedAt"),
     "WebhookAttempt": _all("attemptedAt statusCode latencyMs error"),
     "WebhookDelivery": _all(

@@ -7,6 +7,7 @@ import enum
 import strawberry
 
 from ordergraph.db.queries.orders import OrderSortField
+from ordergraph.domain.catalog import ProductStatus
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.notifications import NotificationStatus, NotificationType
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
@@ -32,6 +33,11 @@ strawberry.enum(ReturnDisposition, name="ReturnDisposition")
 strawberry.enum(RefundStatus, name="RefundStatus")
 strawberry.enum(NotificationType, name="NotificationType", description="A customer mail.")
 strawberry.enum(NotificationStatus, name="NotificationStatus")
+strawberry.enum(
+    ProductStatus,
+    name="ProductStatus",
+    description="ACTIVE sells; DRAFT is not for sale yet; ARCHIVED no longer is.",
+)
 
 
 @strawberry.enum
@@ -49,6 +55,7 @@ __all__ = [
     "OrderSortField",
     "OrderStatus",
     "PaymentStatus",
+    "ProductStatus",
     "RefundStatus",
     "ReturnDisposition",
     "ReturnReason",

@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from ordergraph.domain.errors import DomainError
+from ordergraph.domain.errors import DomainError, VersionConflict
 
 
 @strawberry.enum(description="Why a mutation could not do what was asked.")
@@ -56,6 +56,7 @@ class ErrorCode(enum.Enum):
     INVALID_RATING = "INVALID_RATING"
     ORDER_NOT_DELIVERED = "ORDER_NOT_DELIVERED"
     FEEDBACK_WINDOW_CLOSED = "FEEDBACK_WINDOW_CLOSED"
+    PRODUCT_ARCHIVED = "PRODUCT_ARCHIVED"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")
@@ -65,6 +66,10 @@ class UserError:
     )
     message: str
     code: ErrorCode
+    current_version: int | None = strawberry.field(
+        default=None,
+        description="With CONFLICT from a stale expectedVersion: the object's version now.",
+    )
 
     @classmethod
     def from_domain(cls, error: DomainError) -> UserError:
@@ -73,4 +78,5 @@ class UserError:
         except ValueError:
             code = ErrorCode.INVALID
         path = ["input", *error.field] if error.field is not None else None
-        return cls(field=path, message=error.message, code=code)
+        current = error.current_version if isinstance(error, VersionConflict) else None
+        return cls(field=path, message=error.message, code=code, current_version=current)

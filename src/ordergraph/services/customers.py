@@ -9,12 +9,12 @@ from typing import Any
 
 from ordergraph.auth.passwords import hash_password, verify_password
 from ordergraph.domain.customers import Address, AddressFields, Customer
-from ordergraph.domain.errors import Duplicate, InvalidInput, NotFound
+from ordergraph.domain.errors import Duplicate, InvalidInput, NotFound, check_version
 from ordergraph.domain.events import DomainEvent
-from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.ports import ChangedConcurrently, UnitOfWork
 from ordergraph.domain.principals import Principal, Role, Scope
 from ordergraph.domain.validation import clean_email
-from ordergraph.services.command import run_command
+from ordergraph.services.command import in_transaction, run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.tokens import IssuedToken, create_api_token
 
@@ -142,3 +142,51 @@ async def customer_login(
         customer_id=customer.id,
         expires_at=deps.clock.now() + CUSTOMER_TOKEN_LIFETIME,
     )
+
+
+async def update_customer(
+    deps: Deps,
+    actor: Principal,
+    *,
+    customer_id: int,
+    expected_version: int | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    locale: str | None = None,
+    timezone: str | None = None,
+    clear: frozenset[str] = frozenset(),
+) -> Customer:
+    """Staff change a customer's profile (needs customers:write). A taken email is
+    ``DUPLICATE``; a new email is unverified until the customer verifies it again."""
+    actor.require(Scope.CUSTOMERS_WRITE)
+
+    async def run(uow: UnitOfWork) -> Customer:
+        customer = await uow.customers.get(customer_id)
+        if customer is None or customer.erased_at is not None:
+            raise NotFound("no such customer", field=["customerId"])
+        check_version(expected_version, customer.version, "customer")
+        previous = customer.version
+        changed = customer.update(
+            name=name, email=email, phone=phone, locale=locale, timezone=timezone, clear=clear
+        )
+        if "email" in changed:
+            taken = await uow.customers.get_by_email(customer.email)
+            if taken is not None and taken.id != customer.id:
+                raise Duplicate("a customer with this email exists", field=["email"])
+        if changed:
+            if not await uow.customers.update(customer, previous_version=previous):
+                raise ChangedConcurrently("customer changed concurrently")
+            uow.record(
+                DomainEvent(
+                    "customer.updated",
+                    "Customer",
+                    customer_id,
+                    # field names only: the values are personal data
+                    {"version": customer.version, "changed": changed},
+                    actor=actor.actor,
+                )
+            )
+        return customer
+
+    return await in_transaction(deps, run)

@@ -93,6 +93,7 @@ async def place_order(
         for index, line in enumerate(requested):
             if line.sku not in products:
                 raise NotFound(f"no product has SKU {line.sku}", field=["lines", str(index), "sku"])
+            products[line.sku].check_sellable(["lines", str(index), "sku"])
         currencies = {p.price.currency for p in products.values()}
         if len(currencies) > 1:
             raise InvalidInput(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,8 +14,18 @@ def warehouses_query() -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
     return sa.select(warehouses), [warehouses.c.id]
 
 
-def products_query() -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
-    return sa.select(products), [products.c.id]
+def products_query(
+    statuses: Collection[str] | None = None, group: str | None = None
+) -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
+    """Products in the given statuses (None: all but ARCHIVED), of one variant group if given."""
+    stmt = sa.select(products)
+    if statuses is None:
+        stmt = stmt.where(products.c.status != "ARCHIVED")
+    else:
+        stmt = stmt.where(products.c.status.in_(sorted(statuses)))
+    if group is not None:
+        stmt = stmt.where(products.c.group_handle == group)
+    return stmt, [products.c.id]
 
 
 def inventory_levels_query(

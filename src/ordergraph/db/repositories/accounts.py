@@ -128,7 +128,13 @@ class SqlAccountRepository:
         await self._conn.execute(
             sa.update(customers)
             .where(customers.c.id == customer_id)
-            .values(name=name, phone=phone, locale=locale, timezone=timezone)
+            .values(
+                name=name,
+                phone=phone,
+                locale=locale,
+                timezone=timezone,
+                version=customers.c.version + 1,
+            )
         )
 
     async def addresses(self, customer_id: int) -> list[StoredAddress]:

@@ -41,6 +41,7 @@ def customer_from_row(
         email_verified_at=m.get("email_verified_at"),
         locale=m.get("locale"),
         timezone=m.get("timezone"),
+        version=m.get("version", 1),
     )
 
 
@@ -77,6 +78,27 @@ class SqlCustomerRepository:
                 )
             )
         return customer
+
+    async def update(self, customer: Customer, *, previous_version: int) -> bool:
+        """Store the profile (name, email, phone, locale, time zone) if the customer is still
+        at ``previous_version``; ``Duplicate`` if the new email is taken."""
+        try:
+            result = await self._conn.execute(
+                sa.update(customers)
+                .where(customers.c.id == customer.id, customers.c.version == previous_version)
+                .values(
+                    name=customer.name,
+                    email=customer.email,
+                    phone=customer.phone,
+                    locale=customer.locale,
+                    timezone=customer.timezone,
+                    email_verified_at=customer.email_verified_at,
+                    version=customer.version,
+                )
+            )
+        except IntegrityError as exc:
+            raise Duplicate("a customer with this email exists", field=["email"]) from exc
+        return result.rowcount == 1
 
     async def get_by_email(self, email: str) -> Customer | None:
         return await self._get_where(customers.c.email == email)

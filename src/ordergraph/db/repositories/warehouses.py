@@ -21,6 +21,9 @@ def warehouse_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Wareh
         country_code=m["country_code"],
         priority=m["priority"],
         created_at=m["created_at"],
+        version=m["version"],
+        active=m["active"],
+        deactivated_at=m["deactivated_at"],
     )
 
 
@@ -41,6 +44,16 @@ class SqlWarehouseRepository:
             ) from exc
         warehouse.id = new_id
         return warehouse
+
+    async def update(self, warehouse: Warehouse, *, previous_version: int) -> bool:
+        """Store the warehouse (all but its code) if it is still at ``previous_version``."""
+        values = {k: v for k, v in asdict(warehouse).items() if k not in ("id", "code")}
+        result = await self._conn.execute(
+            sa.update(warehouses)
+            .where(warehouses.c.id == warehouse.id, warehouses.c.version == previous_version)
+            .values(**values)
+        )
+        return result.rowcount == 1
 
     async def get(self, warehouse_id: int) -> Warehouse | None:
         row = (

@@ -110,6 +110,9 @@ class CustomerType(Node):
     )
     locale: str | None = strawberry.field(default=None, description="BCP 47, for mail.")
     timezone: str | None = strawberry.field(default=None, description="IANA, for mail dates.")
+    version: int = strawberry.field(
+        default=1, description="Bumped by every change (expectedVersion)."
+    )
 
     @classmethod
     def from_domain(cls, customer: Customer) -> CustomerType:
@@ -125,6 +128,7 @@ class CustomerType(Node):
             email_verified_at=customer.email_verified_at,
             locale=customer.locale,
             timezone=customer.timezone,
+            version=customer.version,
         )
 
     @strawberry.field(description="Whether the email was verified (verifyCustomerEmail).")

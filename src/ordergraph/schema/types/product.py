@@ -7,10 +7,17 @@ import strawberry
 from ordergraph.domain.catalog import Product
 from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, require
+from ordergraph.schema.enums import ProductStatus
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
+
+
+@strawberry.type(description="One attribute of a product, such as size or colour.")
+class ProductAttribute:
+    key: str
+    value: str
 
 
 @strawberry.type(name="Product", description="A sellable SKU with its catalog price.")
@@ -23,6 +30,15 @@ class ProductType(Node):
     backorder_limit: int
     returnable: bool
     created_at: datetime
+    version: int = strawberry.field(description="Bumped by every change (expectedVersion).")
+    status: ProductStatus = strawberry.field(description="Only ACTIVE products take new orders.")
+    archived_at: datetime | None
+    attributes: list[ProductAttribute] = strawberry.field(
+        description="Attributes such as size and colour, by key."
+    )
+    group: str | None = strawberry.field(
+        description="The handle variants of one product share (e.g. classic-tee)."
+    )
 
     @classmethod
     def from_domain(cls, product: Product) -> ProductType:
@@ -37,6 +53,13 @@ class ProductType(Node):
             backorder_limit=product.backorder_limit,
             returnable=product.returnable,
             created_at=product.created_at,
+            version=product.version,
+            status=product.status,
+            archived_at=product.archived_at,
+            attributes=[
+                ProductAttribute(key=k, value=v) for k, v in sorted(product.attributes.items())
+            ],
+            group=product.group_handle,
         )
 
     @strawberry.field(description="Units that can be sold now, across all warehouses.")

@@ -18,6 +18,12 @@ class WarehouseType(Node):
     country_code: str
     priority: int = strawberry.field(description="Lower wins when routing ties.")
     created_at: datetime
+    version: int = strawberry.field(description="Bumped by every change (expectedVersion).")
+    active: bool = strawberry.field(
+        description="False once deactivated: new orders are not routed here; its open "
+        "fulfillments and stock stay."
+    )
+    deactivated_at: datetime | None
 
     @classmethod
     def from_domain(cls, warehouse: Warehouse) -> WarehouseType:
@@ -31,4 +37,7 @@ class WarehouseType(Node):
             country_code=warehouse.country_code,
             priority=warehouse.priority,
             created_at=warehouse.created_at,
+            version=warehouse.version,
+            active=warehouse.active,
+            deactivated_at=warehouse.deactivated_at,
         )

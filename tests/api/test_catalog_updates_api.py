@@ -5,6 +5,7 @@ deactivating do to new and existing orders, permissions, bad input and concurren
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +21,9 @@ from tests.api.test_place_order_api import (
     receive,
     stock,
 )
+from tests.api.test_webhooks_api import create_ok, wait_for_deliveries
 from tests.support.graphql import GraphQLClient
+from tests.support.receiver import Receiver, receiving
 
 PRODUCT = "id sku name price { amount currency } weightGrams returnable version status archivedAt"
 PRODUCT_FIELDS = f"{PRODUCT} attributes {{ key value }} group"
@@ -144,6 +147,24 @@ async def test_updating_a_product_changes_only_the_given_fields_and_bumps_the_ve
     assert (cleared["group"], cleared["attributes"], cleared["version"]) == (None, [], 3)
 
 
+async def test_a_draft_is_listed_for_staff_but_not_for_the_storefront(
+    admin: GraphQLClient, staff: GraphQLClient, storefront: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique)
+    product_id = (await read_product(admin, item.sku))["id"]
+    draft = await changed(admin, UPDATE_PRODUCT, {"productId": product_id, "status": "DRAFT"})
+    assert (draft["status"], draft["archivedAt"]) == ("DRAFT", None)
+    for client, listed in ((admin, True), (staff, True), (storefront, False)):
+        for variables in (
+            {"includeArchived": False},
+            {"includeArchived": False, "status": "DRAFT"},
+        ):
+            found = await client.data(PRODUCT_SKUS, variables)
+            assert (item.sku in [n["sku"] for n in found["products"]["nodes"]]) is listed
+    refused = await place(storefront, order_input([(item.sku, 1)]))
+    assert [e["code"] for e in refused["userErrors"]] == ["PRODUCT_DRAFT"]
+
+
 async def test_a_stale_expected_version_is_a_conflict_carrying_the_current_version(
     admin: GraphQLClient, unique: str
 ) -> None:
@@ -220,6 +241,9 @@ async def test_an_archived_product_is_refused_by_place_order_and_old_orders_keep
         found = await admin.data(PRODUCT_SKUS, variables)
         assert item.sku in [n["sku"] for n in found["products"]["nodes"]]
     assert (await read_product(storefront, item.sku))["status"] == "ARCHIVED"
+    for variables in ({"includeArchived": True}, {"includeArchived": False, "status": "ARCHIVED"}):
+        shown = await storefront.data(PRODUCT_SKUS, variables)
+        assert item.sku not in [n["sku"] for n in shown["products"]["nodes"]]
 
     again = await changed(admin, ARCHIVE_PRODUCT, {"productId": product_id})
     assert again["version"] == 2  # archiving twice changes nothing
@@ -477,3 +501,35 @@ async def test_concurrent_updates_with_the_same_expected_version_let_exactly_one
     assert [(e["code"], e["currentVersion"]) for e in losers] == [("CONFLICT", 2)] * 5
     final = await read_product(admin, item.sku)
     assert (final["name"], final["version"]) == (winners[0]["name"], 2)
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rx() -> Iterator[Receiver]:
+    with receiving() as receiver:
+        yield receiver
+
+
+async def test_catalog_changes_reach_webhooks_subscribed_to_them(
+    admin: GraphQLClient, unique: str, rx: Receiver
+) -> None:
+    item = await stock(admin, unique)
+    product_id = (await read_product(admin, item.sku))["id"]
+    customer_id = await new_customer(admin, unique, "hook")
+    kinds = [
+        "product.updated",
+        "product.archived",
+        "warehouse.updated",
+        "warehouse.deactivated",
+        "customer.updated",
+    ]
+    webhook_id, _ = await create_ok(admin, rx.url, kinds)
+    await changed(admin, UPDATE_PRODUCT, {"productId": product_id, "weightGrams": 250})
+    await changed(admin, ARCHIVE_PRODUCT, {"productId": product_id})
+    await changed(admin, UPDATE_WAREHOUSE, {"warehouseId": item.warehouse_id, "priority": 3})
+    await changed(admin, DEACTIVATE_WAREHOUSE, {"warehouseId": item.warehouse_id})
+    await changed(admin, UPDATE_CUSTOMER, {"customerId": customer_id, "name": "Hook"})
+    delivered = await wait_for_deliveries(admin, webhook_id, len(kinds))
+    assert sorted(d["eventType"] for d in delivered) == sorted(kinds)

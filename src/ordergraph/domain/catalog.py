@@ -41,10 +41,13 @@ class ProductStatus(enum.Enum):
 class ProductNotSellable(DomainError):
     """A DRAFT or ARCHIVED product cannot be put on a new order (existing orders keep it)."""
 
-    def __init__(self, sku: str, status: ProductStatus, *, field: Sequence[str]) -> None:
-        what = "archived" if status is ProductStatus.ARCHIVED else "a draft, not for sale yet"
-        super().__init__(f"product {sku} is {what}", field=field)
-        self.code = "PRODUCT_ARCHIVED" if status is ProductStatus.ARCHIVED else "PRODUCT_DRAFT"
+
+class ProductArchived(ProductNotSellable):
+    code = "PRODUCT_ARCHIVED"
+
+
+class ProductDraft(ProductNotSellable):
+    code = "PRODUCT_DRAFT"
 
 
 def clean_priority(priority: int, field: Sequence[str]) -> int:
@@ -232,8 +235,10 @@ class Product:
 
     def check_sellable(self, field: Sequence[str]) -> None:
         """Raise ``ProductNotSellable`` unless new orders may take it."""
-        if not self.sellable:
-            raise ProductNotSellable(self.sku, self.status, field=field)
+        if self.status is ProductStatus.ARCHIVED:
+            raise ProductArchived(f"product {self.sku} is archived", field=field)
+        if self.status is ProductStatus.DRAFT:
+            raise ProductDraft(f"product {self.sku} is a draft, not for sale yet", field=field)
 
     def update(
         self,

@@ -79,12 +79,6 @@ class VersionConflict(Conflict):
         self.current_version = current_version
 
 
-class ProductArchived(DomainError):
-    """An archived product cannot be put on a new order."""
-
-    code = "PRODUCT_ARCHIVED"
-
-
 def check_version(expected: int | None, current: int, what: str) -> None:
     """Raise ``VersionConflict`` unless ``expected`` is absent or equals ``current``."""
     if expected is not None and expected != current:

@@ -13,7 +13,7 @@ from ordergraph.db.repositories.inventory import level_from_row
 from ordergraph.db.repositories.products import product_from_row
 from ordergraph.db.repositories.warehouses import warehouse_from_row
 from ordergraph.domain.catalog import MAX_GROUP
-from ordergraph.domain.principals import Scope
+from ordergraph.domain.principals import Role, Scope
 from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.feedback import FeedbackQuery
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
@@ -33,6 +33,7 @@ from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.warehouse import WarehouseType
 
 MAX_SEARCH = 200
+SHOPPERS = frozenset({Role.STOREFRONT, Role.CUSTOMER})
 
 
 @strawberry.type
@@ -76,13 +77,16 @@ class Query(
         status: ProductStatus | None = None,
         group: str | None = None,
     ) -> Connection[ProductType]:
-        """Products, oldest first; archived ones only with ``includeArchived`` or a status."""
+        """Products, oldest first; archived ones only with ``includeArchived`` or a status.
+        Shoppers (storefront and customer tokens) see only what is for sale: ACTIVE ones."""
         require(info, Scope.CATALOG_READ)
         statuses = (
             {status.value}
             if status is not None
             else ({s.value for s in ProductStatus} if include_archived else None)
         )
+        if info.context.principal.role in SHOPPERS:
+            statuses = {ProductStatus.ACTIVE.value} & (statuses or {ProductStatus.ACTIVE.value})
         handle = group.strip().lower()[:MAX_GROUP] if group else None
         return await paginate(
             info,

@@ -43,10 +43,14 @@ class ProductNotSellable(DomainError):
 
 
 class ProductArchived(ProductNotSellable):
+    """The product was archived: it no longer sells."""
+
     code = "PRODUCT_ARCHIVED"
 
 
 class ProductDraft(ProductNotSellable):
+    """The product is a draft: it does not sell yet."""
+
     code = "PRODUCT_DRAFT"
 
 

@@ -35,8 +35,9 @@ async def _warehouse(uow: UnitOfWork, warehouse_id: int) -> Warehouse:
     return found
 
 
-def _changed(product_or_warehouse: Product | Warehouse, fields: Sequence[str]) -> dict[str, object]:
-    return {"version": product_or_warehouse.version, "changed": list(fields)}
+def _change_payload(changed: Product | Warehouse, fields: Sequence[str]) -> dict[str, object]:
+    """What an event says about a change: the new version and the names of changed fields."""
+    return {"version": changed.version, "changed": list(fields)}
 
 
 async def update_product(
@@ -114,7 +115,11 @@ def _record_product(
     uow: UnitOfWork, actor: Principal, product: Product, event: str, changed: Sequence[str]
 ) -> None:
     assert product.id is not None
-    payload = {"sku": product.sku, "status": product.status.value, **_changed(product, changed)}
+    payload = {
+        "sku": product.sku,
+        "status": product.status.value,
+        **_change_payload(product, changed),
+    }
     uow.record(DomainEvent(event, "Product", product.id, payload, actor=actor.actor))
 
 
@@ -176,5 +181,9 @@ def _record_warehouse(
     uow: UnitOfWork, actor: Principal, warehouse: Warehouse, event: str, changed: Sequence[str]
 ) -> None:
     assert warehouse.id is not None
-    payload = {"code": warehouse.code, "active": warehouse.active, **_changed(warehouse, changed)}
+    payload = {
+        "code": warehouse.code,
+        "active": warehouse.active,
+        **_change_payload(warehouse, changed),
+    }
     uow.record(DomainEvent(event, "Warehouse", warehouse.id, payload, actor=actor.actor))

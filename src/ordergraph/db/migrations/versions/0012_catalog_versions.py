@@ -2,7 +2,7 @@
 and variant group; warehouse deactivation.
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

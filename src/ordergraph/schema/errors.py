@@ -56,6 +56,7 @@ class ErrorCode(enum.Enum):
     INVALID_RATING = "INVALID_RATING"
     ORDER_NOT_DELIVERED = "ORDER_NOT_DELIVERED"
     FEEDBACK_WINDOW_CLOSED = "FEEDBACK_WINDOW_CLOSED"
+    ALREADY_IMPORTED = "ALREADY_IMPORTED"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -1,0 +1,397 @@
+"""Importing an order taken elsewhere: a marketplace, a shop's till, a partner.
+
+``import_order`` checks the channel's facts (``domain/channels.py``), finds or creates the
+customer, stores the order with the channel's prices, then either reserves its stock like
+``placeOrder`` (it ships from here) or hands the goods over at once (``alreadyFulfilled``: sold
+at the counter, on hand drops, no fulfillment), and records the money the channel collected as
+a captured payment from the ``external`` gateway. ``source`` + ``externalId`` are unique in the
+database: a replay answers with the first order and changes nothing, however many arrive at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ordergraph.domain.catalog import Product, Warehouse
+from ordergraph.domain.channels import (
+    EXTERNAL_GATEWAY,
+    ImportedDifferently,
+    ImportTerms,
+    RawImportLine,
+    RawMoney,
+    check_import,
+    sales_rep_for,
+)
+from ordergraph.domain.customers import Address, AddressFields, Customer
+from ordergraph.domain.errors import Duplicate, InsufficientStock, InvalidInput, NotFound
+from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.orders import Channel, Order, OrderLine, OutOfStock
+from ordergraph.domain.payment_status import PaymentStatus
+from ordergraph.domain.payments import PaymentTransaction, TransactionKind, TransactionStatus
+from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
+from ordergraph.domain.validation import clean_email, clean_phone, optional_text
+from ordergraph.services import stock_ledger
+from ordergraph.services.command import request_fingerprint, run_command
+from ordergraph.services.deps import Deps
+from ordergraph.services.order_support import publish
+from ordergraph.services.orders import promise_delivery, reserve_stock, routing_explanation
+from ordergraph.services.settlement import create_fulfillments
+
+RACE_ATTEMPTS = 3  # a lost race for the (source, externalId) or customer email: read the winner
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    order: Order
+    replayed: bool  # the order existed: this call changed nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    customer_id: int | None
+    email: str | None
+    name: str | None
+    phone: str | None
+
+
+async def import_order(
+    deps: Deps,
+    actor: Principal,
+    *,
+    source: str,
+    external_id: str,
+    channel: Channel,
+    lines: list[RawImportLine],
+    shipping_address: AddressFields | None = None,
+    customer_id: int | None = None,
+    email: str | None = None,
+    contact_name: str | None = None,
+    phone: str | None = None,
+    shipping_total: RawMoney | None = None,
+    paid_amount: RawMoney | None = None,
+    already_fulfilled: bool = False,
+    warehouse_id: int | None = None,
+    placed_at: datetime | None = None,
+    sales_rep: str | None = None,
+) -> Imported:
+    """Bring in an order sold elsewhere, once: all of it, or nothing at all."""
+    actor.require(Scope.ORDERS_WRITE)
+    terms = check_import(
+        source=source,
+        external_id=external_id,
+        lines=lines,
+        shipping_total=shipping_total,
+        paid_amount=paid_amount,
+        already_fulfilled=already_fulfilled,
+        placed_at=placed_at,
+        now=deps.clock.now(),
+    )
+    address = (
+        Address.create(**shipping_address, field_prefix=("shippingAddress",))
+        if shipping_address is not None
+        else None
+    )
+    if address is None and not already_fulfilled:
+        raise InvalidInput(
+            "an order that still ships needs an address", field=["shippingAddress"], code="REQUIRED"
+        )
+    if address is None and warehouse_id is None:
+        raise InvalidInput(
+            "say which shop handed the goods over (or give the shipping address)",
+            field=["warehouseId"],
+            code="REQUIRED",
+        )
+    buyer = Buyer(
+        customer_id,
+        clean_email(email, ["email"]) if email is not None else None,
+        optional_text(contact_name, ["name"], max_length=200),
+        clean_phone(phone, ["phone"], country=address.country_code if address else None),
+    )
+    rep = sales_rep_for(channel, actor, sales_rep)
+    fingerprint = request_fingerprint(
+        "importOrder",
+        {
+            "channel": channel.value,
+            "lines": [[x.sku, x.quantity, str(x.unit_price.amount)] for x in terms.lines],
+            "currency": terms.currency,
+            "shipping": terms.shipping_total.minor_units,
+            "paid": terms.paid.minor_units,
+            "fulfilled": already_fulfilled,
+            "address": dict(shipping_address) if shipping_address else None,
+            "buyer": [buyer.customer_id, buyer.email, buyer.name, buyer.phone],
+            "warehouse": warehouse_id,
+            "placedAt": placed_at.isoformat() if placed_at else None,
+            "salesRep": rep,
+        },
+    )
+
+    async def run(uow: UnitOfWork) -> Imported:
+        existing = await uow.orders.get_by_external(terms.source, terms.external_id)
+        if existing is not None:
+            assert existing.id is not None
+            if existing.import_fingerprint != fingerprint:
+                raise ImportedDifferently(
+                    existing.id, existing.number, terms.source, terms.external_id
+                )
+            return Imported(existing, replayed=True)
+        order = await _record(uow, deps, actor, terms, address, buyer, warehouse_id, channel)
+        order.sales_rep = rep
+        order.import_fingerprint = fingerprint
+        return Imported(await _settle_in(uow, deps, actor, order, terms), replayed=False)
+
+    async def recall(_uow: UnitOfWork, _remembered: dict[str, Any]) -> Imported:
+        raise AssertionError("imports are keyed by source and externalId, not a key")
+
+    for attempt in range(RACE_ATTEMPTS):
+        try:
+            return await run_command(
+                deps,
+                actor,
+                operation="importOrder",
+                request={"source": terms.source, "externalId": terms.external_id},
+                run=run,
+                remember=lambda _i: None,
+                recall=recall,
+            )
+        except Duplicate:
+            # a concurrent import of the same order (or customer) committed first: the next
+            # attempt finds it
+            if attempt == RACE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _record(
+    uow: UnitOfWork,
+    deps: Deps,
+    actor: Principal,
+    terms: ImportTerms,
+    address: Address | None,
+    buyer: Buyer,
+    warehouse_id: int | None,
+    channel: Channel,
+) -> Order:
+    """Store the order with the channel's prices and move its stock (reserved or gone)."""
+    now = deps.clock.now()
+    products = await uow.products.get_many(list(terms.demand))
+    for index, line in enumerate(terms.lines):
+        if line.sku not in products:
+            raise NotFound(f"no product has SKU {line.sku}", field=["lines", str(index), "sku"])
+    warehouses = await uow.warehouses.list_all()
+    shop = _warehouse(warehouses, warehouse_id)
+    ship_to = address or _counter_address(shop, buyer)
+    plan = await _plan(uow, terms, warehouses, shop, ship_to)
+    customer_id, email = await _customer(uow, actor, buyer, address, now)
+    order = _build(deps, actor, terms, products, ship_to, customer_id, email, buyer, channel)
+    order.number = await uow.orders.next_number()
+    order.routing = routing_explanation(plan)
+    if not terms.already_fulfilled:
+        order.promised_delivery_at = promise_delivery(deps, warehouses, plan, ship_to, now)
+    await uow.orders.add(order)
+    if terms.already_fulfilled:
+        await _hand_over(uow, order, plan, actor, now)
+    else:
+        await reserve_stock(uow, order, plan, actor, now)
+    return order
+
+
+def _warehouse(warehouses: list[Warehouse], warehouse_id: int | None) -> Warehouse | None:
+    if warehouse_id is None:
+        return None
+    found = next((w for w in warehouses if w.id == warehouse_id), None)
+    if found is None:
+        raise NotFound("no such warehouse", field=["warehouseId"])
+    return found
+
+
+def _counter_address(shop: Warehouse | None, buyer: Buyer) -> Address:
+    """Goods handed over in a shop: the shop is where they went."""
+    assert shop is not None
+    return Address(
+        name=buyer.name or "Counter sale",
+        line1=shop.name,
+        line2=None,
+        city=shop.name,
+        region=shop.region,
+        postal_code=None,
+        country_code=shop.country_code,
+        phone=buyer.phone,
+    )
+
+
+async def _plan(
+    uow: UnitOfWork,
+    terms: ImportTerms,
+    warehouses: list[Warehouse],
+    shop: Warehouse | None,
+    ship_to: Address,
+) -> RoutingPlan:
+    """Route like placeOrder, or take everything from the warehouse the channel named."""
+    demand = terms.demand
+    available = await uow.inventory.availability(list(demand))
+    candidates = [shop] if shop is not None else warehouses
+    if shop is not None:
+        available = {k: v for k, v in available.items() if k[1] == shop.id}
+    plan = plan_routing(
+        demand, available, candidates, Destination(ship_to.region, ship_to.country_code)
+    )
+    if not plan.complete:
+        if terms.already_fulfilled:
+            detail = ", ".join(f"{s} short by {n}" for s, n in sorted(plan.shortfall.items()))
+            raise InsufficientStock(f"not enough on hand: {detail}", field=["lines"])
+        raise OutOfStock(plan.shortfall)
+    return plan
+
+
+async def _customer(
+    uow: UnitOfWork, actor: Principal, buyer: Buyer, address: Address | None, now: datetime
+) -> tuple[int | None, str | None]:
+    """The customer account: the one given, the one with this email, a new one, or none
+    (a guest at the till)."""
+    if buyer.customer_id is not None:
+        customer = await uow.customers.get(buyer.customer_id)
+        if customer is None:
+            raise NotFound("no such customer", field=["customerId"])
+        return customer.id, buyer.email or customer.email
+    if buyer.email is None:
+        return None, None
+    found = await uow.customers.get_by_email(buyer.email)
+    if found is not None:
+        return found.id, buyer.email
+    created = await uow.customers.add(
+        Customer.create(
+            email=buyer.email,
+            name=buyer.name or (address.name if address else buyer.email.split("@")[0]),
+            phone=buyer.phone,
+            address=address,
+            now=now,
+        )
+    )
+    assert created.id is not None
+    uow.record(DomainEvent("customer.created", "Customer", created.id, actor=actor.actor))
+    return created.id, buyer.email
+
+
+def _build(
+    deps: Deps,
+    actor: Principal,
+    terms: ImportTerms,
+    products: dict[str, Product],
+    ship_to: Address,
+    customer_id: int | None,
+    email: str | None,
+    buyer: Buyer,
+    channel: Channel,
+) -> Order:
+    now = deps.clock.now()
+    taken_at = terms.placed_at or now
+    fulfilled = terms.already_fulfilled
+    return Order(
+        id=None,
+        number="",
+        status=terms.status,
+        # a till sale is paid or settled at the till; a shipping order is confirmed below
+        payment_status=terms.payment_status if fulfilled else PaymentStatus.PENDING,
+        channel=channel,
+        customer_id=customer_id,
+        email=email or "",
+        contact_name=buyer.name or ship_to.name,
+        phone=buyer.phone or ship_to.phone,
+        currency=terms.currency,
+        lines=[
+            OrderLine(None, line.sku, products[line.sku].name, line.quantity, line.unit_price)
+            for line in terms.lines
+        ],
+        shipping_total=terms.shipping_total,
+        shipping_address=ship_to,
+        placed_by=actor.actor,
+        placed_by_token_id=actor.token_id,
+        created_at=taken_at,
+        updated_at=now,
+        # the channel owns collecting the money: an unpaid import does not expire here
+        expires_at=None,
+        delivered_at=taken_at if fulfilled else None,
+        source=terms.source,
+        external_id=terms.external_id,
+    )
+
+
+async def _hand_over(
+    uow: UnitOfWork, order: Order, plan: RoutingPlan, actor: Principal, now: datetime
+) -> None:
+    for a in sorted(plan.allocations, key=lambda a: (a.sku, a.warehouse_id)):
+        if not await stock_ledger.hand_over(
+            uow,
+            sku=a.sku,
+            warehouse_id=a.warehouse_id,
+            quantity=a.quantity,
+            actor=actor.actor,
+            reference=f"order:{order.number}",
+            now=now,
+        ):
+            raise InsufficientStock(
+                f"not enough {a.sku} on hand at warehouse {a.warehouse_id}", field=["lines"]
+            )
+
+
+async def _settle_in(
+    uow: UnitOfWork, deps: Deps, actor: Principal, order: Order, terms: ImportTerms
+) -> Order:
+    """Record the channel's money and the timeline: placed, imported, then confirmed (paid,
+    ships from here) or delivered (handed over)."""
+    assert order.id is not None
+    now = deps.clock.now()
+    who = actor.actor
+    if terms.paid.minor_units > 0:
+        await uow.payments.add(
+            PaymentTransaction(
+                id=None,
+                order_id=order.id,
+                gateway=EXTERNAL_GATEWAY,
+                kind=TransactionKind.SALE,
+                status=TransactionStatus.SUCCESS,
+                amount=terms.paid,
+                reference=f"{terms.source}:{terms.external_id}",
+                error_code=None,
+                message=f"collected by {terms.source}",
+                created_at=now,
+                settled_at=now,
+            )
+        )
+    order.record(
+        "order.placed",
+        who,
+        {
+            "channel": order.channel.value,
+            "total": str(order.total.amount),
+            "currency": order.currency,
+            "warehouses": sorted(
+                {a["warehouse_id"] for a in (order.routing or {}).get("allocations", [])}
+            ),
+        },
+    )
+    order.record(
+        "order.imported",
+        who,
+        {
+            "source": terms.source,
+            "externalId": terms.external_id,
+            "channel": order.channel.value,
+            "salesRep": order.sales_rep,
+            "alreadyFulfilled": terms.already_fulfilled,
+            "paid": str(terms.paid.amount),
+            "placedAt": order.created_at.isoformat(),
+        },
+    )
+    if terms.already_fulfilled:
+        order.record("order.delivered", who, {"deliveredAt": order.created_at.isoformat()})
+    elif terms.payment_status is PaymentStatus.PAID:
+        order.confirm(PaymentStatus.PAID, now, who, ship_by=now + deps.policy.handling_time)
+        await create_fulfillments(uow, order, actor)
+        await uow.orders.save(order)
+    publish(uow, order)
+    return order

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ordergraph.domain.catalog import Product, Warehouse
+from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.channels import (
     EXTERNAL_GATEWAY,
     ImportedDifferently,
@@ -48,6 +48,13 @@ RACE_ATTEMPTS = 3  # a lost race for the (source, externalId) or customer email:
 class Imported:
     order: Order
     replayed: bool  # the order existed: this call changed nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    channel: Channel
+    sales_rep: str | None
+    fingerprint: str  # of the imported content: a replay carries the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +145,8 @@ async def import_order(
                     existing.id, existing.number, terms.source, terms.external_id
                 )
             return Imported(existing, replayed=True)
-        order = await _record(uow, deps, actor, terms, address, buyer, warehouse_id, channel)
-        order.sales_rep = rep
-        order.import_fingerprint = fingerprint
+        origin = Origin(channel, rep, fingerprint)
+        order = await _record(uow, deps, actor, terms, origin, address, buyer, warehouse_id)
         return Imported(await _settle_in(uow, deps, actor, order, terms), replayed=False)
 
     async def recall(_uow: UnitOfWork, _remembered: dict[str, Any]) -> Imported:
@@ -170,12 +176,13 @@ async def _record(
     deps: Deps,
     actor: Principal,
     terms: ImportTerms,
+    origin: Origin,
     address: Address | None,
     buyer: Buyer,
     warehouse_id: int | None,
-    channel: Channel,
 ) -> Order:
-    """Store the order with the channel's prices and move its stock (reserved or gone)."""
+    """Store the order with the channel's prices and move its stock (reserved, or gone at
+    the counter)."""
     now = deps.clock.now()
     products = await uow.products.get_many(list(terms.demand))
     for index, line in enumerate(terms.lines):
@@ -186,9 +193,36 @@ async def _record(
     ship_to = address or _counter_address(shop, buyer)
     plan = await _plan(uow, terms, warehouses, shop, ship_to)
     customer_id, email = await _customer(uow, actor, buyer, address, now)
-    order = _build(deps, actor, terms, products, ship_to, customer_id, email, buyer, channel)
-    order.number = await uow.orders.next_number()
-    order.routing = routing_explanation(plan)
+    order = Order(
+        id=None,
+        number=await uow.orders.next_number(),
+        status=terms.status,
+        # a till sale is paid or settled at the till; a shipping order is confirmed later
+        payment_status=terms.payment_status if terms.already_fulfilled else PaymentStatus.PENDING,
+        channel=origin.channel,
+        customer_id=customer_id,
+        email=email or "",
+        contact_name=buyer.name or ship_to.name,
+        phone=buyer.phone or ship_to.phone,
+        currency=terms.currency,
+        lines=[
+            OrderLine(None, line.sku, products[line.sku].name, line.quantity, line.unit_price)
+            for line in terms.lines
+        ],
+        shipping_total=terms.shipping_total,
+        shipping_address=ship_to,
+        placed_by=actor.actor,
+        placed_by_token_id=actor.token_id,
+        created_at=terms.placed_at or now,
+        updated_at=now,
+        expires_at=None,  # the channel owns collecting the money: no expiry here
+        delivered_at=(terms.placed_at or now) if terms.already_fulfilled else None,
+        routing=routing_explanation(plan),
+        sales_rep=origin.sales_rep,
+        source=terms.source,
+        external_id=terms.external_id,
+        import_fingerprint=origin.fingerprint,
+    )
     if not terms.already_fulfilled:
         order.promised_delivery_at = promise_delivery(deps, warehouses, plan, ship_to, now)
     await uow.orders.add(order)
@@ -274,50 +308,6 @@ async def _customer(
     assert created.id is not None
     uow.record(DomainEvent("customer.created", "Customer", created.id, actor=actor.actor))
     return created.id, buyer.email
-
-
-def _build(
-    deps: Deps,
-    actor: Principal,
-    terms: ImportTerms,
-    products: dict[str, Product],
-    ship_to: Address,
-    customer_id: int | None,
-    email: str | None,
-    buyer: Buyer,
-    channel: Channel,
-) -> Order:
-    now = deps.clock.now()
-    taken_at = terms.placed_at or now
-    fulfilled = terms.already_fulfilled
-    return Order(
-        id=None,
-        number="",
-        status=terms.status,
-        # a till sale is paid or settled at the till; a shipping order is confirmed below
-        payment_status=terms.payment_status if fulfilled else PaymentStatus.PENDING,
-        channel=channel,
-        customer_id=customer_id,
-        email=email or "",
-        contact_name=buyer.name or ship_to.name,
-        phone=buyer.phone or ship_to.phone,
-        currency=terms.currency,
-        lines=[
-            OrderLine(None, line.sku, products[line.sku].name, line.quantity, line.unit_price)
-            for line in terms.lines
-        ],
-        shipping_total=terms.shipping_total,
-        shipping_address=ship_to,
-        placed_by=actor.actor,
-        placed_by_token_id=actor.token_id,
-        created_at=taken_at,
-        updated_at=now,
-        # the channel owns collecting the money: an unpaid import does not expire here
-        expires_at=None,
-        delivered_at=taken_at if fulfilled else None,
-        source=terms.source,
-        external_id=terms.external_id,
-    )
 
 
 async def _hand_over(

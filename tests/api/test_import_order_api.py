@@ -76,7 +76,8 @@ async def imported(client: GraphQLClient, values: dict[str, Any]) -> dict[str, A
 @pytest.fixture
 def importer(admin: GraphQLClient, live: LiveApi) -> GraphQLClient:
     """A staff token that may write orders (named ``test``)."""
-    return admin.as_token(issue_token(live.database_url, Role.STAFF, frozenset({Scope.ORDERS_WRITE})))
+    token = issue_token(live.database_url, Role.STAFF, frozenset({Scope.ORDERS_WRITE}))
+    return admin.as_token(token)
 
 
 async def test_imports_a_paid_marketplace_order_at_the_channels_prices(
@@ -84,9 +85,7 @@ async def test_imports_a_paid_marketplace_order_at_the_channels_prices(
 ) -> None:
     item = await stock(admin, unique, on_hand=10, price="12.50")
 
-    order = await imported(
-        admin, marketplace(item.sku, f"A-{unique}", paidAmount=eur("24.48"))
-    )
+    order = await imported(admin, marketplace(item.sku, f"A-{unique}", paidAmount=eur("24.48")))
 
     assert (order["source"], order["externalId"], order["channel"]) == (
         "amazon",
@@ -346,4 +345,3 @@ async def test_only_staff_with_orders_write_may_import(
     assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"]
     assert await order_count(admin) == before
     assert await level(admin, item.sku, item.warehouse_id) == (5, 0, 5)
-

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.channels import (
     EXTERNAL_GATEWAY,
     ImportedDifferently,
@@ -24,17 +23,15 @@ from ordergraph.domain.channels import (
     check_import,
     sales_rep_for,
 )
-from ordergraph.domain.customers import Address, AddressFields, Customer
-from ordergraph.domain.errors import Duplicate, InsufficientStock, InvalidInput, NotFound
-from ordergraph.domain.events import DomainEvent
-from ordergraph.domain.orders import Channel, Order, OrderLine, OutOfStock
+from ordergraph.domain.customers import Address, AddressFields
+from ordergraph.domain.errors import Duplicate, InvalidInput, NotFound
+from ordergraph.domain.orders import Channel, Order, OrderLine
 from ordergraph.domain.payment_status import PaymentStatus
 from ordergraph.domain.payments import PaymentTransaction, TransactionKind, TransactionStatus
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
-from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
 from ordergraph.domain.validation import clean_email, clean_phone, optional_text
-from ordergraph.services import stock_ledger
+from ordergraph.services import import_steps
 from ordergraph.services.command import request_fingerprint, run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
@@ -55,14 +52,6 @@ class Origin:
     channel: Channel
     sales_rep: str | None
     fingerprint: str  # of the imported content: a replay carries the same
-
-
-@dataclass(frozen=True, slots=True)
-class Buyer:
-    customer_id: int | None
-    email: str | None
-    name: str | None
-    phone: str | None
 
 
 async def import_order(
@@ -112,7 +101,7 @@ async def import_order(
             field=["warehouseId"],
             code="REQUIRED",
         )
-    buyer = Buyer(
+    buyer = import_steps.Buyer(
         customer_id,
         clean_email(email, ["email"]) if email is not None else None,
         optional_text(contact_name, ["name"], max_length=200),
@@ -178,7 +167,7 @@ async def _record(
     terms: ImportTerms,
     origin: Origin,
     address: Address | None,
-    buyer: Buyer,
+    buyer: import_steps.Buyer,
     warehouse_id: int | None,
 ) -> Order:
     """Store the order with the channel's prices and move its stock (reserved, or gone at
@@ -189,10 +178,10 @@ async def _record(
         if line.sku not in products:
             raise NotFound(f"no product has SKU {line.sku}", field=["lines", str(index), "sku"])
     warehouses = await uow.warehouses.list_all()
-    shop = _warehouse(warehouses, warehouse_id)
-    ship_to = address or _counter_address(shop, buyer)
-    plan = await _plan(uow, terms, warehouses, shop, ship_to)
-    customer_id, email = await _customer(uow, actor, buyer, address, now)
+    shop = import_steps.named_warehouse(warehouses, warehouse_id)
+    ship_to = address or import_steps.counter_address(shop, buyer)
+    plan = await import_steps.route(uow, terms, warehouses, shop, ship_to)
+    customer_id, email = await import_steps.find_or_create_customer(uow, actor, buyer, address, now)
     order = Order(
         id=None,
         number=await uow.orders.next_number(),
@@ -227,105 +216,10 @@ async def _record(
         order.promised_delivery_at = promise_delivery(deps, warehouses, plan, ship_to, now)
     await uow.orders.add(order)
     if terms.already_fulfilled:
-        await _hand_over(uow, order, plan, actor, now)
+        await import_steps.hand_over(uow, order, plan, actor, now)
     else:
         await reserve_stock(uow, order, plan, actor, now)
     return order
-
-
-def _warehouse(warehouses: list[Warehouse], warehouse_id: int | None) -> Warehouse | None:
-    if warehouse_id is None:
-        return None
-    found = next((w for w in warehouses if w.id == warehouse_id), None)
-    if found is None:
-        raise NotFound("no such warehouse", field=["warehouseId"])
-    return found
-
-
-def _counter_address(shop: Warehouse | None, buyer: Buyer) -> Address:
-    """Goods handed over in a shop: the shop is where they went."""
-    assert shop is not None
-    return Address(
-        name=buyer.name or "Counter sale",
-        line1=shop.name,
-        line2=None,
-        city=shop.name,
-        region=shop.region,
-        postal_code=None,
-        country_code=shop.country_code,
-        phone=buyer.phone,
-    )
-
-
-async def _plan(
-    uow: UnitOfWork,
-    terms: ImportTerms,
-    warehouses: list[Warehouse],
-    shop: Warehouse | None,
-    ship_to: Address,
-) -> RoutingPlan:
-    """Route like placeOrder, or take everything from the warehouse the channel named."""
-    demand = terms.demand
-    available = await uow.inventory.availability(list(demand))
-    candidates = [shop] if shop is not None else warehouses
-    if shop is not None:
-        available = {k: v for k, v in available.items() if k[1] == shop.id}
-    plan = plan_routing(
-        demand, available, candidates, Destination(ship_to.region, ship_to.country_code)
-    )
-    if not plan.complete:
-        if terms.already_fulfilled:
-            detail = ", ".join(f"{s} short by {n}" for s, n in sorted(plan.shortfall.items()))
-            raise InsufficientStock(f"not enough on hand: {detail}", field=["lines"])
-        raise OutOfStock(plan.shortfall)
-    return plan
-
-
-async def _customer(
-    uow: UnitOfWork, actor: Principal, buyer: Buyer, address: Address | None, now: datetime
-) -> tuple[int | None, str | None]:
-    """The customer account: the one given, the one with this email, a new one, or none
-    (a guest at the till)."""
-    if buyer.customer_id is not None:
-        customer = await uow.customers.get(buyer.customer_id)
-        if customer is None:
-            raise NotFound("no such customer", field=["customerId"])
-        return customer.id, buyer.email or customer.email
-    if buyer.email is None:
-        return None, None
-    found = await uow.customers.get_by_email(buyer.email)
-    if found is not None:
-        return found.id, buyer.email
-    created = await uow.customers.add(
-        Customer.create(
-            email=buyer.email,
-            name=buyer.name or (address.name if address else buyer.email.split("@")[0]),
-            phone=buyer.phone,
-            address=address,
-            now=now,
-        )
-    )
-    assert created.id is not None
-    uow.record(DomainEvent("customer.created", "Customer", created.id, actor=actor.actor))
-    return created.id, buyer.email
-
-
-async def _hand_over(
-    uow: UnitOfWork, order: Order, plan: RoutingPlan, actor: Principal, now: datetime
-) -> None:
-    for a in sorted(plan.allocations, key=lambda a: (a.sku, a.warehouse_id)):
-        if not await stock_ledger.hand_over(
-            uow,
-            sku=a.sku,
-            warehouse_id=a.warehouse_id,
-            quantity=a.quantity,
-            actor=actor.actor,
-            reference=f"order:{order.number}",
-            now=now,
-        ):
-            raise InsufficientStock(
-                f"not enough {a.sku} on hand at warehouse {a.warehouse_id}", field=["lines"]
-            )
 
 
 async def _settle_in(

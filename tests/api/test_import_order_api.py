@@ -345,3 +345,42 @@ async def test_only_staff_with_orders_write_may_import(
     assert [e["code"] for e in payload["userErrors"]] == ["FORBIDDEN"]
     assert await order_count(admin) == before
     assert await level(admin, item.sku, item.warehouse_id) == (5, 0, 5)
+
+
+async def test_concurrent_imports_by_one_new_buyer_make_one_customer(
+    admin: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=20)
+    email = f"burst-{unique.lower()}@example.com"
+
+    payloads = await asyncio.gather(
+        *(
+            admin.mutate(
+                IMPORT_ORDER,
+                {"input": marketplace(item.sku, f"N{n}-{unique}", quantity=1, email=email)},
+            )
+            for n in range(4)
+        )
+    )
+
+    assert [p["userErrors"] for p in payloads] == [[]] * 4
+    assert len({p["order"]["id"] for p in payloads}) == 4
+    assert len({p["order"]["customer"]["id"] for p in payloads}) == 1
+    assert await level(admin, item.sku, item.warehouse_id) == (20, 4, 16)
+
+
+async def test_an_imported_order_shows_in_the_outbox_feed_as_order_imported(
+    admin: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=3)
+    order = await imported(admin, marketplace(item.sku, f"O-{unique}", quantity=1))
+
+    data = await admin.data(
+        """query($id: ID!) { order(id: $id) { events { type actor payload } } }""",
+        {"id": order["id"]},
+    )
+
+    (event,) = [e for e in data["order"]["events"] if e["type"] == "order.imported"]
+    assert event["payload"]["source"] == "amazon"
+    assert event["payload"]["externalId"] == f"O-{unique}"
+    assert event["actor"] == "admin:test-admin"

@@ -11,7 +11,7 @@ database: a replay answers with the first order and changes nothing, however man
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ordergraph.domain.channels import (
@@ -120,7 +120,7 @@ async def import_order(
             "address": dict(shipping_address) if shipping_address else None,
             "buyer": [buyer.customer_id, buyer.email, buyer.name, buyer.phone],
             "warehouse": warehouse_id,
-            "placedAt": placed_at.isoformat() if placed_at else None,
+            "placedAt": placed_at.astimezone(UTC).isoformat() if placed_at else None,
             "salesRep": rep,
         },
     )

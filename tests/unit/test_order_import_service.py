@@ -8,10 +8,11 @@ import pytest
 
 from ordergraph.domain.channels import ImportedDifferently, RawImportLine, RawMoney
 from ordergraph.domain.errors import Forbidden, InsufficientStock, InvalidInput, NotFound
-from ordergraph.domain.inventory import MovementKind
+from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.orders import Channel, OrderStatus, OutOfStock, PaymentStatus
 from ordergraph.domain.payments import TransactionStatus
 from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
+from ordergraph.services import stock_ledger
 from ordergraph.services.order_import import Imported, import_order
 from tests.unit.fakes import ADMIN, STOREFRONT, Shop, address
 
@@ -134,11 +135,34 @@ async def test_a_counter_sale_hands_the_goods_over_from_the_shop(shop: Shop) -> 
     assert level(shop, "AMS") == (5, 0)
     assert shop.store.fulfillments == []
     (movement,) = [m for m in shop.store.movements if m.reference == f"order:{order.number}"]
-    assert (movement.kind, movement.on_hand_delta, movement.reserved_delta) == (
-        MovementKind.SHIP,
+    assert (movement.kind, movement.field, movement.delta) == (
+        MovementKind.SALE,
+        LevelField.ON_HAND,
         -2,
-        0,
     )
+
+
+async def test_a_counter_sale_may_take_units_held_back_as_safety_stock(shop: Shop) -> None:
+    async with shop.store.unit_of_work() as uow:
+        await stock_ledger.set_safety_stock(
+            uow,
+            sku="TEE",
+            warehouse_id=shop.warehouses["BER"],
+            quantity=4,
+            actor="admin:ops",
+            now=shop.clock.now(),
+        )
+        await uow.commit()
+
+    done = await bring_in(
+        shop,
+        shipping_address=None,
+        already_fulfilled=True,
+        warehouse_id=shop.warehouses["BER"],
+    )
+
+    assert done.order.status is OrderStatus.DELIVERED
+    assert level(shop, "BER") == (2, 0)
 
 
 async def test_a_counter_sale_with_too_little_on_hand_changes_nothing(shop: Shop) -> None:

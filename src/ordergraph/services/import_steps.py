@@ -14,7 +14,13 @@ from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.orders import Order, OutOfStock
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal
-from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
+from ordergraph.domain.routing import (
+    Allocation,
+    Candidate,
+    Destination,
+    RoutingPlan,
+    plan_routing,
+)
 from ordergraph.services import stock_ledger
 
 
@@ -59,6 +65,15 @@ async def route(
 ) -> RoutingPlan:
     """Route like placeOrder, or take everything from the warehouse the channel named."""
     demand = terms.demand
+    if terms.already_fulfilled and shop is not None:
+        # the goods already left this shop: on hand decides (hand_over), not what is for sale
+        assert shop.id is not None
+        return RoutingPlan(
+            allocations=tuple(Allocation(sku, shop.id, q) for sku, q in demand.items()),
+            candidates=(
+                Candidate(shop.id, shop.code, 1, "where the goods were handed over", True),
+            ),
+        )
     available = await uow.inventory.availability(list(demand))
     candidates = [shop] if shop is not None else warehouses
     if shop is not None:

@@ -384,3 +384,35 @@ async def test_an_imported_order_shows_in_the_outbox_feed_as_order_imported(
     assert event["payload"]["source"] == "amazon"
     assert event["payload"]["externalId"] == f"O-{unique}"
     assert event["actor"] == "admin:test-admin"
+
+
+async def test_cancelling_a_paid_import_releases_stock_and_leaves_the_refund_to_the_channel(
+    admin: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=10)
+    order = await imported(admin, marketplace(item.sku, f"X-{unique}", paidAmount=eur("24.48")))
+
+    cancelled = await admin.mutate(
+        """mutation($input: CancelOrderInput!) {
+             cancelOrder(input: $input) {
+               order { status paymentStatus payments { gateway kind } }
+               userErrors { code }
+             }
+           }""",
+        {"input": {"orderId": order["id"], "reason": "cancelled on amazon"}},
+    )
+    refused = await admin.mutate(
+        """mutation($input: RefundOrderInput!) {
+             refundOrder(input: $input) { refund { id } userErrors { code } }
+           }""",
+        {"input": {"orderId": order["id"], "shipping": True}},
+    )
+
+    assert cancelled["userErrors"] == []
+    assert (cancelled["order"]["status"], cancelled["order"]["paymentStatus"]) == (
+        "CANCELLED",
+        "PAID",
+    )
+    assert cancelled["order"]["payments"] == [{"gateway": "external", "kind": "SALE"}]
+    assert [e["code"] for e in refused["userErrors"]] == ["EXTERNAL_PAYMENT"]
+    assert await level(admin, item.sku, item.warehouse_id) == (10, 0, 10)

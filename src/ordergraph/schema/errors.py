@@ -57,6 +57,7 @@ class ErrorCode(enum.Enum):
     ORDER_NOT_DELIVERED = "ORDER_NOT_DELIVERED"
     FEEDBACK_WINDOW_CLOSED = "FEEDBACK_WINDOW_CLOSED"
     ALREADY_IMPORTED = "ALREADY_IMPORTED"
+    EXTERNAL_PAYMENT = "EXTERNAL_PAYMENT"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

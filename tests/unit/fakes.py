@@ -709,6 +709,14 @@ class FakeOrderRepository:
     async def add(self, order: Order) -> Order:
         if any(o.number == order.number for o in self._state.orders.values()):
             raise Duplicate(f"an order numbered {order.number} exists", field=["number"])
+        if order.external_id is not None and any(
+            (o.source, o.external_id) == (order.source, order.external_id)
+            for o in self._state.orders.values()
+        ):
+            raise Duplicate(
+                f"an order from {order.source} with id {order.external_id} exists",
+                field=["externalId"],
+            )
         order.id = self._store.next_id("orders")
         for line in order.lines:
             line.id = self._store.next_id("order_lines")
@@ -720,6 +728,12 @@ class FakeOrderRepository:
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
         found = self._state.orders.get(order_id)
         return copy_order(found) if found else None
+
+    async def get_by_external(self, source: str, external_id: str) -> Order | None:
+        for order in self._state.orders.values():
+            if (order.source, order.external_id) == (source, external_id):
+                return copy_order(order)
+        return None
 
     async def save(self, order: Order) -> None:
         """Like the SQL UPDATE: status, payment, timestamps, version, ship-by, delivery, risk

@@ -197,6 +197,14 @@ orders = sa.Table(
     sa.Column("authorization_expires_at", UTCDateTime),
     sa.Column("locale", sa.String(16)),  # the customer's language for mail (BCP 47: "nl-NL")
     sa.Column("timezone", sa.String(64)),  # IANA name, for dates in mail
+    # orders taken elsewhere (services/order_import.py): NULL for orders placed here
+    sa.Column("source", sa.String(64)),
+    sa.Column("external_id", sa.String(200)),
+    sa.Column("sales_rep", sa.String(200)),
+    sa.Column("import_fingerprint", sa.String(64)),
+    sa.UniqueConstraint("source", "external_id", name="uq_orders_source_external_id"),
+    sa.Index("ix_orders_sales_rep", "sales_rep", "created_at", "id"),
+    sa.Index("ix_orders_external_id", "external_id"),
     sa.Index("ix_orders_status_created", "status", "created_at", "id"),
     sa.Index("ix_orders_created", "created_at", "id"),
     sa.Index("ix_orders_expires_at", "expires_at"),

@@ -190,6 +190,10 @@ class Order:
     authorization_expires_at: datetime | None = None  # when the provider lets the hold lapse
     locale: str | None = None  # the customer's language for mail (BCP 47, e.g. nl-NL)
     timezone: str | None = None  # IANA name, for dates in mail
+    sales_rep: str | None = None  # the staff member or rep who took the order
+    source: str | None = None  # an order taken elsewhere: the channel's name ("amazon")
+    external_id: str | None = None  # ... and its id there; unique with ``source``
+    import_fingerprint: str | None = None  # digest of the imported content (replays match it)
     holds: list[Hold] = field(default_factory=list)
     version: int = 1
     pending_events: list[DomainEvent] = field(default_factory=list)

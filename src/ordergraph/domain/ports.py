@@ -230,6 +230,10 @@ class OrderRepository(Protocol):
 
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None: ...
 
+    async def get_by_external(self, source: str, external_id: str) -> Order | None:
+        """The order imported from ``source`` under ``external_id``, if any."""
+        ...
+
     async def save(self, order: Order) -> None:
         """Write back status, payment, timestamps and holds."""
         ...

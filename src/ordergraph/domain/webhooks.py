@@ -257,6 +257,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
     {
         ALL_EVENTS,
         "order.placed",
+        "order.imported",
         "order.confirmed",
         "order.payment_failed",
         "order.payment_captured",

@@ -10,6 +10,7 @@ from ordergraph.resolvers.catalog_mutation import CatalogMutation
 from ordergraph.resolvers.common import attempt, input_id, one_credential_check
 from ordergraph.resolvers.feedback import FeedbackMutation
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
+from ordergraph.resolvers.import_mutation import ImportMutation
 from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
@@ -49,6 +50,7 @@ class Mutation(
     AccountMutation,
     FeedbackMutation,
     CatalogMutation,
+    ImportMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

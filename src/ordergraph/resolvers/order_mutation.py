@@ -56,6 +56,7 @@ class OrderMutation:
                 idempotency_key=input.idempotency_key,
                 locale=input.locale,
                 timezone=input.timezone,
+                sales_rep=input.sales_rep,
             )
 
         order, errors = await attempt(run)

@@ -39,6 +39,15 @@ class OrderFilter:
     at_risk: bool | None = strawberry.field(
         default=None, description="Late or likely to be (see Order.atRiskReasons)."
     )
+    sales_rep: str | None = strawberry.field(
+        default=None, description="Taken by this sales rep (exact match)."
+    )
+    source: str | None = strawberry.field(
+        default=None, description="Imported from this channel (e.g. amazon)."
+    )
+    external_id: str | None = strawberry.field(
+        default=None, description="The order's id on its source channel."
+    )
 
 
 @strawberry.input
@@ -62,6 +71,13 @@ def _spec(info: Info, given: OrderFilter | None) -> OrderFilterSpec:
             raise _bad(f"{name} needs a UTC offset, e.g. 2026-01-31T00:00:00Z")
     if f.search is not None and len(f.search) > 200:
         raise _bad("search must be at most 200 characters")
+    for name, text in (
+        ("salesRep", f.sales_rep),
+        ("source", f.source),
+        ("externalId", f.external_id),
+    ):
+        if text is not None and len(text) > 200:
+            raise _bad(f"{name} must be at most 200 characters")
     customer_id = (
         query_id(f.customer_id, "Customer", "filter.customerId") if f.customer_id else None
     )
@@ -82,6 +98,9 @@ def _spec(info: Info, given: OrderFilter | None) -> OrderFilterSpec:
         search=f.search.strip() if f.search else None,
         has_hold=f.has_hold,
         at_risk=f.at_risk,
+        sales_rep=f.sales_rep.strip() if f.sales_rep is not None else None,
+        source=f.source.strip().lower() if f.source is not None else None,
+        external_id=f.external_id.strip() if f.external_id is not None else None,
     )
 
 

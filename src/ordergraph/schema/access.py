@@ -99,6 +99,7 @@ PAYLOADS = {
     "DeleteWebhookPayload": "deletedWebhookId userErrors",
     "FulfillmentPayload": "fulfillment order userErrors",
     "HoldOrderPayload": "order userErrors",
+    "ImportOrderPayload": "order replayed userErrors",
     "PaymentPayload": "order payment userErrors",
     "PlaceOrderPayload": "order userErrors",
     "RedeliverWebhookEventPayload": "delivery userErrors",
@@ -195,6 +196,7 @@ RULES: dict[str, dict[str, Rule]] = {
             "updateProduct archiveProduct updateWarehouse deactivateWarehouse updateCustomer",
             MUTATION,
         ),
+        "importOrder": MUTATION,  # orders:write, checked by the use case
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -237,7 +239,8 @@ RULES: dict[str, dict[str, Rule]] = {
             "shippingTotal total shippingAddress createdAt updatedAt expiresAt "
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
-            "payments placedBy authorizationExpiresAt notifications feedback"
+            "payments placedBy authorizationExpiresAt notifications feedback source "
+            "externalId salesRep"
         ),
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,

@@ -58,6 +58,8 @@ class ErrorCode(enum.Enum):
     FEEDBACK_WINDOW_CLOSED = "FEEDBACK_WINDOW_CLOSED"
     PRODUCT_ARCHIVED = "PRODUCT_ARCHIVED"
     PRODUCT_DRAFT = "PRODUCT_DRAFT"
+    ALREADY_IMPORTED = "ALREADY_IMPORTED"
+    EXTERNAL_PAYMENT = "EXTERNAL_PAYMENT"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

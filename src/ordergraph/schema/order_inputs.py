@@ -37,6 +37,11 @@ class PlaceOrderInput:
     timezone: str | None = strawberry.field(
         default=None, description="IANA time zone for dates in mail, e.g. Europe/Amsterdam."
     )
+    sales_rep: str | None = strawberry.field(
+        default=None,
+        description="Who took the order; PHONE and SALES_REP orders placed with a staff token "
+        "default to that staff member.",
+    )
 
 
 @strawberry.input

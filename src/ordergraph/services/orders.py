@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ordergraph.domain.catalog import Warehouse
+from ordergraph.domain.channels import sales_rep_for
 from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
 from ordergraph.domain.money import Money
@@ -43,6 +44,32 @@ class ReservationLost(RetryableConflict):
     """Stock seen in the snapshot was taken before our UPDATE: plan again from fresh numbers."""
 
 
+async def reserve_stock(
+    uow: UnitOfWork, order: Order, plan: RoutingPlan, actor: Principal, now: datetime
+) -> None:
+    """Reserve the plan's allocations for the stored order, and remember them on it."""
+    assert order.id is not None
+    line_ids = {line.sku: line.id for line in order.lines}
+    stored = [
+        StoredAllocation(line_ids[a.sku] or 0, a)
+        for a in sorted(plan.allocations, key=lambda a: (a.sku, a.warehouse_id))
+    ]
+    # fixed (sku, warehouse) order, so concurrent orders never deadlock on each other
+    for item in stored:
+        a = item.allocation
+        if not await stock_ledger.reserve(
+            uow,
+            sku=a.sku,
+            warehouse_id=a.warehouse_id,
+            quantity=a.quantity,
+            actor=actor.actor,
+            reference=f"order:{order.number}",
+            now=now,
+        ):
+            raise ReservationLost(f"{a.sku} at warehouse {a.warehouse_id}")
+    await uow.orders.add_allocations(order.id, stored)
+
+
 def routing_explanation(plan: RoutingPlan) -> dict[str, Any]:
     return {
         "candidates": [asdict(c) for c in plan.candidates],
@@ -64,6 +91,7 @@ async def place_order(
     idempotency_key: str | None = None,
     locale: str | None = None,
     timezone: str | None = None,
+    sales_rep: str | None = None,
 ) -> Order:
     """Capture an order: priced from the catalog, stock reserved, routed — or nothing at all."""
     if not actor.can(Scope.ORDERS_WRITE):
@@ -86,6 +114,7 @@ async def place_order(
     contact_phone = clean_phone(phone, ["phone"], country=address.country_code)
     if customer_id is None and contact_email is None:
         raise InvalidInput("a guest order needs an email", field=["email"], code="REQUIRED")
+    rep = sales_rep_for(channel, actor, sales_rep)
 
     async def run(uow: UnitOfWork) -> Order:
         now = deps.clock.now()
@@ -156,33 +185,15 @@ async def place_order(
             locale=clean_locale(locale, ["locale"]),
             timezone=clean_timezone(timezone, ["timezone"]),
             placed_by_token_id=actor.token_id,
+            sales_rep=rep,
             created_at=now,
             updated_at=now,
             expires_at=now + deps.policy.unpaid_ttl,
             routing=routing_explanation(plan),
-            promised_delivery_at=_promise(deps, warehouses, plan, address, now),
+            promised_delivery_at=promise_delivery(deps, warehouses, plan, address, now),
         )
         await uow.orders.add(order)
-        assert order.id is not None
-        line_ids = {line.sku: line.id for line in order.lines}
-        stored = [
-            StoredAllocation(line_ids[a.sku] or 0, a)
-            for a in sorted(plan.allocations, key=lambda a: (a.sku, a.warehouse_id))
-        ]
-        # fixed (sku, warehouse) order, so concurrent orders never deadlock on each other
-        for item in stored:
-            a = item.allocation
-            if not await stock_ledger.reserve(
-                uow,
-                sku=a.sku,
-                warehouse_id=a.warehouse_id,
-                quantity=a.quantity,
-                actor=actor.actor,
-                reference=f"order:{order.number}",
-                now=now,
-            ):
-                raise ReservationLost(f"{a.sku} at warehouse {a.warehouse_id}")
-        await uow.orders.add_allocations(order.id, stored)
+        await reserve_stock(uow, order, plan, actor, now)
         order.record(
             "order.placed",
             actor.actor,
@@ -216,6 +227,7 @@ async def place_order(
             "phone": phone,
             "locale": locale,
             "timezone": timezone,
+            **({"salesRep": sales_rep} if sales_rep is not None else {}),
         },
         run=run,
         remember=lambda o: {"id": o.id},
@@ -224,7 +236,7 @@ async def place_order(
     )
 
 
-def _promise(
+def promise_delivery(
     deps: Deps,
     warehouses: list[Warehouse],
     plan: RoutingPlan,

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from ordergraph.domain.channels import EXTERNAL_GATEWAY
 from ordergraph.domain.errors import Forbidden, NotFound
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import Order
@@ -60,6 +61,12 @@ async def _plan(
             lines[line.order_line_id] = lines.get(line.order_line_id, 0) + line.received_quantity
         request = replace(request, lines=lines)
     transactions = await uow.payments.for_order(order.id)
+    if any(t.gateway == EXTERNAL_GATEWAY for t in transactions):
+        # an imported order's money sits with its sales channel: no provider of ours has it
+        raise RefundNotPossible(
+            "this order was paid on its sales channel (an imported order): refund it there",
+            code="EXTERNAL_PAYMENT",
+        )
     captured, capture_reference = captured_and_reference(transactions, order.currency)
     if captured.minor_units == 0:
         raise RefundNotPossible(

@@ -65,6 +65,9 @@ class OrderFilterSpec:
     search: str | None = None
     has_hold: bool | None = None
     at_risk: bool | None = None
+    sales_rep: str | None = None
+    source: str | None = None
+    external_id: str | None = None
 
 
 def _like(text: str) -> str:
@@ -92,6 +95,12 @@ def orders_query(
         stmt = stmt.where(t.active_holds > 0 if spec.has_hold else t.active_holds == 0)
     if spec.at_risk is not None:
         stmt = stmt.where(t.at_risk.is_(spec.at_risk))
+    if spec.sales_rep is not None:
+        stmt = stmt.where(t.sales_rep == spec.sales_rep)
+    if spec.source is not None:
+        stmt = stmt.where(t.source == spec.source)
+    if spec.external_id is not None:
+        stmt = stmt.where(t.external_id == spec.external_id)
     if spec.search:
         pattern = _like(spec.search)
         stmt = stmt.where(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ordergraph.db.repositories._insert import insert_ignoring_conflict
@@ -19,6 +20,7 @@ from ordergraph.db.tables import (
     orders,
 )
 from ordergraph.domain.customers import Address
+from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import (
     Channel,
@@ -91,6 +93,10 @@ def order_from_row(m: sa.RowMapping, lines: Sequence[OrderLine], holds: Sequence
         authorization_expires_at=m["authorization_expires_at"],
         holds=list(holds),
         version=m["version"],
+        sales_rep=m["sales_rep"],
+        source=m["source"],
+        external_id=m["external_id"],
+        import_fingerprint=m["import_fingerprint"],
     )
 
 
@@ -137,6 +143,26 @@ class SqlOrderRepository:
         return f"{NUMBER_PREFIX}{value}"
 
     async def add(self, order: Order) -> Order:
+        if order.external_id is not None:
+            # a concurrent import of the same order won the race: the caller reads that one
+            try:
+                return await self._insert(order)
+            except IntegrityError as exc:
+                raise Duplicate(
+                    f"an order from {order.source} with id {order.external_id} exists",
+                    field=["externalId"],
+                ) from exc
+        return await self._insert(order)
+
+    async def get_by_external(self, source: str, external_id: str) -> Order | None:
+        found = await self._conn.scalar(
+            sa.select(orders.c.id).where(
+                orders.c.source == source, orders.c.external_id == external_id
+            )
+        )
+        return await self.get(int(found)) if found is not None else None
+
+    async def _insert(self, order: Order) -> Order:
         address = order.shipping_address
         order.id = await self._conn.scalar(
             sa.insert(orders)
@@ -157,6 +183,10 @@ class SqlOrderRepository:
                 placed_by_token_id=order.placed_by_token_id,
                 created_at=order.created_at,
                 routing=order.routing,
+                sales_rep=order.sales_rep,
+                source=order.source,
+                external_id=order.external_id,
+                import_fingerprint=order.import_fingerprint,
                 **_order_values(order),
             )
             .returning(orders.c.id)

@@ -235,6 +235,15 @@ class OrderType(Node):
         description="When the provider lets authorized funds lapse (Stripe: 7 days); flagged "
         "AUTHORIZATION_EXPIRING ahead of it.",
     )
+    source: str | None = strawberry.field(
+        default=None, description="The channel an imported order came from (e.g. amazon)."
+    )
+    external_id: str | None = strawberry.field(
+        default=None, description="The imported order's id on its source channel."
+    )
+    sales_rep: str | None = strawberry.field(
+        default=None, description="The staff member or sales rep who took the order."
+    )
 
     @strawberry.field(description="Late, or likely to be: see atRiskReasons.")
     def at_risk(self) -> bool:
@@ -276,6 +285,9 @@ class OrderType(Node):
             delivered_at=order.delivered_at,
             at_risk_reasons=list(order.at_risk_reasons),
             authorization_expires_at=order.authorization_expires_at,
+            source=order.source,
+            external_id=order.external_id,
+            sales_rep=order.sales_rep,
         )
 
     @classmethod

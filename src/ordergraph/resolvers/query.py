@@ -20,6 +20,7 @@ from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.notifications import NotificationQuery
 from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
+from ordergraph.resolvers.transfer_query import TransferQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
 from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.pagination import Connection, paginate
@@ -35,7 +36,13 @@ MAX_SEARCH = 200
 
 @strawberry.type
 class Query(
-    OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery, NotificationQuery, FeedbackQuery
+    OrderQuery,
+    FulfillmentQuery,
+    ReturnsQuery,
+    WebhookQuery,
+    NotificationQuery,
+    FeedbackQuery,
+    TransferQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

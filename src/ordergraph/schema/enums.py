@@ -7,13 +7,16 @@ import enum
 import strawberry
 
 from ordergraph.db.queries.orders import OrderSortField
+from ordergraph.domain.availability import QuantityBand
 from ordergraph.domain.fulfillments import FulfillmentStatus
+from ordergraph.domain.inbound import InboundStatus
 from ordergraph.domain.notifications import NotificationStatus, NotificationType
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
 from ordergraph.domain.refunds import RefundStatus
 from ordergraph.domain.returns import ReturnDisposition, ReturnReason, ReturnStatus
 from ordergraph.domain.shipments import ShipmentStatus
+from ordergraph.domain.transfers import TransferStatus
 
 # Import enums from here, never straight from the domain, in schema modules: strawberry would
 # otherwise register an undecorated copy under the same name first.
@@ -32,6 +35,11 @@ strawberry.enum(ReturnDisposition, name="ReturnDisposition")
 strawberry.enum(RefundStatus, name="RefundStatus")
 strawberry.enum(NotificationType, name="NotificationType", description="A customer mail.")
 strawberry.enum(NotificationStatus, name="NotificationStatus")
+strawberry.enum(TransferStatus, name="TransferStatus")
+strawberry.enum(InboundStatus, name="InboundShipmentStatus")
+strawberry.enum(
+    QuantityBand, name="QuantityBand", description="Roughly how much a storefront may sell."
+)
 
 
 @strawberry.enum
@@ -44,11 +52,13 @@ __all__ = [
     "Channel",
     "FulfillmentStatus",
     "HoldType",
+    "InboundStatus",
     "NotificationStatus",
     "NotificationType",
     "OrderSortField",
     "OrderStatus",
     "PaymentStatus",
+    "QuantityBand",
     "RefundStatus",
     "ReturnDisposition",
     "ReturnReason",
@@ -57,4 +67,5 @@ __all__ = [
     "SortDirection",
     "TransactionKind",
     "TransactionStatus",
+    "TransferStatus",
 ]

@@ -1,0 +1,125 @@
+"""What storefronts see about stock: ``availability(skus, countryCode)``.
+
+Two statements for the whole list (the stock of every SKU in every active warehouse, and —
+only when some SKU needs one — the restocks on their way), then plain arithmetic: the band,
+the promise from the warehouse routing would pick (the same ``promise_from`` ``placeOrder``
+uses), and for a backorderable SKU that is out, the earliest restock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from ordergraph.domain.availability import (
+    MAX_SKUS,
+    Restock,
+    SkuAvailability,
+    StockSnapshot,
+    band,
+)
+from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.ports import AvailabilityReader
+from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.promises import Lane, promise_from
+from ordergraph.domain.routing import Destination, plan_routing
+from ordergraph.domain.validation import clean_country, clean_sku
+from ordergraph.services.deps import Deps
+
+
+def _distinct_skus(skus: Sequence[str]) -> list[str]:
+    if len(skus) > MAX_SKUS:
+        raise InvalidInput(
+            f"at most {MAX_SKUS} SKUs per request", field=["skus"], code="TOO_MANY_SKUS"
+        )
+    seen: dict[str, None] = {}
+    for i, sku in enumerate(skus):
+        seen.setdefault(clean_sku(sku, ["skus", str(i)]), None)
+    return list(seen)
+
+
+async def check_availability(
+    deps: Deps,
+    actor: Principal,
+    reader: AvailabilityReader,
+    *,
+    skus: Sequence[str],
+    country_code: str,
+) -> list[SkuAvailability]:
+    """One answer per distinct SKU, in the order asked; unknown SKUs are simply out of stock."""
+    actor.require(Scope.CATALOG_READ)
+    wanted = _distinct_skus(skus)
+    destination = clean_country(country_code, ["countryCode"])
+    if not wanted:
+        return []
+    snapshot = await reader.stock(wanted)
+    waiting = [
+        sku for sku in wanted if snapshot.backorderable.get(sku) and snapshot.total(sku) <= 0
+    ]
+    restocks = await reader.restocks(waiting) if waiting else []
+    now = deps.clock.now()
+    return [
+        _assess(deps, snapshot, [r for r in restocks if r.sku == sku], sku, destination, now)
+        for sku in wanted
+    ]
+
+
+def _assess(
+    deps: Deps,
+    snapshot: StockSnapshot,
+    restocks: list[Restock],
+    sku: str,
+    country: str,
+    now: datetime,
+) -> SkuAvailability:
+    policy = deps.policy
+    units = snapshot.total(sku)
+    backorderable = bool(snapshot.backorderable.get(sku))
+    lanes = {w.id: Lane(w.region, w.country_code) for w in snapshot.warehouses if w.id}
+    destination = Lane(None, country)
+    promised: datetime | None = None
+    back: datetime | None = None
+    if units > 0:
+        in_stock = {k: v for k, v in snapshot.available.items() if k[0] == sku and v > 0}
+        plan = plan_routing({sku: 1}, in_stock, snapshot.warehouses, Destination(None, country))
+        promised = promise_from(
+            now,
+            (lanes[i] for i in plan.warehouse_ids),
+            destination,
+            policy.transit,
+            policy.handling_time,
+        )
+    elif backorderable:
+        arrivals = [
+            (_arrival(r, lanes, policy.transit.default_days, deps), r.warehouse_id)
+            for r in restocks
+            if r.warehouse_id in lanes
+        ]
+        if arrivals:
+            at, warehouse_id = min(arrivals)
+            back = max(at, now)
+            promised = promise_from(
+                back, [lanes[warehouse_id]], destination, policy.transit, policy.handling_time
+            )
+    return SkuAvailability(
+        sku=sku,
+        in_stock=units > 0,
+        band=band(units, policy.availability),
+        backorderable=backorderable,
+        quantity=max(0, units) if policy.availability.exact else None,
+        promised_delivery_at=promised,
+        back_in_stock_at=back,
+    )
+
+
+def _arrival(restock: Restock, lanes: dict[int, Lane], default_days: int, deps: Deps) -> datetime:
+    """An inbound line arrives when expected; a transfer after the lane's transit time."""
+    if restock.source_warehouse_id is None:
+        return restock.at
+    source = lanes.get(restock.source_warehouse_id)
+    days = (
+        deps.policy.transit.days(source, lanes[restock.warehouse_id])
+        if source is not None
+        else default_days
+    )
+    return restock.at + timedelta(days=days)

@@ -95,7 +95,13 @@ class TransferQuery:
         "it is back in stock. Unknown SKUs are out of stock."
     )
     async def availability(
-        self, info: Info, skus: list[str], country_code: str
+        self,
+        info: Info,
+        skus: list[str],
+        country_code: str,
+        region: str | None = strawberry.argument(
+            default=None, description="The address's region, if known: a same-region lane."
+        ),
     ) -> list[SkuAvailabilityType]:
         actor = authenticated(info)
         try:
@@ -105,6 +111,7 @@ class TransferQuery:
                 SqlAvailabilityReader(info.context.read_engine),
                 skus=skus,
                 country_code=country_code,
+                region=region,
             )
         except DomainError as exc:
             where = ".".join(exc.field or ())

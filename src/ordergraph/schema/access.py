@@ -165,7 +165,7 @@ RULES: dict[str, dict[str, Rule]] = {
         ),
         # public-catalog level: storefronts (and customers, staff) see bands, never warehouses
         "availability": needs(Scope.CATALOG_READ).with_args(
-            skus=Arg.FILTER, countryCode=Arg.FILTER
+            skus=Arg.FILTER, countryCode=Arg.FILTER, region=Arg.FILTER
         ),
     },
     "Mutation": {

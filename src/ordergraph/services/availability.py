@@ -23,7 +23,7 @@ from ordergraph.domain.ports import AvailabilityReader
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.promises import Lane, promise_from
 from ordergraph.domain.routing import Destination, plan_routing
-from ordergraph.domain.validation import clean_country, clean_sku
+from ordergraph.domain.validation import clean_code, clean_country, clean_sku
 from ordergraph.services.deps import Deps
 
 
@@ -45,11 +45,15 @@ async def check_availability(
     *,
     skus: Sequence[str],
     country_code: str,
+    region: str | None = None,
 ) -> list[SkuAvailability]:
     """One answer per distinct SKU, in the order asked; unknown SKUs are simply out of stock."""
     actor.require(Scope.CATALOG_READ)
     wanted = _distinct_skus(skus)
-    destination = clean_country(country_code, ["countryCode"])
+    destination = Destination(
+        clean_code(region, ["region"]) if region else None,
+        clean_country(country_code, ["countryCode"]),
+    )
     if not wanted:
         return []
     snapshot = await reader.stock(wanted)
@@ -69,19 +73,19 @@ def _assess(
     snapshot: StockSnapshot,
     restocks: list[Restock],
     sku: str,
-    country: str,
+    to: Destination,
     now: datetime,
 ) -> SkuAvailability:
     policy = deps.policy
     units = snapshot.total(sku)
     backorderable = bool(snapshot.backorderable.get(sku))
     lanes = {w.id: Lane(w.region, w.country_code) for w in snapshot.warehouses if w.id}
-    destination = Lane(None, country)
+    destination = Lane(to.region, to.country_code)
     promised: datetime | None = None
     back: datetime | None = None
     if units > 0:
         in_stock = {k: v for k, v in snapshot.available.items() if k[0] == sku and v > 0}
-        plan = plan_routing({sku: 1}, in_stock, snapshot.warehouses, Destination(None, country))
+        plan = plan_routing({sku: 1}, in_stock, snapshot.warehouses, to)
         promised = promise_from(
             now,
             (lanes[i] for i in plan.warehouse_ids),

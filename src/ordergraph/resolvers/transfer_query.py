@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from graphql import GraphQLError
 
@@ -99,9 +101,10 @@ class TransferQuery:
         info: Info,
         skus: list[str],
         country_code: str,
-        region: str | None = strawberry.argument(
-            default=None, description="The address's region, if known: a same-region lane."
-        ),
+        region: Annotated[
+            str | None,
+            strawberry.argument(description="The address's region, if known: a same-region lane."),
+        ] = None,
     ) -> list[SkuAvailabilityType]:
         actor = authenticated(info)
         try:
@@ -115,8 +118,9 @@ class TransferQuery:
             )
         except DomainError as exc:
             where = ".".join(exc.field or ())
+            # a query has no userErrors: bad input is BAD_USER_INPUT, the precise code beside it
             raise GraphQLError(
                 f"{where}: {exc.message}" if where else exc.message,
-                extensions={"code": exc.code},
+                extensions={"code": "BAD_USER_INPUT", "reason": exc.code},
             ) from exc
         return [SkuAvailabilityType.from_domain(a) for a in found]

@@ -241,9 +241,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "sku inStock quantityBand quantity backorderable promisedDeliveryAt backInStockAt"
     ),
     "InventoryLevel": {
-        **_all("id sku available backorderLimit updatedAt product"),
-        "onHand": INVENTORY_READ,
-        "reserved": INVENTORY_READ,
+        **_all("id sku available availableToSell backorderLimit updatedAt product"),
+        **_all("onHand reserved safetyStock inTransit incoming lowStockThreshold", INVENTORY_READ),
         "warehouse": INVENTORY_READ,
     },
     "LeadTime": _all("orders averageHours maxHours"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from ordergraph.db.engine import create_engine
 from ordergraph.db.tables import outbox
 from ordergraph.domain.principals import Role, Scope
 from ordergraph.schema.ids import decode_id
+from tests.api.test_query_counts import queries
 from tests.support.graphql import GraphQLClient
 from tests.support.live import LiveApi, issue_token
 
@@ -477,3 +479,76 @@ async def test_inbound_input_is_checked_and_nothing_is_written_on_refusal(
         ("NOT_FOUND", ["input", "lines", "0", "sku"])
     ]
     assert (await level(admin, shop.sku, warehouse))["incoming"] == 2
+
+
+async def test_racing_receipts_and_cancels_settle_a_transfer_once(
+    admin: GraphQLClient, unique: str
+) -> None:
+    shop = await make_shop(admin, unique)
+    source, destination = shop.warehouses
+    await stock(admin, shop.sku, source, 6)
+    transfer = (await send(admin, shop, 6))["transfer"]
+
+    answers = await asyncio.gather(
+        *(
+            admin.mutate(mutation, {"input": {"transferId": transfer["id"]}})
+            for mutation in (RECEIVE, CANCEL, RECEIVE, CANCEL, RECEIVE, CANCEL)
+        )
+    )
+    winners = [a["transfer"]["status"] for a in answers if a["transfer"] is not None]
+    assert len(winners) == 1
+    losers = [e["code"] for a in answers for e in a["userErrors"]]
+    assert losers == ["TRANSFER_NOT_IN_TRANSIT"] * 5
+    at_source, at_destination = (
+        await level(admin, shop.sku, source),
+        await level(admin, shop.sku, destination),
+    )
+    if winners == ["RECEIVED"]:
+        assert (at_source["onHand"], at_destination["onHand"]) == (0, 6)
+    else:
+        assert (at_source["onHand"], at_destination["onHand"]) == (6, 0)
+    assert at_destination["inTransit"] == 0
+
+
+async def test_racing_transfers_never_send_more_than_the_source_holds(
+    admin: GraphQLClient, unique: str
+) -> None:
+    shop = await make_shop(admin, unique)
+    await stock(admin, shop.sku, shop.warehouses[0], 5)
+    answers = await asyncio.gather(*(send(admin, shop, 2) for _ in range(6)))
+    sent = [a for a in answers if a["transfer"] is not None]
+    assert len(sent) == 2
+    assert {e["code"] for a in answers for e in a["userErrors"]} == {"INSUFFICIENT_STOCK"}
+    assert (await level(admin, shop.sku, shop.warehouses[0]))["onHand"] == 1
+    assert (await level(admin, shop.sku, shop.warehouses[1]))["inTransit"] == 4
+
+
+TRANSFER_LIST = """
+query($first: Int!) {
+  inventoryTransfers(first: $first) { nodes { number fromWarehouse { code } toWarehouse { code } } }
+}"""
+
+INBOUND_LIST = """
+query($first: Int!) {
+  inboundShipments(first: $first) { nodes { number warehouse { code } lines { sku } } }
+}"""
+
+
+async def test_lists_take_as_many_statements_for_ten_as_for_two(
+    admin: GraphQLClient, live: LiveApi, unique: str
+) -> None:
+    shop = await make_shop(admin, unique)
+    await stock(admin, shop.sku, shop.warehouses[0], 20)
+    for _ in range(10):
+        await send(admin, shop, 1)
+        await announce(admin, shop.warehouses[1], [(shop.sku, 1)])
+
+    async def count(query: str, first: int) -> int:
+        live.sql.clear()
+        data = await admin.data(query, {"first": first})
+        (connection,) = data.values()
+        assert len(connection["nodes"]) == first
+        return len(queries(live))
+
+    for query in (TRANSFER_LIST, INBOUND_LIST):
+        assert await count(query, 2) == await count(query, 10), live.sql.statements

@@ -21,10 +21,10 @@ from ordergraph.domain.availability import (
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.ports import AvailabilityReader
 from ordergraph.domain.principals import Principal, Scope
-from ordergraph.domain.promises import Lane, promise_from
+from ordergraph.domain.promises import Lane, TransitTimes, promise_from
 from ordergraph.domain.routing import Destination, plan_routing
 from ordergraph.domain.validation import clean_code, clean_country, clean_sku
-from ordergraph.services.deps import Deps
+from ordergraph.services.deps import Deps, OrderPolicy
 
 
 def _distinct_skus(skus: Sequence[str]) -> list[str]:
@@ -79,32 +79,12 @@ def _assess(
     policy = deps.policy
     units = snapshot.total(sku)
     backorderable = bool(snapshot.backorderable.get(sku))
-    lanes = {w.id: Lane(w.region, w.country_code) for w in snapshot.warehouses if w.id}
-    destination = Lane(to.region, to.country_code)
     promised: datetime | None = None
     back: datetime | None = None
     if units > 0:
-        in_stock = {k: v for k, v in snapshot.available.items() if k[0] == sku and v > 0}
-        plan = plan_routing({sku: 1}, in_stock, snapshot.warehouses, to)
-        promised = promise_from(
-            now,
-            (lanes[i] for i in plan.warehouse_ids),
-            destination,
-            policy.transit,
-            policy.handling_time,
-        )
+        promised = _promise_from_stock(policy, snapshot, sku, to, now)
     elif backorderable:
-        arrivals = [
-            (_arrival(r, lanes, policy.transit.default_days, deps), r.warehouse_id)
-            for r in restocks
-            if r.warehouse_id in lanes
-        ]
-        if arrivals:
-            at, warehouse_id = min(arrivals)
-            back = max(at, now)
-            promised = promise_from(
-                back, [lanes[warehouse_id]], destination, policy.transit, policy.handling_time
-            )
+        back, promised = _back_in_stock(policy, snapshot, restocks, to, now)
     return SkuAvailability(
         sku=sku,
         in_stock=units > 0,
@@ -116,14 +96,61 @@ def _assess(
     )
 
 
-def _arrival(restock: Restock, lanes: dict[int, Lane], default_days: int, deps: Deps) -> datetime:
-    """An inbound line arrives when expected; a transfer after the lane's transit time."""
+def _lanes(snapshot: StockSnapshot) -> dict[int, Lane]:
+    return {w.id: Lane(w.region, w.country_code) for w in snapshot.warehouses if w.id}
+
+
+def _promise_from_stock(
+    policy: OrderPolicy, snapshot: StockSnapshot, sku: str, to: Destination, now: datetime
+) -> datetime:
+    """Route one unit as ``placeOrder`` would, and promise from the warehouse it picks."""
+    in_stock = {k: v for k, v in snapshot.available.items() if k[0] == sku and v > 0}
+    plan = plan_routing({sku: 1}, in_stock, snapshot.warehouses, to)
+    lanes = _lanes(snapshot)
+    return promise_from(
+        now,
+        (lanes[i] for i in plan.warehouse_ids),
+        Lane(to.region, to.country_code),
+        policy.transit,
+        policy.handling_time,
+    )
+
+
+def _back_in_stock(
+    policy: OrderPolicy,
+    snapshot: StockSnapshot,
+    restocks: list[Restock],
+    to: Destination,
+    now: datetime,
+) -> tuple[datetime | None, datetime | None]:
+    """The earliest restock at an active warehouse (never in the past: a late supplier is
+    "any moment now"), and the promise counted from it; (None, None) if nothing is coming."""
+    lanes = _lanes(snapshot)
+    arrivals = [
+        (_arrival(r, lanes, policy.transit), r.warehouse_id)
+        for r in restocks
+        if r.warehouse_id in lanes
+    ]
+    if not arrivals:
+        return None, None
+    at, warehouse_id = min(arrivals)
+    back = max(at, now)
+    destination = Lane(to.region, to.country_code)
+    promised = promise_from(
+        back, [lanes[warehouse_id]], destination, policy.transit, policy.handling_time
+    )
+    return back, promised
+
+
+def _arrival(restock: Restock, lanes: dict[int, Lane], transit: TransitTimes) -> datetime:
+    """An inbound line arrives when expected; a transfer after its lane's transit time (the
+    default when its source is no longer active)."""
     if restock.source_warehouse_id is None:
         return restock.at
     source = lanes.get(restock.source_warehouse_id)
     days = (
-        deps.policy.transit.days(source, lanes[restock.warehouse_id])
+        transit.days(source, lanes[restock.warehouse_id])
         if source is not None
-        else default_days
+        else transit.default_days
     )
     return restock.at + timedelta(days=days)

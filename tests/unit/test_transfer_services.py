@@ -12,6 +12,7 @@ from ordergraph.domain.inbound import ExpectedLine, InboundShipmentNotOpen, Inbo
 from ordergraph.domain.inventory import AdjustmentReason, LevelField, MovementKind
 from ordergraph.domain.principals import Principal, Role, scopes_for
 from ordergraph.domain.transfers import TransferNotInTransit, TransferStatus
+from ordergraph.domain.webhooks import check_event_patterns
 from ordergraph.services.catalog import create_product, create_warehouse
 from ordergraph.services.deps import Deps
 from ordergraph.services.inbound import (
@@ -185,3 +186,8 @@ async def test_receiving_everything_with_an_over_receipt_by_line_id(
     )
     assert done.status is InboundStatus.RECEIVED
     assert level(store, 1) == (15, 0, 0)
+
+
+def test_webhooks_can_subscribe_to_transfer_and_inbound_events() -> None:
+    patterns = {"transfer.*", "inbound_shipment.received", "inbound_shipment.cancelled"}
+    assert check_event_patterns(patterns) == patterns

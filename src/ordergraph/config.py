@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordergraph.domain.accounts import AccountPolicy
+from ordergraph.domain.availability import AvailabilityPolicy
 from ordergraph.domain.money import Money
 from ordergraph.domain.notifications import NotificationPolicy, NotificationType
 from ordergraph.domain.payments import PaymentGateway
@@ -92,6 +93,14 @@ class Settings(BaseSettings):
     )
     return_window_days: int = Field(
         default=30, ge=0, le=3650, validation_alias="ORDERGRAPH_RETURN_WINDOW_DAYS"
+    )
+    # availability(skus, countryCode): storefronts see a band (OUT_OF_STOCK, LOW at or below
+    # the threshold, IN_STOCK); the exact number of units only with ORDERGRAPH_AVAILABILITY_EXACT
+    availability_exact: bool = Field(
+        default=False, validation_alias="ORDERGRAPH_AVAILABILITY_EXACT"
+    )
+    availability_low_threshold: int = Field(
+        default=5, ge=0, validation_alias="ORDERGRAPH_AVAILABILITY_LOW_THRESHOLD"
     )
     shipping_rates: list[ShippingRateSetting] | None = Field(
         default=None, validation_alias="ORDERGRAPH_SHIPPING_RATES"
@@ -231,6 +240,9 @@ class Settings(BaseSettings):
             returns=ReturnPolicy(window_days=self.return_window_days),
             capture=CapturePolicy(self.capture_policy),
             authorization_warning=timedelta(hours=self.authorization_warning_hours),
+            availability=AvailabilityPolicy(
+                exact=self.availability_exact, low_threshold=self.availability_low_threshold
+            ),
         )
         if not self.shipping_rates:
             return base

@@ -33,6 +33,7 @@ from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment, FulfillmentLine, FulfillmentStatus
+from ordergraph.domain.inbound import InboundShipment
 from ordergraph.domain.inventory import (
     AdjustmentReason,
     InventoryLevel,
@@ -54,6 +55,7 @@ from ordergraph.domain.ports import (
     FulfillmentRepository,
     IdempotencyRecord,
     IdempotencyRepository,
+    InboundShipmentRepository,
     InventoryRepository,
     OrderRepository,
     PaymentRepository,
@@ -66,6 +68,7 @@ from ordergraph.domain.ports import (
     ShipmentRepository,
     StoredAllocation,
     TokenRepository,
+    TransferRepository,
     UnitOfWork,
     WarehouseRepository,
     WebhookRepository,
@@ -76,6 +79,7 @@ from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment, ShipmentEvent, ShipmentStatus
 from ordergraph.domain.tokens import ApiToken
+from ordergraph.domain.transfers import InventoryTransfer
 from ordergraph.domain.webhooks import (
     Delivery,
     DeliveryStatus,
@@ -236,6 +240,8 @@ class FakeState:
     feedback: dict[int, OrderFeedback] = field(default_factory=dict)  # by order id
     webhooks: dict[int, StoredWebhook] = field(default_factory=dict)
     webhook_deliveries: dict[int, Delivery] = field(default_factory=dict)
+    transfers: dict[int, InventoryTransfer] = field(default_factory=dict)
+    inbound: dict[int, InboundShipment] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -261,6 +267,8 @@ class FakeState:
             feedback=dict(self.feedback),
             webhooks=dict(self.webhooks),
             webhook_deliveries=dict(self.webhook_deliveries),
+            transfers=dict(self.transfers),
+            inbound=dict(self.inbound),
         )
 
 
@@ -1327,6 +1335,52 @@ class FakeWebhookRepository:
         return queued
 
 
+class FakeTransferRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def next_number(self) -> str:
+        return f"TR-{self._store.next_id('transfer_number'):06d}"
+
+    async def add(self, transfer: InventoryTransfer) -> InventoryTransfer:
+        transfer.id = self._store.next_id("inventory_transfers")
+        self._state.transfers[transfer.id] = dataclasses.replace(transfer)
+        return transfer
+
+    async def get(self, transfer_id: int, *, for_update: bool = False) -> InventoryTransfer | None:
+        found = self._state.transfers.get(transfer_id)
+        return dataclasses.replace(found) if found is not None else None
+
+    async def save(self, transfer: InventoryTransfer) -> None:
+        assert transfer.id is not None
+        self._state.transfers[transfer.id] = dataclasses.replace(transfer)
+
+
+class FakeInboundShipmentRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def next_number(self) -> str:
+        return f"IN-{self._store.next_id('inbound_number'):06d}"
+
+    async def add(self, shipment: InboundShipment) -> InboundShipment:
+        shipment.id = self._store.next_id("inbound_shipments")
+        for line in shipment.lines:
+            line.id = self._store.next_id("inbound_shipment_lines")
+        self._state.inbound[shipment.id] = copy.deepcopy(shipment)
+        return shipment
+
+    async def get(self, shipment_id: int, *, for_update: bool = False) -> InboundShipment | None:
+        found = self._state.inbound.get(shipment_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def save(self, shipment: InboundShipment) -> None:
+        assert shipment.id is not None
+        self._state.inbound[shipment.id] = copy.deepcopy(shipment)
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1353,6 +1407,8 @@ class FakeUnitOfWork:
     notifications: NotificationOutbox
     feedback: FeedbackRepository
     webhooks: WebhookRepository
+    transfers: TransferRepository
+    inbound: InboundShipmentRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1435,6 +1491,8 @@ class FakeUnitOfWork:
         self.notifications = FakeNotificationOutbox(self._state)
         self.feedback = FakeFeedbackRepository(self._state, self._store)
         self.webhooks = FakeWebhookRepository(self._state, self._store)
+        self.transfers = FakeTransferRepository(self._state, self._store)
+        self.inbound = FakeInboundShipmentRepository(self._state, self._store)
 
 
 class SequentialCodes:

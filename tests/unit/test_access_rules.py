@@ -125,6 +125,9 @@ def test_event_rules_for_subscriptions_and_webhooks() -> None:
     assert not may_read_event(STAFF, "api_token.created")
     assert may_read_event(principal(Role.ADMIN), "api_token.created")
     assert not may_read_event(STAFF, "something.new")  # unknown kinds: admins only
+    assert may_read_event(STAFF, "transfer.received")
+    assert may_read_event(STAFF, "inbound_shipment.created")
+    assert not may_read_event(SHOP, "transfer.created")  # warehouses are not the shop's
 
 
 @pytest.mark.parametrize(
@@ -141,6 +144,12 @@ def test_event_rules_for_subscriptions_and_webhooks() -> None:
         (SHOP, ("Query", "analytics"), False),
         (principal(Role.ADMIN), ("Query", "webhooks"), True),
         (STAFF, ("Query", "webhooks"), False),
+        (SHOP, ("Query", "availability"), True),
+        (ANN, ("Query", "availability"), True),
+        (ANONYMOUS, ("Query", "availability"), False),
+        (SHOP, ("Query", "inventoryTransfers"), False),
+        (SHOP, ("InventoryLevel", "inTransit"), False),
+        (STAFF, ("Query", "inboundShipments"), True),
     ],
 )
 def test_rules_check_the_caller(caller: Principal, field: tuple[str, str], allowed: bool) -> None:

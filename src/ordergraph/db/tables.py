@@ -605,3 +605,66 @@ order_feedback = sa.Table(
     sa.Index("ix_order_feedback_rating", "rating", "submitted_at"),
     sa.Index("ix_order_feedback_submitted_at", "submitted_at", "id"),
 )
+
+# Stock moving between two warehouses: off the source's on hand when sent, in transit at the
+# destination until received (or back at the source when cancelled). See domain/transfers.py.
+inventory_transfers = sa.Table(
+    "inventory_transfers",
+    metadata,
+    _id(),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("sku", sa.String(64), sa.ForeignKey("products.sku"), nullable=False),
+    sa.Column("from_warehouse_id", BigId, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("to_warehouse_id", BigId, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("received_at", UTCDateTime),
+    sa.Column("cancelled_at", UTCDateTime),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    sa.CheckConstraint("from_warehouse_id <> to_warehouse_id", name="distinct_warehouses"),
+    sa.CheckConstraint("status IN ('IN_TRANSIT', 'RECEIVED', 'CANCELLED')", name="status_known"),
+    sa.Index("ix_inventory_transfers_status", "status", "id"),
+    sa.Index("ix_inventory_transfers_sku_status", "sku", "status"),
+)
+
+# Stock a supplier is sending to one warehouse, expected on a date. See domain/inbound.py.
+inbound_shipments = sa.Table(
+    "inbound_shipments",
+    metadata,
+    _id(),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("warehouse_id", BigId, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("expected_at", UTCDateTime, nullable=False),
+    sa.Column("reference", sa.String(200)),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("received_at", UTCDateTime),
+    sa.Column("cancelled_at", UTCDateTime),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint(
+        "status IN ('PENDING', 'PARTIALLY_RECEIVED', 'RECEIVED', 'CANCELLED')",
+        name="status_known",
+    ),
+    sa.Index("ix_inbound_shipments_status", "status", "id"),
+    sa.Index("ix_inbound_shipments_warehouse", "warehouse_id", "id"),
+)
+
+inbound_shipment_lines = sa.Table(
+    "inbound_shipment_lines",
+    metadata,
+    _id(),
+    sa.Column("inbound_shipment_id", BigId, sa.ForeignKey("inbound_shipments.id"), nullable=False),
+    sa.Column("sku", sa.String(64), sa.ForeignKey("products.sku"), nullable=False),
+    sa.Column("quantity_expected", sa.Integer, nullable=False),
+    sa.Column("quantity_received", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("quantity_expected > 0", name="quantity_expected_positive"),
+    sa.CheckConstraint("quantity_received >= 0", name="quantity_received_not_negative"),
+    sa.UniqueConstraint("inbound_shipment_id", "sku", name="uq_inbound_shipment_lines_sku"),
+    sa.Index("ix_inbound_shipment_lines_sku", "sku", "inbound_shipment_id"),
+)

@@ -24,11 +24,13 @@ from ordergraph.db.repositories import (
 from ordergraph.db.repositories.accounts import SqlAccountRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
+from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
+from ordergraph.db.repositories.transfers import SqlTransferRepository
 from ordergraph.db.repositories.webhooks import SqlWebhookRepository
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.events import DomainEvent
@@ -44,6 +46,7 @@ from ordergraph.domain.ports import (
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRepository,
+    InboundShipmentRepository,
     InventoryRepository,
     OrderRepository,
     PaymentRepository,
@@ -55,6 +58,7 @@ from ordergraph.domain.ports import (
     RiskRepository,
     ShipmentRepository,
     TokenRepository,
+    TransferRepository,
     WarehouseRepository,
     WebhookRepository,
 )
@@ -82,6 +86,8 @@ class SqlUnitOfWork:
     notifications: NotificationOutbox
     feedback: FeedbackRepository
     webhooks: WebhookRepository
+    transfers: TransferRepository
+    inbound: InboundShipmentRepository
 
     def __init__(
         self,
@@ -129,6 +135,8 @@ class SqlUnitOfWork:
         self.notifications = self._notifications
         self.feedback = SqlFeedbackRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
+        self.transfers = SqlTransferRepository(conn)
+        self.inbound = SqlInboundShipmentRepository(conn)
         return self
 
     async def __aexit__(

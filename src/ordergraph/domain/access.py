@@ -76,6 +76,8 @@ EVENT_SCOPES: dict[str, frozenset[Scope]] = {
     "inventory": frozenset({Scope.INVENTORY_READ, Scope.CATALOG_READ}),
     "product": frozenset({Scope.CATALOG_READ}),
     "warehouse": frozenset({Scope.INVENTORY_READ}),
+    "transfer": frozenset({Scope.INVENTORY_READ}),
+    "inbound_shipment": frozenset({Scope.INVENTORY_READ}),
     "customer": frozenset({Scope.CUSTOMERS_READ}),
 }
 

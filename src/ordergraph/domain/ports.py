@@ -12,11 +12,13 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from ordergraph.domain.accounts import CustomerToken, StoredAddress, TokenPurpose
+from ordergraph.domain.availability import Restock, StockSnapshot
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
+from ordergraph.domain.inbound import InboundShipment
 from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
 from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.orders import Order
@@ -27,6 +29,7 @@ from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment
 from ordergraph.domain.tokens import ApiToken
+from ordergraph.domain.transfers import InventoryTransfer
 from ordergraph.domain.webhooks import Delivery, Webhook
 
 
@@ -89,6 +92,50 @@ class InventoryRepository(Protocol):
 
     async def availability(self, skus: list[str]) -> dict[tuple[str, int], int]:
         """Units available to sell, per (sku, warehouse id)."""
+        ...
+
+
+class TransferRepository(Protocol):
+    async def next_number(self) -> str: ...
+
+    async def add(self, transfer: InventoryTransfer) -> InventoryTransfer:
+        """Insert; fills in the id."""
+        ...
+
+    async def get(
+        self, transfer_id: int, *, for_update: bool = False
+    ) -> InventoryTransfer | None: ...
+
+    async def save(self, transfer: InventoryTransfer) -> None:
+        """Write back status, timestamps and version."""
+        ...
+
+
+class InboundShipmentRepository(Protocol):
+    async def next_number(self) -> str: ...
+
+    async def add(self, shipment: InboundShipment) -> InboundShipment:
+        """Insert with its lines; fills in their ids."""
+        ...
+
+    async def get(
+        self, shipment_id: int, *, for_update: bool = False
+    ) -> InboundShipment | None: ...
+
+    async def save(self, shipment: InboundShipment) -> None:
+        """Write back status, timestamps, version and each line's received quantity."""
+        ...
+
+
+class AvailabilityReader(Protocol):
+    """The storefront's read side of stock: a constant number of statements for any SKU list."""
+
+    async def stock(self, skus: Sequence[str]) -> StockSnapshot:
+        """The SKUs that exist, the active warehouses, available-to-sell per level."""
+        ...
+
+    async def restocks(self, skus: Sequence[str]) -> list[Restock]:
+        """Per (sku, warehouse): the earliest open inbound line and in-transit transfer."""
         ...
 
 
@@ -419,6 +466,8 @@ class UnitOfWork(Protocol):
     notifications: NotificationOutbox
     feedback: FeedbackRepository
     webhooks: WebhookRepository
+    transfers: TransferRepository
+    inbound: InboundShipmentRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -41,3 +41,18 @@ class TransitTimes:
 def promised_delivery(start: datetime, handling: timedelta, transit_days: int) -> datetime:
     """When the customer is told to expect the parcel."""
     return start + handling + timedelta(days=transit_days)
+
+
+def promise_from(
+    start: datetime,
+    origins: Iterable[Lane],
+    destination: Lane,
+    transit: TransitTimes,
+    handling: timedelta,
+) -> datetime:
+    """The promise for a parcel leaving from ``origins``: handling plus the slowest lane.
+
+    ``placeOrder`` and the storefront's ``availability`` both ask here, so what a shop shows
+    before checkout is what the order promises after it."""
+    slowest = max(transit.days(origin, destination) for origin in origins)
+    return promised_delivery(start, handling, slowest)

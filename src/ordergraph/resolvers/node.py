@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
+from ordergraph.db.queries import transfers as transfer_reads
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.ids import decode_id, is_int_key
 from ordergraph.schema.types.customer import CustomerType
 from ordergraph.schema.types.fulfillment import FulfillmentType
+from ordergraph.schema.types.inbound_shipment import InboundShipmentType
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.node import Node
 from ordergraph.schema.types.order import OrderType
 from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.returns import ReturnType
 from ordergraph.schema.types.shipment import ShipmentType
+from ordergraph.schema.types.transfer import TransferType
 from ordergraph.schema.types.warehouse import WarehouseType
 
 _SCOPES = {
@@ -27,6 +30,8 @@ _SCOPES = {
     "Fulfillment": Scope.ORDERS_READ,
     "Shipment": Scope.ORDERS_READ,
     "Return": Scope.ORDERS_READ,
+    "InventoryTransfer": Scope.INVENTORY_READ,
+    "InboundShipment": Scope.INVENTORY_READ,
 }
 
 
@@ -69,8 +74,19 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     if type_name == "Shipment":
         shipment = await loaders.shipment_by_id.load(pk)
         return ShipmentType.from_domain(shipment) if shipment else None
+    if type_name in ("InventoryTransfer", "InboundShipment"):
+        return await _stock_move(info, type_name, pk)
     if type_name == "Return":
         rma = await loaders.return_by_id.load(pk)
         return ReturnType.from_domain(rma) if rma else None
     customer = await loaders.customer_by_id.load(pk)
     return CustomerType.from_domain(customer) if customer else None
+
+
+async def _stock_move(info: Info, type_name: str, pk: int) -> Node | None:
+    engine = info.context.read_engine
+    if type_name == "InventoryTransfer":
+        (transfer,) = await transfer_reads.transfers_by_id(engine, [pk])
+        return TransferType.from_domain(transfer) if transfer else None
+    (shipment,) = await transfer_reads.inbound_by_id(engine, [pk])
+    return InboundShipmentType.from_domain(shipment) if shipment else None

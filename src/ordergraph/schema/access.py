@@ -127,6 +127,8 @@ PAYLOADS = {
     "UpdateWarehousePayload": "warehouse userErrors",
     "DeactivateWarehousePayload": "warehouse userErrors",
     "UpdateCustomerPayload": "customer userErrors",
+    "TransferPayload": "transfer userErrors",
+    "InboundShipmentPayload": "inboundShipment userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -163,6 +165,16 @@ RULES: dict[str, dict[str, Rule]] = {
         "orderFeedback": ORDERS_READ.with_args(
             maxRating=Arg.FILTER, first=Arg.PAGE, after=Arg.PAGE
         ),
+        "transfer": INVENTORY_READ.with_args(id=Arg.ID),
+        "inventoryTransfers": INVENTORY_READ.with_args(**PAGED, status=Arg.FILTER),
+        "inboundShipment": INVENTORY_READ.with_args(id=Arg.ID),
+        "inboundShipments": INVENTORY_READ.with_args(
+            **PAGED, status=Arg.FILTER, warehouseId=Arg.FILTER
+        ),
+        # public-catalog level: storefronts (and customers, staff) see bands, never warehouses
+        "availability": needs(Scope.CATALOG_READ).with_args(
+            skus=Arg.FILTER, countryCode=Arg.FILTER, region=Arg.FILTER
+        ),
     },
     "Mutation": {
         **_all(
@@ -171,6 +183,12 @@ RULES: dict[str, dict[str, Rule]] = {
             "approveReturn rejectReturn receiveReturn refundOrder createWebhook updateWebhook "
             "deleteWebhook redeliverWebhookEvent createWarehouse createProduct adjustInventory "
             "createCustomer",
+            MUTATION,
+        ),
+        # inventory:write, checked by the use cases (a FORBIDDEN userError, as adjustInventory)
+        **_all(
+            "transferInventory receiveTransfer cancelTransfer createInboundShipment "
+            "receiveInboundShipment cancelInboundShipment",
             MUTATION,
         ),
         "customerLogin": PUBLIC.with_args(input=Arg.INPUT),
@@ -224,10 +242,21 @@ RULES: dict[str, dict[str, Rule]] = {
     "Demand": _all("key name orders units"),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse"),
     "FulfillmentLine": _all("id orderLineId sku quantity shippedQuantity remainingQuantity"),
+    "InventoryTransfer": _all(
+        "id number sku quantity status actor version createdAt updatedAt receivedAt "
+        "cancelledAt fromWarehouse toWarehouse"
+    ),
+    "InboundShipment": _all(
+        "id number status expectedAt reference lines actor version createdAt updatedAt "
+        "receivedAt cancelledAt warehouse"
+    ),
+    "InboundShipmentLine": _all("id sku quantityExpected quantityReceived quantityOutstanding"),
+    "SkuAvailability": _all(
+        "sku inStock quantityBand quantity backorderable promisedDeliveryAt backInStockAt"
+    ),
     "InventoryLevel": {
-        **_all("id sku available backorderLimit updatedAt product"),
-        "onHand": INVENTORY_READ,
-        "reserved": INVENTORY_READ,
+        **_all("id sku available availableToSell backorderLimit updatedAt product"),
+        **_all("onHand reserved safetyStock inTransit incoming lowStockThreshold", INVENTORY_READ),
         "warehouse": INVENTORY_READ,
     },
     "LeadTime": _all("orders averageHours maxHours"),
@@ -317,6 +346,8 @@ for _name in (
     "Warehouse",
     "InventoryLevel",
     "Webhook",
+    "InventoryTransfer",
+    "InboundShipment",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

@@ -7,14 +7,17 @@ import enum
 import strawberry
 
 from ordergraph.db.queries.orders import OrderSortField
+from ordergraph.domain.availability import QuantityBand
 from ordergraph.domain.catalog import ProductStatus
 from ordergraph.domain.fulfillments import FulfillmentStatus
+from ordergraph.domain.inbound import InboundStatus
 from ordergraph.domain.notifications import NotificationStatus, NotificationType
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
 from ordergraph.domain.refunds import RefundStatus
 from ordergraph.domain.returns import ReturnDisposition, ReturnReason, ReturnStatus
 from ordergraph.domain.shipments import ShipmentStatus
+from ordergraph.domain.transfers import TransferStatus
 
 # Import enums from here, never straight from the domain, in schema modules: strawberry would
 # otherwise register an undecorated copy under the same name first.
@@ -33,6 +36,11 @@ strawberry.enum(ReturnDisposition, name="ReturnDisposition")
 strawberry.enum(RefundStatus, name="RefundStatus")
 strawberry.enum(NotificationType, name="NotificationType", description="A customer mail.")
 strawberry.enum(NotificationStatus, name="NotificationStatus")
+strawberry.enum(TransferStatus, name="TransferStatus")
+strawberry.enum(InboundStatus, name="InboundShipmentStatus")
+strawberry.enum(
+    QuantityBand, name="QuantityBand", description="Roughly how much a storefront may sell."
+)
 strawberry.enum(
     ProductStatus,
     name="ProductStatus",
@@ -50,12 +58,14 @@ __all__ = [
     "Channel",
     "FulfillmentStatus",
     "HoldType",
+    "InboundStatus",
     "NotificationStatus",
     "NotificationType",
     "OrderSortField",
     "OrderStatus",
     "PaymentStatus",
     "ProductStatus",
+    "QuantityBand",
     "RefundStatus",
     "ReturnDisposition",
     "ReturnReason",
@@ -64,4 +74,5 @@ __all__ = [
     "SortDirection",
     "TransactionKind",
     "TransactionStatus",
+    "TransferStatus",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from ordergraph.domain.accounts import AccountPolicy
+from ordergraph.domain.availability import AvailabilityPolicy
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.ports import UnitOfWork
@@ -37,6 +38,7 @@ class OrderPolicy:
     returns: ReturnPolicy = field(default_factory=ReturnPolicy)
     capture: CapturePolicy = CapturePolicy.ON_PAYMENT
     authorization_warning: timedelta = timedelta(hours=24)  # flag holds this close to lapsing
+    availability: AvailabilityPolicy = field(default_factory=AvailabilityPolicy)
 
 
 def new_tracking_code() -> str:

@@ -23,7 +23,7 @@ from ordergraph.domain.orders import (
 )
 from ordergraph.domain.ports import RetryableConflict, StoredAllocation, UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
-from ordergraph.domain.promises import Lane, promised_delivery
+from ordergraph.domain.promises import Lane, promise_from
 from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
 from ordergraph.domain.shipping import shipping_cost
 from ordergraph.domain.validation import (
@@ -245,9 +245,10 @@ def promise_delivery(
 ) -> datetime:
     """Handling time plus the slowest lane among the warehouses the order ships from."""
     by_id = {w.id: w for w in warehouses}
-    destination = Lane(address.region, address.country_code)
-    slowest = max(
-        deps.policy.transit.days(Lane(by_id[i].region, by_id[i].country_code), destination)
-        for i in plan.warehouse_ids
+    return promise_from(
+        now,
+        (Lane(by_id[i].region, by_id[i].country_code) for i in plan.warehouse_ids),
+        Lane(address.region, address.country_code),
+        deps.policy.transit,
+        deps.policy.handling_time,
     )
-    return promised_delivery(now, deps.policy.handling_time, slowest)

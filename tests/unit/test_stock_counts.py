@@ -15,6 +15,8 @@ from ordergraph.domain.stock_counts import (
     count_note,
     count_quantity,
     low_stock_threshold,
+    rejected,
+    row_index,
 )
 
 
@@ -46,11 +48,10 @@ def test_a_cycle_count_keeps_its_note_and_another_reason_is_written_into_it() ->
 def test_rows_come_back_in_sku_and_warehouse_order_with_their_request_index() -> None:
     rows = [RawCountRow("TEE-B", 2, 3), RawCountRow("TEE-A", 9, 1), RawCountRow("TEE-A", 1, 0)]
 
-    assert check_count_rows(rows) == [
-        CountRow(2, "TEE-A", 1, 0),
-        CountRow(1, "TEE-A", 9, 1),
-        CountRow(0, "TEE-B", 2, 3),
-    ]
+    assert check_count_rows(rows) == (
+        [CountRow(2, "TEE-A", 1, 0), CountRow(1, "TEE-A", 9, 1), CountRow(0, "TEE-B", 2, 3)],
+        [],
+    )
 
 
 def test_every_bad_row_is_reported_with_its_index_and_field() -> None:
@@ -63,10 +64,10 @@ def test_every_bad_row_is_reported_with_its_index_and_field() -> None:
         RawCountRow("TEE", 1, 7),
     ]
 
-    with pytest.raises(RowsRejected) as caught:
-        check_count_rows(rows)
+    valid, errors = check_count_rows(rows)
 
-    assert [(e.field, e.code) for e in caught.value.errors] == [
+    assert valid == [CountRow(0, "TEE", 1, 5)]
+    assert [(e.field, e.code) for e in errors] == [
         (("rows", "1", "onHand"), "INVALID_QUANTITY"),
         (("rows", "2", "warehouseId"), "INVALID"),
         (("rows", "3", "sku"), "REQUIRED"),
@@ -84,4 +85,18 @@ def test_an_empty_batch_and_one_over_the_limit_are_refused_as_a_whole() -> None:
         check_count_rows(too_many)
     assert caught.value.code == "TOO_MANY_LINES"
     assert caught.value.field == ("rows",)
-    assert len(check_count_rows(too_many[:MAX_COUNT_ROWS])) == MAX_COUNT_ROWS
+    assert len(check_count_rows(too_many[:MAX_COUNT_ROWS])[0]) == MAX_COUNT_ROWS
+
+
+def test_a_rejected_batch_lists_its_row_errors_in_row_order() -> None:
+    errors = [
+        InvalidInput("b", field=["rows", "10", "sku"]),
+        InvalidInput("a", field=["rows", "2", "onHand"]),
+    ]
+
+    batch = rejected(errors)
+
+    assert isinstance(batch, RowsRejected)
+    assert [e.message for e in batch.errors] == ["a", "b"]
+    assert [row_index(e) for e in batch.errors] == [2, 10]
+    assert batch.field == ("rows",)

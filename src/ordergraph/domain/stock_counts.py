@@ -75,9 +75,10 @@ class RawCountRow:
     on_hand: int
 
 
-def check_count_rows(rows: Sequence[RawCountRow]) -> list[CountRow]:
-    """Validate every row; raise ``RowsRejected`` with every bad row's error, or return the rows
-    in ``(sku, warehouse)`` order (the order every writer locks levels in)."""
+def check_count_rows(rows: Sequence[RawCountRow]) -> tuple[list[CountRow], list[DomainError]]:
+    """Validate every row: the good ones in ``(sku, warehouse)`` order (the order every writer
+    locks levels in), and one error per bad row. A batch that is empty or too long is refused
+    as a whole (``InvalidInput`` on ``rows``)."""
     if not rows:
         raise InvalidInput("needs at least one row", field=["rows"], code="REQUIRED")
     if len(rows) > MAX_COUNT_ROWS:
@@ -111,6 +112,15 @@ def check_count_rows(rows: Sequence[RawCountRow]) -> list[CountRow]:
             continue
         seen[key] = index
         valid.append(CountRow(index, sku, raw.warehouse_id, on_hand))
-    if errors:
-        raise RowsRejected(errors)
-    return sorted(valid, key=lambda row: (row.sku, row.warehouse_id))
+    return sorted(valid, key=lambda row: (row.sku, row.warehouse_id)), errors
+
+
+def row_index(error: DomainError) -> int:
+    """The row an error of a batch belongs to (-1 for the batch itself)."""
+    field = error.field or ()
+    return int(field[1]) if len(field) > 1 and field[0] == "rows" and field[1].isdigit() else -1
+
+
+def rejected(errors: Sequence[DomainError]) -> RowsRejected:
+    """Every row's error, in row order."""
+    return RowsRejected(sorted(errors, key=row_index))

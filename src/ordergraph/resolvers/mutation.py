@@ -15,6 +15,7 @@ from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
+from ordergraph.resolvers.stock_mutation import StockMutation
 from ordergraph.resolvers.webhooks import WebhookMutation
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.inputs import (
@@ -51,6 +52,7 @@ class Mutation(
     FeedbackMutation,
     CatalogMutation,
     ImportMutation,
+    StockMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

@@ -21,6 +21,7 @@ from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.notifications import NotificationQuery
 from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
+from ordergraph.resolvers.stock_query import StockQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
 from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.enums import ProductStatus
@@ -38,7 +39,13 @@ SHOPPERS = frozenset({Role.STOREFRONT, Role.CUSTOMER})
 
 @strawberry.type
 class Query(
-    OrderQuery, FulfillmentQuery, ReturnsQuery, WebhookQuery, NotificationQuery, FeedbackQuery
+    OrderQuery,
+    FulfillmentQuery,
+    ReturnsQuery,
+    WebhookQuery,
+    NotificationQuery,
+    FeedbackQuery,
+    StockQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

@@ -127,6 +127,8 @@ PAYLOADS = {
     "UpdateWarehousePayload": "warehouse userErrors",
     "DeactivateWarehousePayload": "warehouse userErrors",
     "UpdateCustomerPayload": "customer userErrors",
+    "InventoryLevelPayload": "inventoryLevel userErrors",
+    "SetInventoryLevelsPayload": "inventoryLevels userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -163,6 +165,15 @@ RULES: dict[str, dict[str, Rule]] = {
         "orderFeedback": ORDERS_READ.with_args(
             maxRating=Arg.FILTER, first=Arg.PAGE, after=Arg.PAGE
         ),
+        "inventoryMovements": INVENTORY_READ.with_args(
+            first=Arg.PAGE,
+            after=Arg.PAGE,
+            sku=Arg.FILTER,
+            warehouseId=Arg.FILTER,
+            reason=Arg.FILTER,
+            since=Arg.FILTER,
+        ),
+        "inventoryAudit": INVENTORY_READ,
     },
     "Mutation": {
         **_all(
@@ -197,12 +208,15 @@ RULES: dict[str, dict[str, Rule]] = {
             MUTATION,
         ),
         "importOrder": MUTATION,  # orders:write, checked by the use case
+        # inventory:write, checked by the use case (services/stock_operations.py)
+        **_all("setInventory setInventoryLevels setSafetyStock setLowStockThreshold", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
         "orderUpdated": SIGNED_IN.with_args(orderId=Arg.ID),
         "shipmentUpdated": SIGNED_IN.with_args(orderId=Arg.ID),
         "inventoryChanged": SIGNED_IN.with_args(sku=Arg.FILTER),
+        "inventoryLow": INVENTORY_READ.with_args(sku=Arg.FILTER),
     },
     **{name: _all(fields) for name, fields in PAYLOADS.items()},
     "Address": _all("name line1 line2 city region postalCode countryCode phone"),
@@ -224,10 +238,14 @@ RULES: dict[str, dict[str, Rule]] = {
     "Demand": _all("key name orders units"),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse"),
     "FulfillmentLine": _all("id orderLineId sku quantity shippedQuantity remainingQuantity"),
+    "InventoryAudit": _all("levelsChecked drift"),
+    "InventoryDrift": _all("sku warehouse field expected actual"),
+    "InventoryMovement": _all(
+        "id sku warehouse delta field reason note reference occurredAt actor"
+    ),
     "InventoryLevel": {
-        **_all("id sku available backorderLimit updatedAt product"),
-        "onHand": INVENTORY_READ,
-        "reserved": INVENTORY_READ,
+        **_all("id sku available availableToSell backorderLimit updatedAt product"),
+        **_all("onHand reserved safetyStock inTransit incoming lowStockThreshold", INVENTORY_READ),
         "warehouse": INVENTORY_READ,
     },
     "LeadTime": _all("orders averageHours maxHours"),
@@ -316,6 +334,7 @@ for _name in (
     "Return",
     "Warehouse",
     "InventoryLevel",
+    "InventoryMovement",
     "Webhook",
 ):
     RULES[f"{_name}Connection"] = _connection()

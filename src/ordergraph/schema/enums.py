@@ -9,6 +9,7 @@ import strawberry
 from ordergraph.db.queries.orders import OrderSortField
 from ordergraph.domain.catalog import ProductStatus
 from ordergraph.domain.fulfillments import FulfillmentStatus
+from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.notifications import NotificationStatus, NotificationType
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
@@ -38,6 +39,12 @@ strawberry.enum(
     name="ProductStatus",
     description="ACTIVE sells; DRAFT is not for sale yet; ARCHIVED no longer is.",
 )
+strawberry.enum(
+    MovementKind, name="InventoryMovementReason", description="Why a stock movement happened."
+)
+strawberry.enum(
+    LevelField, name="InventoryLevelField", description="Which quantity of a level moved."
+)
 
 
 @strawberry.enum
@@ -50,6 +57,8 @@ __all__ = [
     "Channel",
     "FulfillmentStatus",
     "HoldType",
+    "LevelField",
+    "MovementKind",
     "NotificationStatus",
     "NotificationType",
     "OrderSortField",

@@ -26,8 +26,17 @@ class InventoryLevelType(Node):
     warehouse_pk: strawberry.Private[int]
     on_hand_units: strawberry.Private[int]
     reserved_units: strawberry.Private[int]
+    safety_units: strawberry.Private[int]
+    in_transit_units: strawberry.Private[int]
+    incoming_units: strawberry.Private[int]
+    threshold: strawberry.Private[int | None]
     available: int = strawberry.field(
-        description="onHand minus reserved: what can be sold (negative when backordered)."
+        description="onHand minus reserved (negative when backordered); safety stock is not "
+        "taken off: see availableToSell."
+    )
+    available_to_sell: int = strawberry.field(
+        description="onHand minus reserved minus safetyStock: what is left to sell here "
+        "(a backorderable product may still take orders below zero, down to -backorderLimit)."
     )
     backorder_limit: int = strawberry.field(
         description="How far below zero available may go (0 unless the product allows it)."
@@ -42,7 +51,12 @@ class InventoryLevelType(Node):
             warehouse_pk=level.warehouse_id,
             on_hand_units=level.on_hand,
             reserved_units=level.reserved,
+            safety_units=level.safety_stock,
+            in_transit_units=level.in_transit,
+            incoming_units=level.incoming,
+            threshold=level.low_stock_threshold,
             available=level.available,
+            available_to_sell=level.available_to_sell,
             backorder_limit=level.backorder_limit,
             updated_at=level.updated_at,
         )
@@ -56,6 +70,34 @@ class InventoryLevelType(Node):
     def reserved(self, info: Info) -> int:
         require(info, Scope.INVENTORY_READ)
         return self.reserved_units
+
+    @strawberry.field(description="Units held back from sale (needs inventory:read).")
+    def safety_stock(self, info: Info) -> int:
+        require(info, Scope.INVENTORY_READ)
+        return self.safety_units
+
+    @strawberry.field(
+        description="Units sent here by a transfer, not yet received (needs inventory:read)."
+    )
+    def in_transit(self, info: Info) -> int:
+        require(info, Scope.INVENTORY_READ)
+        return self.in_transit_units
+
+    @strawberry.field(
+        description="Units expected from inbound shipments, not yet received "
+        "(needs inventory:read)."
+    )
+    def incoming(self, info: Info) -> int:
+        require(info, Scope.INVENTORY_READ)
+        return self.incoming_units
+
+    @strawberry.field(
+        description="INVENTORY_LOW fires when availableToSell drops below it; null: never "
+        "(needs inventory:read)."
+    )
+    def low_stock_threshold(self, info: Info) -> int | None:
+        require(info, Scope.INVENTORY_READ)
+        return self.threshold
 
     @strawberry.field
     async def warehouse(self, info: Info) -> WarehouseType:

@@ -4,13 +4,20 @@ as drift, field by field."""
 
 from __future__ import annotations
 
+import asyncio
+import random
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordergraph.db.queries.inventory_audit import AuditReport, Drift, audit_levels
-from ordergraph.db.tables import inventory_levels
+from ordergraph.db.tables import inventory_levels, inventory_movements
+from ordergraph.domain.errors import DomainError
 from ordergraph.domain.inventory import AdjustmentReason
+from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import SYSTEM
+from ordergraph.services import stock_ledger
+from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
 from ordergraph.services.inventory import adjust_inventory
 from ordergraph.services.stock_operations import set_inventory, set_safety_stock
@@ -115,3 +122,59 @@ async def test_a_level_without_any_movement_is_drift(
 
     assert report.levels_checked == 2
     assert report.drift == [Drift(extra, warehouse_id, "ON_HAND", expected=0, actual=10)]
+
+
+async def test_concurrent_counts_reservations_and_receipts_leave_no_drift_on_postgres(
+    pg_engine: AsyncEngine, pg_deps: Deps, unique: str
+) -> None:
+    skus, warehouse_id = await stocked(pg_deps, unique, skus=1)
+    (sku,) = skus
+    rng = random.Random(14)
+
+    async def count() -> None:
+        await set_inventory(
+            pg_deps, SYSTEM, sku=sku, warehouse_id=warehouse_id, on_hand=rng.randrange(5, 30)
+        )
+
+    async def reserve() -> None:
+        async def run(uow: UnitOfWork) -> bool:
+            return await stock_ledger.reserve(
+                uow,
+                sku=sku,
+                warehouse_id=warehouse_id,
+                quantity=1,
+                actor="test",
+                reference="order:test",
+                now=pg_deps.clock.now(),
+            )
+
+        await in_transaction(pg_deps, run)
+
+    async def receive() -> None:
+        await adjust_inventory(
+            pg_deps,
+            SYSTEM,
+            sku=sku,
+            warehouse_id=warehouse_id,
+            delta=2,
+            reason=AdjustmentReason.RECEIVED,
+        )
+
+    work = [count, reserve, receive] * 15
+    rng.shuffle(work)
+    outcomes = await asyncio.gather(*(job() for job in work), return_exceptions=True)
+
+    unexpected = [
+        o for o in outcomes if isinstance(o, Exception) and not isinstance(o, DomainError)
+    ]
+    assert unexpected == []
+    report = await audit_levels(pg_engine)
+    assert report == AuditReport(levels_checked=1, drift=[])
+    async with pg_engine.connect() as conn:
+        level = (await conn.execute(sa.select(inventory_levels))).mappings().one()
+    assert 0 <= level["reserved"] <= level["on_hand"]
+    async with pg_engine.connect() as conn:
+        kinds = set(
+            (await conn.execute(sa.select(inventory_movements.c.kind).distinct())).scalars()
+        )
+    assert {"CYCLE_COUNT", "RESERVE", "RECEIVE"} <= kinds  # each kind of write went through

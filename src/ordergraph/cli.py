@@ -1,5 +1,5 @@
 """The ``ordergraph`` command line: serve, migrate, seed, token create, payments reconcile,
-schema."""
+inventory audit, schema."""
 
 from __future__ import annotations
 
@@ -209,6 +209,39 @@ def payments_reconcile(days: int, limit: int) -> None:
         return 2 if report.unreachable else 0
 
     raise SystemExit(asyncio.run(run()))
+
+
+@main.group()
+def inventory() -> None:
+    """Stock levels and their movement ledger."""
+
+
+@inventory.command("audit")
+def inventory_audit() -> None:
+    """Recompute every stock level from the movement ledger; exit 1 on any drift."""
+    from ordergraph.db.engine import create_engine
+    from ordergraph.db.queries.inventory_audit import AuditReport, audit_levels
+
+    async def run() -> AuditReport:
+        engine = create_engine(get_settings().database_url, pool_size=1)
+        try:
+            return await audit_levels(engine)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if report.drift:
+        click.echo(f"{'SKU':<24} {'WAREHOUSE':>9}  {'FIELD':<10} {'LEDGER':>10} {'LEVEL':>10}")
+        for d in report.drift:
+            click.echo(
+                f"{d.sku:<24} {d.warehouse_id:>9}  {d.field:<10} {d.expected:>10} {d.actual:>10}"
+            )
+    drifting = len({(d.sku, d.warehouse_id) for d in report.drift})
+    click.echo(
+        f"levels checked: {report.levels_checked}, drifting: {drifting}, "
+        f"quantities differing from the ledger: {len(report.drift)}"
+    )
+    raise SystemExit(1 if report.drift else 0)
 
 
 @main.command()

@@ -45,6 +45,13 @@ query($first: Int!) {
   }
 }"""
 
+MOVEMENTS = """
+query($first: Int!) {
+  inventoryMovements(first: $first) {
+    nodes { sku delta field reason occurredAt warehouse { code } }
+  }
+}"""
+
 
 @dataclass(frozen=True)
 class Seeded:
@@ -201,6 +208,22 @@ async def test_inventory_levels_with_products_and_warehouses_take_constant_state
     assert len(nodes) == 2 * ROWS
     assert {n["product"]["sku"] for n in nodes} == set(seeded.skus)
     assert all(n["product"]["available"] == 3 for n in nodes)
+    assert small == large, (small_sql, large_sql)
+    assert large <= MAX_STATEMENTS, large_sql
+
+
+async def test_inventory_movements_with_warehouses_take_constant_statements(
+    admin: GraphQLClient, live: LiveApi, seeded: Seeded
+) -> None:
+    small, small_data, small_sql = await statements_for(admin, live, MOVEMENTS, 5)
+    large, large_data, large_sql = await statements_for(admin, live, MOVEMENTS, 100)
+
+    assert len(small_data["inventoryMovements"]["nodes"]) == 5
+    nodes = large_data["inventoryMovements"]["nodes"]
+    assert len(nodes) == 2 * ROWS  # one RECEIVE per level
+    assert {n["sku"] for n in nodes} == set(seeded.skus)
+    assert {n["warehouse"]["code"] for n in nodes} == set(seeded.warehouse_codes)
+    assert {(n["reason"], n["field"]) for n in nodes} == {("RECEIVE", "ON_HAND")}
     assert small == large, (small_sql, large_sql)
     assert large <= MAX_STATEMENTS, large_sql
 

@@ -15,6 +15,7 @@ from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
+from ordergraph.resolvers.stock_mutation import StockMutation
 from ordergraph.resolvers.transfer_mutation import TransferMutation
 from ordergraph.resolvers.webhooks import WebhookMutation
 from ordergraph.schema.context import Info, authenticated
@@ -53,6 +54,7 @@ class Mutation(
     CatalogMutation,
     ImportMutation,
     TransferMutation,
+    StockMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

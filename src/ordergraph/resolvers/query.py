@@ -21,6 +21,7 @@ from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.notifications import NotificationQuery
 from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
+from ordergraph.resolvers.stock_query import StockQuery
 from ordergraph.resolvers.transfer_query import TransferQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
 from ordergraph.schema.context import Info, authenticated, require
@@ -46,6 +47,7 @@ class Query(
     NotificationQuery,
     FeedbackQuery,
     TransferQuery,
+    StockQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

@@ -27,6 +27,7 @@ from ordergraph.schema.types.shipment import ShipmentType
 
 # every ledger write records inventory.changed (an adjustment also records inventory.adjusted)
 INVENTORY_EVENTS = frozenset({"inventory.changed"})
+INVENTORY_LOW = "inventory.low"
 
 
 def _feed(info: Info) -> Feed:
@@ -203,6 +204,29 @@ class Subscription:
             raise AuthError("this needs the catalog:read permission", "FORBIDDEN")
         async for event in _live(_feed(info)):
             if event.type not in INVENTORY_EVENTS or not may_read_event(principal, event.type):
+                continue
+            event_sku = event.payload.get("sku")
+            warehouse_id = event.payload.get("warehouseId")
+            if not isinstance(event_sku, str) or not isinstance(warehouse_id, int):
+                continue
+            if sku is not None and event_sku != sku:
+                continue
+            _fresh(info)
+            level = await info.context.loaders.level_by_key.load((event_sku, warehouse_id))
+            if level is not None:
+                yield InventoryLevelType.from_domain(level)
+
+    @strawberry.subscription(
+        description="A level's availableToSell dropped below its lowStockThreshold "
+        "(INVENTORY_LOW; needs inventory:read). The same event reaches webhooks as "
+        "inventory.low."
+    )
+    async def inventory_low(
+        self, info: Info, sku: str | None = None
+    ) -> AsyncGenerator[InventoryLevelType, None]:
+        require(info, Scope.INVENTORY_READ)
+        async for event in _live(_feed(info)):
+            if event.type != INVENTORY_LOW:
                 continue
             event_sku = event.payload.get("sku")
             warehouse_id = event.payload.get("warehouseId")

@@ -129,6 +129,8 @@ PAYLOADS = {
     "UpdateCustomerPayload": "customer userErrors",
     "TransferPayload": "transfer userErrors",
     "InboundShipmentPayload": "inboundShipment userErrors",
+    "InventoryLevelPayload": "inventoryLevel userErrors",
+    "SetInventoryLevelsPayload": "inventoryLevels userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -175,6 +177,15 @@ RULES: dict[str, dict[str, Rule]] = {
         "availability": needs(Scope.CATALOG_READ).with_args(
             skus=Arg.FILTER, countryCode=Arg.FILTER, region=Arg.FILTER
         ),
+        "inventoryMovements": INVENTORY_READ.with_args(
+            first=Arg.PAGE,
+            after=Arg.PAGE,
+            sku=Arg.FILTER,
+            warehouseId=Arg.FILTER,
+            reason=Arg.FILTER,
+            since=Arg.FILTER,
+        ),
+        "inventoryAudit": INVENTORY_READ,
     },
     "Mutation": {
         **_all(
@@ -215,12 +226,15 @@ RULES: dict[str, dict[str, Rule]] = {
             MUTATION,
         ),
         "importOrder": MUTATION,  # orders:write, checked by the use case
+        # inventory:write, checked by the use case (services/stock_operations.py)
+        **_all("setInventory setInventoryLevels setSafetyStock setLowStockThreshold", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
         "orderUpdated": SIGNED_IN.with_args(orderId=Arg.ID),
         "shipmentUpdated": SIGNED_IN.with_args(orderId=Arg.ID),
         "inventoryChanged": SIGNED_IN.with_args(sku=Arg.FILTER),
+        "inventoryLow": INVENTORY_READ.with_args(sku=Arg.FILTER),
     },
     **{name: _all(fields) for name, fields in PAYLOADS.items()},
     "Address": _all("name line1 line2 city region postalCode countryCode phone"),
@@ -253,6 +267,11 @@ RULES: dict[str, dict[str, Rule]] = {
     "InboundShipmentLine": _all("id sku quantityExpected quantityReceived quantityOutstanding"),
     "SkuAvailability": _all(
         "sku inStock quantityBand quantity backorderable promisedDeliveryAt backInStockAt"
+    ),
+    "InventoryAudit": _all("levelsChecked drift"),
+    "InventoryDrift": _all("sku warehouse field expected actual"),
+    "InventoryMovement": _all(
+        "id sku warehouse delta field reason note reference occurredAt actor"
     ),
     "InventoryLevel": {
         **_all("id sku available availableToSell backorderLimit updatedAt product"),
@@ -345,6 +364,7 @@ for _name in (
     "Return",
     "Warehouse",
     "InventoryLevel",
+    "InventoryMovement",
     "Webhook",
     "InventoryTransfer",
     "InboundShipment",

@@ -11,6 +11,7 @@ from ordergraph.domain.availability import QuantityBand
 from ordergraph.domain.catalog import ProductStatus
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.inbound import InboundStatus
+from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.notifications import NotificationStatus, NotificationType
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
@@ -46,6 +47,12 @@ strawberry.enum(
     name="ProductStatus",
     description="ACTIVE sells; DRAFT is not for sale yet; ARCHIVED no longer is.",
 )
+strawberry.enum(
+    MovementKind, name="InventoryMovementReason", description="Why a stock movement happened."
+)
+strawberry.enum(
+    LevelField, name="InventoryLevelField", description="Which quantity of a level moved."
+)
 
 
 @strawberry.enum
@@ -59,6 +66,8 @@ __all__ = [
     "FulfillmentStatus",
     "HoldType",
     "InboundStatus",
+    "LevelField",
+    "MovementKind",
     "NotificationStatus",
     "NotificationType",
     "OrderSortField",

@@ -35,8 +35,8 @@ class InventoryLevelType(Node):
         "taken off: see availableToSell."
     )
     available_to_sell: int = strawberry.field(
-        description="onHand minus reserved minus safetyStock (plus backorderLimit when the "
-        "product allows backorders): what a new order may reserve here."
+        description="onHand minus reserved minus safetyStock: what is left to sell here "
+        "(a backorderable product may still take orders below zero, down to -backorderLimit)."
     )
     backorder_limit: int = strawberry.field(
         description="How far below zero available may go (0 unless the product allows it)."

@@ -483,6 +483,23 @@ class FakeProductRepository:
         products = self._state.products
         return {sku: dataclasses.replace(products[sku]) for sku in skus if sku in products}
 
+    async def upsert_many(self, products: Sequence[Product]) -> dict[str, int]:
+        for product in products:
+            stored = self._state.products.get(product.sku)
+            if stored is None:
+                product.id = self._store.next_id("products")
+                self._state.products[product.sku] = dataclasses.replace(product)
+                continue
+            product.id = stored.id
+            self._state.products[product.sku] = dataclasses.replace(
+                stored,
+                name=product.name,
+                price=product.price,
+                weight_grams=product.weight_grams,
+                returnable=product.returnable,
+            )
+        return {p.sku: p.id for p in products if p.id is not None}
+
 
 def delta_of(movement: InventoryMovement, field: LevelField) -> int:
     """What a ledger row moved of ``field`` (rows carry one field each)."""

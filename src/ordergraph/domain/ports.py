@@ -63,6 +63,10 @@ class ProductRepository(Protocol):
         ...
 
     async def get_many(self, skus: list[str]) -> dict[str, Product]: ...
+    async def upsert_many(self, products: Sequence[Product]) -> dict[str, int]:
+        """Insert new SKUs and update the importable fields of existing ones, in a few
+        multi-row statements; the id of every given SKU."""
+        ...
 
 
 class InventoryRepository(Protocol):

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -43,6 +46,24 @@ def _changeable_values(product: Product) -> dict[str, object]:
         "attributes": product.attributes or None,
         "group_handle": product.group_handle,
     }
+
+
+# What a bulk import writes: column → value. ``_UPSERT_UPDATES`` are the columns an import
+# changes on an existing product (domain: ``import_formats.CHANGEABLE``).
+_UPSERT_VALUES: dict[str, Callable[[Product], object]] = {
+    "sku": lambda p: p.sku,
+    "name": lambda p: p.name,
+    "price_minor": lambda p: p.price.minor_units,
+    "currency": lambda p: p.price.currency,
+    "weight_grams": lambda p: p.weight_grams,
+    "allow_backorder": lambda p: p.allow_backorder,
+    "backorder_limit": lambda p: p.backorder_limit,
+    "returnable": lambda p: p.returnable,
+    "created_at": lambda p: p.created_at,
+}
+_UPSERT_UPDATES = ("name", "price_minor", "currency", "weight_grams", "returnable")
+# bound parameters per statement stay well below asyncpg's 32,767 and SQLite's 32,766
+_UPSERT_ROWS_PER_STATEMENT = 2_000
 
 
 class SqlProductRepository:
@@ -91,3 +112,27 @@ class SqlProductRepository:
             return {}
         rows = await self._conn.execute(sa.select(products).where(products.c.sku.in_(skus)))
         return {r.sku: product_from_row(r) for r in rows}
+
+    async def upsert_many(self, products_: Sequence[Product]) -> dict[str, int]:
+        """``INSERT … ON CONFLICT (sku) DO UPDATE … RETURNING id, sku``, many rows a statement."""
+        ids: dict[str, int] = {}
+        for start in range(0, len(products_), _UPSERT_ROWS_PER_STATEMENT):
+            chunk = products_[start : start + _UPSERT_ROWS_PER_STATEMENT]
+            rows = [{c: value(p) for c, value in _UPSERT_VALUES.items()} for p in chunk]
+            for row in await self._conn.execute(_upsert(self._conn.dialect.name, rows)):
+                ids[row.sku] = row.id
+        for product in products_:
+            product.id = ids[product.sku]
+        return ids
+
+
+def _upsert(dialect: str, rows: list[dict[str, object]]) -> sa.Executable:
+    if dialect == "postgresql":
+        pg = postgresql.insert(products).values(rows)
+        return pg.on_conflict_do_update(
+            index_elements=[products.c.sku], set_={c: pg.excluded[c] for c in _UPSERT_UPDATES}
+        ).returning(products.c.id, products.c.sku)
+    lite = sqlite.insert(products).values(rows)
+    return lite.on_conflict_do_update(
+        index_elements=[products.c.sku], set_={c: lite.excluded[c] for c in _UPSERT_UPDATES}
+    ).returning(products.c.id, products.c.sku)

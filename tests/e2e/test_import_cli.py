@@ -1,0 +1,205 @@
+"""``ordergraph import products|inventory FILE.csv``: the real console script against a real
+PostgreSQL database."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ordergraph.db import tables
+from tests.e2e.test_cli import run_cli
+from tests.support.aio import run_sync
+from tests.support.databases import Databases
+
+PRODUCTS_HEADER = (
+    "sku,name,price,currency,weight_grams,allow_backorder,backorder_limit,returnable\n"
+)
+
+
+@pytest.fixture
+def database(databases: Databases) -> Iterator[str]:
+    url = databases.new_postgres()
+    try:
+        yield url
+    finally:
+        databases.drop_postgres(url)
+
+
+def rows(url: str, query: sa.Select[Any]) -> list[sa.Row[Any]]:
+    async def read() -> list[sa.Row[Any]]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return list(await conn.execute(query))
+        finally:
+            await engine.dispose()
+
+    return run_sync(read)
+
+
+def products_by_sku(url: str) -> dict[str, tuple[Any, ...]]:
+    p = tables.products.c
+    found = rows(
+        url,
+        sa.select(
+            p.sku,
+            p.name,
+            p.price_minor,
+            p.currency,
+            p.weight_grams,
+            p.allow_backorder,
+            p.backorder_limit,
+            p.returnable,
+        ),
+    )
+    return {r.sku: tuple(r)[1:] for r in found}
+
+
+def outbox_types(url: str) -> list[tuple[str, str]]:
+    o = tables.outbox.c
+    return [
+        (r.type, r.payload["sku"]) for r in rows(url, sa.select(o.type, o.payload).order_by(o.id))
+    ]
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_products_creates_then_updates_by_sku(database: str, tmp_path: Path) -> None:
+    first = write(
+        tmp_path / "first.csv",
+        PRODUCTS_HEADER + "TEE-M,Tee (M),19.90,EUR,180,,,\n" + "MUG,Mug,8,EUR,350,true,20,no\n",
+    )
+    result = run_cli("import", "products", str(first), database_url=database, cwd=tmp_path)
+    assert result.stdout.splitlines()[-1].startswith(
+        "products: 2 rows read, 2 created, 0 updated, 0 unchanged, 0 failed in "
+    )
+    assert "importing first.csv" in result.stderr  # the progress bar
+    # a second file names the columns it changes; the ones it leaves out keep their values
+    second = write(
+        tmp_path / "second.csv",
+        "sku,name,price,currency\n"
+        "TEE-M,Tee (M) organic,24.50,EUR\nMUG,Mug,8.00,EUR\nCAP,Cap,12,EUR\n",
+    )
+    result = run_cli("import", "products", str(second), database_url=database, cwd=tmp_path)
+    assert "3 rows read, 1 created, 1 updated, 1 unchanged, 0 failed" in result.stdout
+    assert products_by_sku(database) == {
+        "TEE-M": ("Tee (M) organic", 2450, "EUR", 180, False, 0, True),
+        "MUG": ("Mug", 800, "EUR", 350, True, 20, False),
+        "CAP": ("Cap", 1200, "EUR", 0, False, 0, True),
+    }
+    assert outbox_types(database) == [
+        ("product.created", "TEE-M"),
+        ("product.created", "MUG"),
+        ("product.created", "CAP"),
+    ]
+
+
+def test_bad_rows_are_reported_and_the_good_rows_of_their_batch_still_import(
+    database: str, tmp_path: Path
+) -> None:
+    source = write(
+        tmp_path / "mixed.csv",
+        PRODUCTS_HEADER
+        + "GOOD-1,Good one,1.00,EUR,,,,\n"
+        + "BAD-1,Bad price,1.999,EUR,,,,\n"
+        + "GOOD-2,Good two,2.00,EUR,,,,\n"
+        + ",No SKU,2.00,EUR,,,,\n"
+        + "GOOD-1,Twice,1.00,EUR,,,,\n"
+        + "BAD-2,Short row\n",
+    )
+    errors = tmp_path / "errors.csv"
+    result = run_cli(
+        "import",
+        "products",
+        str(source),
+        "--errors-file",
+        str(errors),
+        "--batch-size",
+        "3",
+        database_url=database,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        "line 3, column price: has more decimal places than EUR allows (INVALID_AMOUNT)",
+        "line 5, column sku: is required (REQUIRED)",
+        "line 6, column sku: SKU GOOD-1 is also on line 2 (DUPLICATE)",
+        "line 7: has 2 cells, the header has 8 (INVALID)",
+        result.stdout.splitlines()[-1],
+    ]
+    assert "6 rows read, 2 created, 0 updated, 0 unchanged, 4 failed" in result.stdout
+    with errors.open(encoding="utf-8", newline="") as f:
+        assert [(r["line"], r["column"], r["code"]) for r in csv.DictReader(f)] == [
+            ("3", "price", "INVALID_AMOUNT"),
+            ("5", "sku", "REQUIRED"),
+            ("6", "sku", "DUPLICATE"),
+            ("7", "", "INVALID"),
+        ]
+    assert set(products_by_sku(database)) == {"GOOD-1", "GOOD-2"}
+
+
+def test_a_dry_run_checks_every_row_and_writes_nothing(database: str, tmp_path: Path) -> None:
+    source = write(tmp_path / "p.csv", PRODUCTS_HEADER + "A,Alpha,1,EUR,,,,\nB,Beta,x,EUR,,,,\n")
+    result = run_cli(
+        "import",
+        "products",
+        str(source),
+        "--dry-run",
+        database_url=database,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "line 3, column price: is not a decimal number (INVALID)" in result.stdout
+    assert "dry run, nothing written: 2 rows read, 1 created, 0 updated, 0 unchanged, 1 failed" in (
+        result.stdout
+    )
+    assert products_by_sku(database) == {}
+    assert outbox_types(database) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"sku,name,price\n", "lacks the required column(s): currency"),
+        (b"sku,name,price,currency,colour\n", "unknown column 'colour'"),
+        (b"sku,name,price,currency\n\xff\xfe,x,1,EUR\n", "not UTF-8 text"),
+    ],
+)
+def test_an_unreadable_file_exits_2_and_imports_nothing(
+    database: str, tmp_path: Path, content: bytes, message: str
+) -> None:
+    source = tmp_path / "broken.csv"
+    source.write_bytes(content)
+    result = run_cli(
+        "import", "products", str(source), database_url=database, cwd=tmp_path, check=False
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert products_by_sku(database) == {}
+
+
+def test_ten_thousand_products_import_in_seconds(database: str, tmp_path: Path) -> None:
+    lines = [
+        f"BULK-{i:05d},Bulk product {i},{1 + i % 500}.99,EUR,{i % 3000},,,\n" for i in range(10_000)
+    ]
+    source = write(tmp_path / "bulk.csv", PRODUCTS_HEADER + "".join(lines))
+    started = time.perf_counter()
+    result = run_cli("import", "products", str(source), database_url=database, cwd=tmp_path)
+    seconds = time.perf_counter() - started
+    assert "10000 rows read, 10000 created, 0 updated, 0 unchanged, 0 failed" in result.stdout
+    count = rows(database, sa.select(sa.func.count()).select_from(tables.products))
+    assert count[0][0] == 10_000
+    assert seconds < 20, f"10,000 products took {seconds:.1f} s"

@@ -293,6 +293,18 @@ def import_products(file: Path, dry_run: bool, errors_file: Path | None, batch_s
     _run_import(file, PRODUCT_COLUMNS, run_import, dry_run, errors_file, batch_size)
 
 
+@import_.command("inventory")
+@_with_import_options
+def import_inventory(file: Path, dry_run: bool, errors_file: Path | None, batch_size: int) -> None:
+    """Set counted stock from FILE.csv through the stock ledger (a CYCLE_COUNT movement per
+    changed level). Columns: sku,warehouse,on_hand[,safety_stock]; warehouse is its code.
+    Exit 0: every row imported; 1: some rows failed (the others are imported); 2: unreadable."""
+    from ordergraph.domain.import_formats import INVENTORY_COLUMNS
+    from ordergraph.services.catalog_import import import_inventory as run_import
+
+    _run_import(file, INVENTORY_COLUMNS, run_import, dry_run, errors_file, batch_size)
+
+
 def _run_import(
     file: Path,
     columns: Sequence[Column],

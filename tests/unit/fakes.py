@@ -514,6 +514,11 @@ class FakeInventoryRepository:
     async def get(self, sku: str, warehouse_id: int) -> InventoryLevel | None:
         return self._state.levels.get((sku, warehouse_id))
 
+    async def get_many(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        return {k: self._state.levels[k] for k in keys if k in self._state.levels}
+
     async def apply(
         self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
     ) -> InventoryLevel | None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from ordergraph.domain.errors import DomainError, InvalidInput
 
 MAX_QUANTITY = 1_000_000_000
+K = TypeVar("K", bound=Hashable)
 MAX_PRINTED_ERRORS = 50
 
 
@@ -198,11 +199,11 @@ def parse_cells(row: CsvRow, columns: Sequence[Column]) -> dict[str, object]:
 
 
 def first_occurrences(
-    rows: Iterable[tuple[int, object]], what: Callable[[object], str], column: str | None
+    rows: Iterable[tuple[int, K]], what: Callable[[K], str], column: str | None
 ) -> tuple[set[int], list[RowError]]:
     """Lines whose key was seen before in the file become DUPLICATE errors: a file names
     each key once, so which of two rows wins never depends on batch boundaries."""
-    seen: dict[object, int] = {}
+    seen: dict[K, int] = {}
     errors: list[RowError] = []
     dropped: set[int] = set()
     for line, key in rows:

@@ -73,6 +73,11 @@ class InventoryRepository(Protocol):
     """Levels and their ledger. Only ``services/stock_ledger`` calls the writes."""
 
     async def get(self, sku: str, warehouse_id: int) -> InventoryLevel | None: ...
+    async def get_many(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        """The stored levels among ``keys`` (sku, warehouse id), in one read."""
+        ...
 
     async def apply(
         self, sku: str, warehouse_id: int, change: LevelChange, now: datetime

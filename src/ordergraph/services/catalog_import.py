@@ -8,9 +8,10 @@ row becomes a ``RowError`` in the report; the rest of its batch is written all t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from datetime import datetime
+from typing import Protocol
 
 from ordergraph.domain.catalog import Product
 from ordergraph.domain.catalog_import import (
@@ -21,16 +22,21 @@ from ordergraph.domain.catalog_import import (
     first_occurrences,
     parse_cells,
 )
-from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.errors import InsufficientStock, InvalidInput
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.import_formats import (
+    INVENTORY_COLUMNS,
     PRODUCT_COLUMNS,
     Outcome,
+    StockCount,
     product_from_cells,
+    stock_count_from_cells,
 )
+from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Role, Scope
 from ordergraph.domain.validation import clean_sku
+from ordergraph.services import stock_ledger
 from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
 
@@ -38,7 +44,6 @@ BATCH_SIZE = 500
 MAX_BATCH_SIZE = 5_000
 
 Progress = Callable[[int], None]
-T = TypeVar("T")
 
 # who the CLI imports as: the ledger and the outbox say "admin:import"
 IMPORT_ACTOR = Principal(role=Role.ADMIN, scopes=frozenset(Scope), name="import")
@@ -114,7 +119,7 @@ async def import_products(
         ) -> BatchResult:
             return await _upsert_products(uow, deps, actor, batch, write=not dry_run)
 
-        (await _in_batch(deps, run)).add_to(report)
+        (await in_transaction(deps, run)).add_to(report)
         if progress is not None:
             progress(len(batch))
     return report
@@ -161,6 +166,144 @@ async def _upsert_products(
     return result
 
 
+async def import_inventory(
+    deps: Deps,
+    actor: Principal,
+    table: CsvTable,
+    *,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+    source: str = "",
+) -> ImportReport:
+    """Set each row's counted on-hand quantity through the stock ledger (a ``CYCLE_COUNT``
+    movement for the difference) and its safety stock when given; in a dry run, check only."""
+    actor.require(Scope.INVENTORY_WRITE)
+    _check_batch_size(batch_size)
+    report = ImportReport("inventory", dry_run, table.rows_read, errors=list(table.errors))
+    counts: list[StockCount] = []
+    for row in table.rows:
+        try:
+            counts.append(stock_count_from_cells(row.line, parse_cells(row, INVENTORY_COLUMNS)))
+        except RowProblem as problem:
+            report.errors.append(problem.at(row.line))
+    dropped, duplicates = first_occurrences(
+        ((c.line, c.key) for c in counts),
+        lambda key: f"SKU {key[0]} in warehouse {key[1]}",
+        "sku",
+    )
+    report.errors.extend(duplicates)
+    if progress is not None:
+        progress(table.rows_read - len(counts) + len(dropped))
+    counts = [c for c in counts if c.line not in dropped]
+    warehouses = await in_transaction(deps, _warehouse_ids)
+    note = f"IMPORT {source}".strip()
+
+    for start in range(0, len(counts), batch_size):
+        batch = counts[start : start + batch_size]
+
+        async def run(uow: UnitOfWork, batch: list[StockCount] = batch) -> BatchResult:
+            return await _count_stock(
+                uow, deps, actor, batch, warehouses, note=note, write=not dry_run
+            )
+
+        (await in_transaction(deps, run)).add_to(report)
+        if progress is not None:
+            progress(len(batch))
+    return report
+
+
+async def _warehouse_ids(uow: UnitOfWork) -> dict[str, int]:
+    return {w.code: w.id for w in await uow.warehouses.list_all() if w.id is not None}
+
+
+async def _count_stock(
+    uow: UnitOfWork,
+    deps: Deps,
+    actor: Principal,
+    batch: Sequence[StockCount],
+    warehouses: dict[str, int],
+    *,
+    note: str,
+    write: bool,
+) -> BatchResult:
+    result = BatchResult()
+    now = deps.clock.now()
+    products = await uow.products.get_many(sorted({c.sku for c in batch}))
+    known = [c for c in batch if c.sku in products and c.warehouse_code in warehouses]
+    levels = await uow.inventory.get_many([(c.sku, warehouses[c.warehouse_code]) for c in known])
+    # a fixed (sku, warehouse) order, as every stock write takes: no deadlocks between writers
+    for count in sorted(batch, key=lambda c: c.key):
+        try:
+            warehouse_id = _known(count, products, warehouses)
+            before = levels.get((count.sku, warehouse_id))
+            outcome = _stock_outcome(count, before)
+            if write and outcome != "unchanged":
+                await _write_count(uow, actor, count, warehouse_id, before, note, now)
+        except RowProblem as problem:
+            result.errors.append(problem.at(count.line))
+            continue
+        result.outcomes[outcome] += 1
+    return result
+
+
+def _known(count: StockCount, products: dict[str, Product], warehouses: dict[str, int]) -> int:
+    if count.sku not in products:
+        raise RowProblem("sku", f"no product has SKU {count.sku}", "NOT_FOUND")
+    warehouse_id = warehouses.get(count.warehouse_code)
+    if warehouse_id is None:
+        raise RowProblem("warehouse", f"no warehouse has code {count.warehouse_code}", "NOT_FOUND")
+    return warehouse_id
+
+
+def _stock_outcome(count: StockCount, before: InventoryLevel | None) -> Outcome:
+    if before is None:
+        return "created"
+    if count.on_hand + before.backorder_limit < before.reserved:
+        raise RowProblem(
+            "on_hand",
+            f"{before.reserved} units are reserved; a count cannot go below that",
+            "INSUFFICIENT_STOCK",
+        )
+    same_safety = count.safety_stock is None or count.safety_stock == before.safety_stock
+    return "unchanged" if count.on_hand == before.on_hand and same_safety else "updated"
+
+
+async def _write_count(
+    uow: UnitOfWork,
+    actor: Principal,
+    count: StockCount,
+    warehouse_id: int,
+    before: InventoryLevel | None,
+    note: str,
+    now: datetime,
+) -> None:
+    try:
+        if before is None or count.on_hand != before.on_hand:
+            await stock_ledger.count(
+                uow,
+                sku=count.sku,
+                warehouse_id=warehouse_id,
+                on_hand=count.on_hand,
+                actor=actor.actor,
+                note=f"{note} line {count.line}",
+                now=now,
+            )
+        if count.safety_stock is not None and (
+            before is None or count.safety_stock != before.safety_stock
+        ):
+            await stock_ledger.set_safety_stock(
+                uow,
+                sku=count.sku,
+                warehouse_id=warehouse_id,
+                quantity=count.safety_stock,
+                actor=actor.actor,
+                now=now,
+            )
+    except InsufficientStock as exc:  # reserved since the batch read the level
+        raise RowProblem("on_hand", exc.message, exc.code) from exc
+
+
 def _sku(value: object) -> str:
     try:
         return clean_sku(str(value), ["sku"])
@@ -171,8 +314,3 @@ def _sku(value: object) -> str:
 def _check_batch_size(batch_size: int) -> None:
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise InvalidInput(f"must be between 1 and {MAX_BATCH_SIZE}", field=["batchSize"])
-
-
-async def _in_batch(deps: Deps, run: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """One committed transaction per batch, retried on conflicts like any command."""
-    return await in_transaction(deps, run)

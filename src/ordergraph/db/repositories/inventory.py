@@ -42,6 +42,20 @@ class SqlInventoryRepository:
         ).first()
         return level_from_row(row) if row is not None else None
 
+    async def get_many(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        if not keys:
+            return {}
+        t = inventory_levels.c
+        wanted = set(keys)
+        # by SKU in bulk, then the exact pairs: a row-value IN list is not portable to SQLite
+        query = sa.select(inventory_levels).where(t.sku.in_(sorted({sku for sku, _ in wanted})))
+        levels = (level_from_row(r) for r in await self._conn.execute(query))
+        return {
+            (lv.sku, lv.warehouse_id): lv for lv in levels if (lv.sku, lv.warehouse_id) in wanted
+        }
+
     async def apply(
         self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
     ) -> InventoryLevel | None:

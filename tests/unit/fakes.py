@@ -519,6 +519,11 @@ class FakeInventoryRepository:
     ) -> dict[tuple[str, int], InventoryLevel]:
         return {k: self._state.levels[k] for k in keys if k in self._state.levels}
 
+    async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
+        for key in keys:
+            if key not in self._state.levels:
+                self._state.levels[key] = self._empty_level(*key, now)
+
     async def apply(
         self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
     ) -> InventoryLevel | None:

@@ -79,6 +79,10 @@ class InventoryRepository(Protocol):
         """The stored levels among ``keys`` (sku, warehouse id), in one read."""
         ...
 
+    async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
+        """Create the missing level rows among ``keys``, empty, in one statement."""
+        ...
+
     async def apply(
         self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
     ) -> InventoryLevel | None:

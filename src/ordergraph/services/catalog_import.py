@@ -232,19 +232,70 @@ async def _count_stock(
     products = await uow.products.get_many(sorted({c.sku for c in batch}))
     known = [c for c in batch if c.sku in products and c.warehouse_code in warehouses]
     levels = await uow.inventory.get_many([(c.sku, warehouses[c.warehouse_code]) for c in known])
-    # a fixed (sku, warehouse) order, as every stock write takes: no deadlocks between writers
-    for count in sorted(batch, key=lambda c: c.key):
+    outcomes: dict[int, Outcome] = {}
+    counted: dict[tuple[str, int], StockCount] = {}
+    safety: list[tuple[StockCount, int]] = []
+    for count in batch:
         try:
             warehouse_id = _known(count, products, warehouses)
             before = levels.get((count.sku, warehouse_id))
-            outcome = _stock_outcome(count, before)
-            if write and outcome != "unchanged":
-                await _write_count(uow, actor, count, warehouse_id, before, note, now)
+            outcomes[count.line] = _stock_outcome(count, before)
         except RowProblem as problem:
             result.errors.append(problem.at(count.line))
             continue
-        result.outcomes[outcome] += 1
+        if before is None or count.on_hand != before.on_hand:
+            counted[(count.sku, warehouse_id)] = count
+        if count.safety_stock is not None and (
+            before is None or count.safety_stock != before.safety_stock
+        ):
+            safety.append((count, warehouse_id))
+    if write:
+        await _write_counts(uow, actor, counted, safety, levels, result, note=note, now=now)
+    failed = {e.line for e in result.errors}
+    for line, outcome in outcomes.items():
+        if line not in failed:
+            result.outcomes[outcome] += 1
     return result
+
+
+async def _write_counts(
+    uow: UnitOfWork,
+    actor: Principal,
+    counted: dict[tuple[str, int], StockCount],
+    safety: list[tuple[StockCount, int]],
+    levels: dict[tuple[str, int], InventoryLevel],
+    result: BatchResult,
+    *,
+    note: str,
+    now: datetime,
+) -> None:
+    """The batch's counts in one ledger call, then the safety stocks it sets."""
+    written = await stock_ledger.count_many(
+        uow,
+        [
+            stock_ledger.CountedLevel(sku, warehouse_id, c.on_hand, f"{note} line {c.line}")
+            for (sku, warehouse_id), c in counted.items()
+        ],
+        before=levels,
+        actor=actor.actor,
+        now=now,
+    )
+    for key, outcome in written.items():
+        if isinstance(outcome, InsufficientStock):  # reserved since the batch read the level
+            result.errors.append(
+                RowError(counted[key].line, "on_hand", outcome.message, outcome.code)
+            )
+    failed = {e.line for e in result.errors}
+    for count, warehouse_id in safety:
+        if count.line not in failed:
+            await stock_ledger.set_safety_stock(
+                uow,
+                sku=count.sku,
+                warehouse_id=warehouse_id,
+                quantity=count.safety_stock or 0,
+                actor=actor.actor,
+                now=now,
+            )
 
 
 def _known(count: StockCount, products: dict[str, Product], warehouses: dict[str, int]) -> int:
@@ -267,41 +318,6 @@ def _stock_outcome(count: StockCount, before: InventoryLevel | None) -> Outcome:
         )
     same_safety = count.safety_stock is None or count.safety_stock == before.safety_stock
     return "unchanged" if count.on_hand == before.on_hand and same_safety else "updated"
-
-
-async def _write_count(
-    uow: UnitOfWork,
-    actor: Principal,
-    count: StockCount,
-    warehouse_id: int,
-    before: InventoryLevel | None,
-    note: str,
-    now: datetime,
-) -> None:
-    try:
-        if before is None or count.on_hand != before.on_hand:
-            await stock_ledger.count(
-                uow,
-                sku=count.sku,
-                warehouse_id=warehouse_id,
-                on_hand=count.on_hand,
-                actor=actor.actor,
-                note=f"{note} line {count.line}",
-                now=now,
-            )
-        if count.safety_stock is not None and (
-            before is None or count.safety_stock != before.safety_stock
-        ):
-            await stock_ledger.set_safety_stock(
-                uow,
-                sku=count.sku,
-                warehouse_id=warehouse_id,
-                quantity=count.safety_stock,
-                actor=actor.actor,
-                now=now,
-            )
-    except InsufficientStock as exc:  # reserved since the batch read the level
-        raise RowProblem("on_hand", exc.message, exc.code) from exc
 
 
 def _sku(value: object) -> str:

@@ -8,7 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ordergraph.db.repositories._insert import insert_ignoring_conflict
+from ordergraph.db.repositories._insert import (
+    insert_ignoring_conflict,
+    insert_many_ignoring_conflict,
+)
 from ordergraph.db.tables import inventory_levels, inventory_movements, products, warehouses
 from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
 
@@ -133,6 +136,31 @@ class SqlInventoryRepository:
             )
         ).one()
         return level_from_row(row)
+
+    async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
+        """Many ``_ensure_level``s: one read of the backorder limits, one multi-row insert."""
+        if not keys:
+            return
+        skus = sorted({sku for sku, _ in keys})
+        query = sa.select(products.c.sku, products.c.backorder_limit).where(
+            products.c.sku.in_(skus)
+        )
+        limits = {r.sku: r.backorder_limit for r in await self._conn.execute(query)}
+        rows = [
+            {
+                "sku": sku,
+                "warehouse_id": warehouse_id,
+                "on_hand": 0,
+                "reserved": 0,
+                "backorder_limit": int(limits.get(sku) or 0),
+                "updated_at": now,
+            }
+            for sku, warehouse_id in sorted(set(keys))
+        ]
+        for start in range(0, len(rows), 2_000):  # bound parameters per statement
+            await insert_many_ignoring_conflict(
+                self._conn, inventory_levels, rows[start : start + 2_000], ["sku", "warehouse_id"]
+            )
 
     async def _ensure_level(self, sku: str, warehouse_id: int, now: datetime) -> None:
         """Create the (empty) level row if missing, with the product's backorder limit."""

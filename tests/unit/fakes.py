@@ -519,6 +519,18 @@ class FakeInventoryRepository:
     ) -> dict[tuple[str, int], InventoryLevel]:
         return {k: self._state.levels[k] for k in keys if k in self._state.levels}
 
+    async def apply_counts(
+        self, counts: Sequence[tuple[str, int, int, int]], now: datetime
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        applied: dict[tuple[str, int], InventoryLevel] = {}
+        for sku, warehouse_id, on_hand, was in counts:
+            level = self._state.levels.get((sku, warehouse_id))
+            change = LevelChange(on_hand=on_hand - was, on_hand_was=was)
+            if level is not None and change.allows(level):
+                applied[(sku, warehouse_id)] = change.apply(level, now)
+                self._state.levels[(sku, warehouse_id)] = applied[(sku, warehouse_id)]
+        return applied
+
     async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
         for key in keys:
             if key not in self._state.levels:

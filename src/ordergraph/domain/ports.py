@@ -79,6 +79,14 @@ class InventoryRepository(Protocol):
         """The stored levels among ``keys`` (sku, warehouse id), in one read."""
         ...
 
+    async def apply_counts(
+        self, counts: Sequence[tuple[str, int, int, int]], now: datetime
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        """Counts ``(sku, warehouse id, on hand, was)`` applied where the level's on hand is
+        still ``was`` and the count covers what is reserved, in one statement; the levels that
+        took their count (only ``stock_ledger`` calls this)."""
+        ...
+
     async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
         """Create the missing level rows among ``keys``, empty, in one statement."""
         ...

@@ -564,13 +564,15 @@ async def count_many(
     now: datetime,
 ) -> dict[tuple[str, int], InventoryLevel | InsufficientStock]:
     """:func:`count` for many levels in one transaction (a bulk import), in fewer statements:
-    missing level rows are created in one, each level takes one conditional UPDATE guarded by
-    the on-hand quantity the caller read in bulk (``before``), and the movements are appended
-    in one. A level that changed since that read is counted again by :func:`count`. Each
-    result is the level after its count, or the ``InsufficientStock`` that refused it."""
+    missing level rows are created in one, the levels take their counts in one UPDATE guarded,
+    level by level, by the on-hand quantity the caller read in bulk (``before``) and by what is
+    reserved, and the movements are appended in one. A level that changed since that read is
+    counted again by :func:`count`. Each result is the level after its count, or the
+    ``InsufficientStock`` that refused it."""
     results: dict[tuple[str, int], InventoryLevel | InsufficientStock] = {}
     await uow.inventory.ensure_levels([c.key for c in counts if c.key not in before], now)
     booked: list[tuple[InventoryLevel, LevelChange, str | None]] = []
+    wanted: list[tuple[CountedLevel, LevelChange]] = []
     for counted in sorted(counts, key=lambda c: c.key):  # the fixed order every writer takes
         level = before.get(counted.key)
         if level is not None and level.reserved > counted.on_hand + level.backorder_limit:
@@ -580,8 +582,13 @@ async def count_many(
             )
             continue
         was = level.on_hand if level is not None else 0
-        change = LevelChange(on_hand=counted.on_hand - was, on_hand_was=was)
-        after = await uow.inventory.apply(counted.sku, counted.warehouse_id, change, now)
+        wanted.append((counted, LevelChange(on_hand=counted.on_hand - was, on_hand_was=was)))
+    applied = await uow.inventory.apply_counts(
+        [(c.sku, c.warehouse_id, c.on_hand, change.on_hand_was or 0) for c, change in wanted],
+        now,
+    )
+    for counted, change in wanted:
+        after = applied.get(counted.key)
         if after is None:  # someone else moved it since the read: count it the slow way
             try:
                 results[counted.key] = await count(

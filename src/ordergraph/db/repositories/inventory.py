@@ -32,6 +32,9 @@ def level_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Inventory
     )
 
 
+_COUNTS_PER_STATEMENT = 250
+
+
 class SqlInventoryRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -136,6 +139,41 @@ class SqlInventoryRepository:
             )
         ).one()
         return level_from_row(row)
+
+    async def apply_counts(
+        self, counts: Sequence[tuple[str, int, int, int]], now: datetime
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        """``(sku, warehouse id, on hand, was)``: each level's on hand becomes the count if it
+        still is ``was`` and the count covers what is reserved — one UPDATE … FROM for many
+        levels. The levels that took their count."""
+        t = inventory_levels.c
+        applied: dict[tuple[str, int], InventoryLevel] = {}
+        # SQLite allows at most 500 terms in a compound SELECT
+        for start in range(0, len(counts), _COUNTS_PER_STATEMENT):
+            chunk = counts[start : start + _COUNTS_PER_STATEMENT]
+            counted = sa.union_all(
+                *(
+                    sa.select(
+                        sa.cast(sa.literal(sku), sa.String(64)).label("sku"),
+                        sa.cast(sa.literal(warehouse_id), sa.BigInteger).label("warehouse_id"),
+                        sa.cast(sa.literal(on_hand), sa.Integer).label("on_hand"),
+                        sa.cast(sa.literal(was), sa.Integer).label("was"),
+                    )
+                    for sku, warehouse_id, on_hand, was in chunk
+                )
+            ).subquery("counted")
+            c = counted.c
+            stmt = (
+                sa.update(inventory_levels)
+                .where(t.sku == c.sku, t.warehouse_id == c.warehouse_id, t.on_hand == c.was)
+                .where(t.reserved <= c.on_hand + t.backorder_limit)
+                .values(on_hand=c.on_hand, updated_at=now)
+                .returning(*inventory_levels.c)
+            )
+            for row in await self._conn.execute(stmt):
+                level = level_from_row(row)
+                applied[(level.sku, level.warehouse_id)] = level
+        return applied
 
     async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
         """Many ``_ensure_level``s: one read of the backorder limits, one multi-row insert."""

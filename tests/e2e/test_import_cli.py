@@ -200,20 +200,6 @@ def test_an_unreadable_file_exits_2_and_imports_nothing(
     assert products_by_sku(database) == {}
 
 
-def test_ten_thousand_products_import_in_seconds(database: str, tmp_path: Path) -> None:
-    lines = [
-        f"BULK-{i:05d},Bulk product {i},{1 + i % 500}.99,EUR,{i % 3000},,,\n" for i in range(10_000)
-    ]
-    source = write(tmp_path / "bulk.csv", PRODUCTS_HEADER + "".join(lines))
-    started = time.perf_counter()
-    result = run_cli("import", "products", str(source), database_url=database, cwd=tmp_path)
-    seconds = time.perf_counter() - started
-    assert "10000 rows read, 10000 created, 0 updated, 0 unchanged, 0 failed" in result.stdout
-    count = rows(database, sa.select(sa.func.count()).select_from(tables.products))
-    assert count[0][0] == 10_000
-    assert seconds < 20, f"10,000 products took {seconds:.1f} s"
-
-
 # ---- inventory ----
 
 
@@ -374,3 +360,28 @@ def test_an_inventory_dry_run_writes_no_level_and_no_movement(
     assert "dry run, nothing written: 2 rows read, 1 created" in result.stdout
     assert levels(database) == {}
     assert movements(database) == []
+
+
+def test_ten_thousand_rows_of_each_import_in_seconds(database: str, tmp_path: Path) -> None:
+    seed_catalog(database, tmp_path)
+    lines = [
+        f"BULK-{i:05d},Bulk product {i},{1 + i % 500}.99,EUR,{i % 3000},,,\n" for i in range(10_000)
+    ]
+    source = write(tmp_path / "bulk.csv", PRODUCTS_HEADER + "".join(lines))
+    started = time.perf_counter()
+    result = run_cli("import", "products", str(source), database_url=database, cwd=tmp_path)
+    seconds = time.perf_counter() - started
+    assert "10000 rows read, 10000 created, 0 updated, 0 unchanged, 0 failed" in result.stdout
+    count = rows(database, sa.select(sa.func.count()).select_from(tables.products))
+    assert count[0][0] == 10_000 + 2
+    assert seconds < 20, f"10,000 products took {seconds:.1f} s"
+
+    stock = [f"BULK-{i // 2:05d},{('AMS-1', 'FRA-1')[i % 2]},{i % 90}\n" for i in range(10_000)]
+    source = write(tmp_path / "stock.csv", "sku,warehouse,on_hand\n" + "".join(stock))
+    started = time.perf_counter()
+    result = run_cli("import", "inventory", str(source), database_url=database, cwd=tmp_path)
+    seconds = time.perf_counter() - started
+    assert "10000 rows read, 10000 created, 0 updated, 0 unchanged, 0 failed" in result.stdout
+    assert len(levels(database)) == 10_000
+    assert drift(database) == []
+    assert seconds < 20, f"10,000 stock rows took {seconds:.1f} s"

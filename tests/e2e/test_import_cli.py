@@ -109,8 +109,12 @@ def test_import_products_creates_then_updates_by_sku(database: str, tmp_path: Pa
     assert outbox_types(database) == [
         ("product.created", "TEE-M"),
         ("product.created", "MUG"),
+        ("product.updated", "TEE-M"),
         ("product.created", "CAP"),
     ]
+    p = tables.products.c
+    versions = rows(database, sa.select(p.sku, p.version).order_by(p.sku))
+    assert [tuple(r) for r in versions] == [("CAP", 1), ("MUG", 1), ("TEE-M", 2)]
 
 
 def test_bad_rows_are_reported_and_the_good_rows_of_their_batch_still_import(

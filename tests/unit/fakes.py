@@ -50,6 +50,7 @@ from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
+    ChangedConcurrently,
     CustomerRepository,
     FeedbackRepository,
     FulfillmentRepository,
@@ -488,16 +489,12 @@ class FakeProductRepository:
             stored = self._state.products.get(product.sku)
             if stored is None:
                 product.id = self._store.next_id("products")
-                self._state.products[product.sku] = dataclasses.replace(product)
-                continue
-            product.id = stored.id
-            self._state.products[product.sku] = dataclasses.replace(
-                stored,
-                name=product.name,
-                price=product.price,
-                weight_grams=product.weight_grams,
-                returnable=product.returnable,
-            )
+            elif stored.version != product.version - 1:
+                raise ChangedConcurrently("a product changed while the import read it")
+            else:
+                product.id = stored.id
+                product.created_at = stored.created_at
+            self._state.products[product.sku] = dataclasses.replace(product)
         return {p.sku: p.id for p in products if p.id is not None}
 
 

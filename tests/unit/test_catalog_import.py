@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from ordergraph.domain.import_formats import (
 )
 from ordergraph.domain.inventory import InventoryLevel, LevelField, MovementKind
 from ordergraph.domain.money import Money
+from ordergraph.domain.ports import ChangedConcurrently
 from ordergraph.domain.principals import Principal, Role, scopes_for
 from ordergraph.services import stock_ledger
 from ordergraph.services.catalog import create_warehouse
@@ -190,8 +192,10 @@ def test_a_row_is_held_to_create_products_rules(line: str, column: str, code: st
 
 
 def test_a_new_product_gets_create_products_defaults_for_the_cells_left_out() -> None:
-    product, outcome = product_from_cells(cells("A,Alpha,1.50,EUR,,true,,"), None, DEFAULT_NOW)
-    assert outcome == "created"
+    product, outcome, changed = product_from_cells(
+        cells("A,Alpha,1.50,EUR,,true,,"), None, DEFAULT_NOW
+    )
+    assert (outcome, changed, product.version) == ("created", [], 1)
     assert (product.sku, product.name, product.price, product.weight_grams) == (
         "A",
         "Alpha",
@@ -206,11 +210,14 @@ def test_a_new_product_gets_create_products_defaults_for_the_cells_left_out() ->
 
 
 def test_an_existing_product_keeps_what_the_row_leaves_out_and_takes_what_it_gives() -> None:
-    existing = stored(returnable=False)
-    product, outcome = product_from_cells(
+    existing = stored(returnable=False, attributes={"size": "M"})
+    product, outcome, changed = product_from_cells(
         cells("TEE-1,Tee (new),21.00,EUR,,,,"), existing, DEFAULT_NOW
     )
-    assert outcome == "updated"
+    assert (outcome, changed) == ("updated", ["name", "price"])
+    assert (existing.version, product.version) == (1, 2)  # updateProduct's rule: a new version
+    assert existing.name == "Tee"  # the stored object is left as it was read
+    assert product.attributes == {"size": "M"}
     assert (product.id, product.name, product.price) == (7, "Tee (new)", Money(2100, "EUR"))
     assert (product.weight_grams, product.returnable, product.created_at) == (
         180,
@@ -221,10 +228,10 @@ def test_an_existing_product_keeps_what_the_row_leaves_out_and_takes_what_it_giv
 
 def test_a_row_equal_to_the_stored_product_is_unchanged() -> None:
     existing = stored()
-    product, outcome = product_from_cells(
+    product, outcome, changed = product_from_cells(
         cells("TEE-1,Tee,19.90,EUR,180,false,0,true"), existing, DEFAULT_NOW
     )
-    assert (product, outcome) == (existing, "unchanged")
+    assert (product, outcome, changed) == (existing, "unchanged", [])
 
 
 def test_backorder_settings_of_an_existing_product_are_not_changed_by_an_import() -> None:
@@ -330,13 +337,39 @@ async def test_importing_products_creates_updates_and_reports_the_bad_rows(
         (6, "sku", "DUPLICATE"),
     ]
     assert sum(ticks) == 5
-    assert {p.sku: p.name for p in store.products} == {"A": "Alpha", "B": "Beta v2", "D": "Delta"}
-    created = [(e.type, e.payload["sku"], e.actor) for e in store.outbox]
-    assert created == [
+    assert {p.sku: (p.name, p.version) for p in store.products} == {
+        "A": ("Alpha", 1),
+        "B": ("Beta v2", 2),
+        "D": ("Delta", 1),
+    }
+    events = [(e.type, e.payload["sku"], e.actor) for e in store.outbox]
+    assert events == [
         ("product.created", "A", "admin:import"),
         ("product.created", "B", "admin:import"),
+        ("product.updated", "B", "admin:import"),
         ("product.created", "D", "admin:import"),
     ]
+    assert store.outbox[2].payload == {
+        "sku": "B",
+        "status": "ACTIVE",
+        "version": 2,
+        "changed": ["name"],
+    }
+
+
+async def test_the_fake_bulk_upsert_refuses_a_stale_version_like_the_sql_one(
+    deps: Deps, store: FakeStore
+) -> None:
+    await import_products(
+        deps, IMPORT_ACTOR, read_table(HEADER + "A,Alpha,1,EUR,,,,\n", PRODUCT_COLUMNS)
+    )
+    async with deps.uow() as uow:
+        read = await uow.products.get_many(["A"])
+        read["A"].update(now=DEFAULT_NOW, name="Changed elsewhere")
+        await uow.products.upsert_many([read["A"]])  # version 2
+        stale = dataclasses.replace(read["A"], version=2, name="Stale")
+        with pytest.raises(ChangedConcurrently):
+            await uow.products.upsert_many([stale])
 
 
 async def test_a_dry_run_reports_the_same_and_writes_nothing(deps: Deps, store: FakeStore) -> None:

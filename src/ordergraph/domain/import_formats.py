@@ -8,10 +8,11 @@ Inventory (a counted quantity per SKU and warehouse code)::
 
     sku,warehouse,on_hand[,safety_stock]
 
-A row is checked with the same rules as ``createProduct`` (``Product.create``) and the stock
-commands (``clean_sku``, ``clean_code``, non-negative quantities). To import another product
-column, add a ``Column`` to ``PRODUCT_COLUMNS`` and its attribute to ``CHANGEABLE`` (and to the
-repository's upsert).
+A product row is checked with the same rules as ``createProduct`` (``Product.create``) for a new
+SKU and ``updateProduct`` (``Product.update``) for an existing one; a stock row with those of the
+stock commands (``clean_sku``, ``clean_code``, non-negative quantities). To import another product
+column, add a ``Column`` to ``PRODUCT_COLUMNS`` and its ``Product.update`` keyword to ``UPDATES``
+(the repository's upsert already writes every column ``updateProduct`` changes).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from ordergraph.domain.catalog import Product
 from ordergraph.domain.catalog_import import (
@@ -50,9 +51,10 @@ PRODUCT_COLUMNS: tuple[Column, ...] = (
     Column("returnable", False, read_bool),
 )
 
-# Product attributes an import row may change on an existing product. Backorder settings are
-# set when a product is created only: every inventory level carries a copy of the limit.
-CHANGEABLE: tuple[str, ...] = ("name", "price", "weight_grams", "returnable")
+# Optional columns an import applies to an existing product: column → ``Product.update``
+# keyword (name and price are required columns, always applied). Backorder settings are set
+# when a product is created only: every inventory level carries a copy of the limit.
+UPDATES: dict[str, str] = {"weight_grams": "weight_grams", "returnable": "returnable"}
 _CREATE_ONLY = ("allow_backorder", "backorder_limit")
 
 # Product.create names fields as the API does; the report names the file's columns.
@@ -75,48 +77,58 @@ def column_of(exc: InvalidInput) -> str | None:
 
 def product_from_cells(
     values: dict[str, object], existing: Product | None, now: datetime
-) -> tuple[Product, Outcome]:
-    """The product a row describes: the existing one with the row's cells applied, or a new
-    one with defaults for the cells left out. ``RowProblem`` if a rule refuses it."""
-
-    def given(column: str, fallback: object) -> object:
-        return values.get(column, fallback)
-
+) -> tuple[Product, Outcome, list[str]]:
+    """The product a row describes and what became of it: a new one (``Product.create``, its
+    defaults for the cells left out), or the existing one changed by ``Product.update`` —
+    updateProduct's rules, a version bump — with the names of the fields that changed.
+    ``RowProblem`` if a rule refuses the row."""
     try:
-        amount = values["price"]
-        currency = values["currency"]
-        assert isinstance(amount, Decimal)
-        assert isinstance(currency, str)
-        candidate = Product.create(
-            sku=str(values["sku"]),
-            name=str(values["name"]),
-            price=Money.parse(amount, currency, ["price"]),
-            weight_grams=_int(given("weight_grams", existing.weight_grams if existing else 0)),
-            allow_backorder=bool(
-                given("allow_backorder", existing.allow_backorder if existing else False)
-            ),
-            backorder_limit=_optional_int(
-                given("backorder_limit", existing.backorder_limit if existing else None)
-            ),
-            returnable=bool(given("returnable", existing.returnable if existing else True)),
+        price = Money.parse(_decimal(values["price"]), str(values["currency"]), ["price"])
+        if existing is None:
+            limit = values.get("backorder_limit")
+            product = Product.create(
+                sku=str(values["sku"]),
+                name=str(values["name"]),
+                price=price,
+                weight_grams=_int(values.get("weight_grams", 0)),
+                allow_backorder=bool(values.get("allow_backorder", False)),
+                backorder_limit=None if limit is None else _int(limit),
+                returnable=bool(values.get("returnable", True)),
+                now=now,
+            )
+            return product, "created", []
+        _check_create_only(values, existing)
+        product = dataclasses.replace(existing, attributes=dict(existing.attributes))
+        changed = product.update(
             now=now,
+            name=str(values["name"]),
+            price=price,
+            **_updates(values),
         )
     except InvalidInput as exc:
         raise RowProblem(column_of(exc), exc.message, exc.code) from exc
-    if existing is None:
-        return candidate, "created"
-    for attribute in _CREATE_ONLY:
-        if getattr(candidate, attribute) != getattr(existing, attribute):
+    return (product, "updated", changed) if changed else (existing, "unchanged", [])
+
+
+def _updates(values: dict[str, object]) -> dict[str, Any]:
+    """The ``Product.update`` keywords of the optional cells a row gives."""
+    return {keyword: values[column] for column, keyword in UPDATES.items() if column in values}
+
+
+def _check_create_only(values: dict[str, object], existing: Product) -> None:
+    for column in _CREATE_ONLY:
+        if column in values and values[column] != getattr(existing, column):
             raise RowProblem(
-                attribute,
+                column,
                 f"cannot be changed for the existing product {existing.sku} "
-                f"(it is {getattr(existing, attribute)}); import sets it on new products only",
+                f"(it is {getattr(existing, column)}); import sets it on new products only",
                 "NOT_CHANGEABLE",
             )
-    changes = {a: getattr(candidate, a) for a in CHANGEABLE}
-    if all(getattr(existing, a) == v for a, v in changes.items()):
-        return existing, "unchanged"
-    return dataclasses.replace(existing, **changes), "updated"
+
+
+def _decimal(value: object) -> Decimal:
+    assert isinstance(value, Decimal)
+    return value
 
 
 def _int(value: object) -> int:

@@ -136,34 +136,44 @@ async def _upsert_products(
     result = BatchResult()
     now = deps.clock.now()
     existing = await uow.products.get_many([str(values["sku"]) for _, values in batch])
-    changed: list[Product] = []
-    created: list[Product] = []
+    written: list[tuple[Product, Outcome, list[str]]] = []
     for line, values in batch:
         try:
-            product, outcome = product_from_cells(values, existing.get(str(values["sku"])), now)
+            product, outcome, fields = product_from_cells(
+                values, existing.get(str(values["sku"])), now
+            )
         except RowProblem as problem:
             result.errors.append(problem.at(line))
             continue
         result.outcomes[outcome] += 1
         if outcome != "unchanged":
-            changed.append(product)
-        if outcome == "created":
-            created.append(product)
-    if not write or not changed:
-        return result
-    await uow.products.upsert_many(changed)
-    for product in created:
-        assert product.id is not None
-        uow.record(
-            DomainEvent(
-                "product.created",
-                "Product",
-                product.id,
-                {"sku": product.sku, "source": "import"},
-                actor=actor.actor,
-            )
-        )
+            written.append((product, outcome, fields))
+    if write and written:
+        await uow.products.upsert_many([product for product, _, _ in written])
+        for product, outcome, fields in written:
+            _record_product(uow, actor, product, outcome, fields)
     return result
+
+
+def _record_product(
+    uow: UnitOfWork, actor: Principal, product: Product, outcome: Outcome, fields: list[str]
+) -> None:
+    """``product.created`` as createProduct records it; ``product.updated`` as updateProduct
+    does: the new version and the changed fields."""
+    assert product.id is not None
+    if outcome == "created":
+        payload: dict[str, object] = {"sku": product.sku}
+        uow.record(
+            DomainEvent("product.created", "Product", product.id, payload, actor=actor.actor)
+        )
+        return
+    payload = {
+        "sku": product.sku,
+        "status": product.status.value,
+        "version": product.version,
+        "changed": fields,
+    }
+    uow.record(DomainEvent("product.updated", "Product", product.id, payload, actor=actor.actor))
 
 
 async def import_inventory(

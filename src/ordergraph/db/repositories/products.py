@@ -11,6 +11,7 @@ from ordergraph.db.tables import products
 from ordergraph.domain.catalog import Product, ProductStatus
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.money import Money
+from ordergraph.domain.ports import ChangedConcurrently
 
 
 def product_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Product:
@@ -48,22 +49,16 @@ def _changeable_values(product: Product) -> dict[str, object]:
     }
 
 
-# What a bulk import writes: column → value. ``_UPSERT_UPDATES`` are the columns an import
-# changes on an existing product (domain: ``import_formats.CHANGEABLE``).
-_UPSERT_VALUES: dict[str, Callable[[Product], object]] = {
+# What a bulk import writes for a new product, beside ``_changeable_values``; an existing one
+# takes the changeable columns only, as ``update`` stores them.
+_CREATE_VALUES: dict[str, Callable[[Product], object]] = {
     "sku": lambda p: p.sku,
-    "name": lambda p: p.name,
-    "price_minor": lambda p: p.price.minor_units,
-    "currency": lambda p: p.price.currency,
-    "weight_grams": lambda p: p.weight_grams,
     "allow_backorder": lambda p: p.allow_backorder,
     "backorder_limit": lambda p: p.backorder_limit,
-    "returnable": lambda p: p.returnable,
     "created_at": lambda p: p.created_at,
 }
-_UPSERT_UPDATES = ("name", "price_minor", "currency", "weight_grams", "returnable")
 # bound parameters per statement stay well below asyncpg's 32,767 and SQLite's 32,766
-_UPSERT_ROWS_PER_STATEMENT = 2_000
+_UPSERT_ROWS_PER_STATEMENT = 1_000
 
 
 class SqlProductRepository:
@@ -114,25 +109,32 @@ class SqlProductRepository:
         return {r.sku: product_from_row(r) for r in rows}
 
     async def upsert_many(self, products_: Sequence[Product]) -> dict[str, int]:
-        """``INSERT … ON CONFLICT (sku) DO UPDATE … RETURNING id, sku``, many rows a statement."""
+        """``INSERT … ON CONFLICT (sku) DO UPDATE … WHERE version = <read version> RETURNING``,
+        many rows a statement: new SKUs are inserted, existing ones updated if still at the
+        version before the one given (the compare-and-set ``update`` does, in bulk). A SKU the
+        statement did not return changed since it was read: ``ChangedConcurrently``."""
         ids: dict[str, int] = {}
         for start in range(0, len(products_), _UPSERT_ROWS_PER_STATEMENT):
             chunk = products_[start : start + _UPSERT_ROWS_PER_STATEMENT]
-            rows = [{c: value(p) for c, value in _UPSERT_VALUES.items()} for p in chunk]
+            rows = [
+                {**{c: value(p) for c, value in _CREATE_VALUES.items()}, **_changeable_values(p)}
+                for p in chunk
+            ]
             for row in await self._conn.execute(_upsert(self._conn.dialect.name, rows)):
                 ids[row.sku] = row.id
+        if len(ids) < len({p.sku for p in products_}):
+            raise ChangedConcurrently("a product changed while the import read it")
         for product in products_:
             product.id = ids[product.sku]
         return ids
 
 
 def _upsert(dialect: str, rows: list[dict[str, object]]) -> sa.Executable:
-    if dialect == "postgresql":
-        pg = postgresql.insert(products).values(rows)
-        return pg.on_conflict_do_update(
-            index_elements=[products.c.sku], set_={c: pg.excluded[c] for c in _UPSERT_UPDATES}
-        ).returning(products.c.id, products.c.sku)
-    lite = sqlite.insert(products).values(rows)
-    return lite.on_conflict_do_update(
-        index_elements=[products.c.sku], set_={c: lite.excluded[c] for c in _UPSERT_UPDATES}
+    insert = postgresql.insert(products) if dialect == "postgresql" else sqlite.insert(products)
+    stmt = insert.values(rows)
+    changeable = [c for c in rows[0] if c not in _CREATE_VALUES]
+    return stmt.on_conflict_do_update(
+        index_elements=[products.c.sku],
+        set_={c: stmt.excluded[c] for c in changeable},
+        where=products.c.version == stmt.excluded.version - 1,
     ).returning(products.c.id, products.c.sku)

@@ -1,14 +1,21 @@
-"""``stock_ledger.count_many`` and the bulk repository methods behind the CSV import, on
-PostgreSQL and SQLite: one guarded UPDATE for many levels, and the slow path for the rest."""
+"""The bulk writes behind the CSV import, on PostgreSQL and SQLite: ``stock_ledger.count_many``
+(one guarded UPDATE for many levels, the slow path for the rest) and the products' upsert (a
+compare-and-set on the version, many rows a statement)."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordergraph.db.tables import inventory_levels, inventory_movements
+from ordergraph.domain.catalog import Product
 from ordergraph.domain.errors import InsufficientStock
 from ordergraph.domain.inventory import InventoryLevel
+from ordergraph.domain.money import Money
+from ordergraph.domain.ports import ChangedConcurrently
 from ordergraph.services import stock_ledger
 from ordergraph.services.deps import Deps
 from tests.integration.conftest import make_product, make_warehouse
@@ -80,3 +87,43 @@ async def test_many_counts_create_levels_and_book_each_variance(
             for r in await conn.execute(totals.where(m.field == "ON_HAND").group_by(m.sku))
         }
         assert summed == levels
+
+
+async def test_the_bulk_upsert_inserts_updates_and_refuses_a_stale_version(
+    deps: Deps, engine: AsyncEngine
+) -> None:
+    await make_product(deps, "OLD")
+    async with deps.uow() as uow:
+        read = await uow.products.get_many(["OLD"])
+        old = read["OLD"]
+        assert old.update(now=deps.clock.now(), name="Renamed", weight_grams=5) == [
+            "name",
+            "weight_grams",
+        ]
+        new = Product.create(
+            sku="NEW",
+            name="New",
+            price=Money(100, "EUR"),
+            weight_grams=1,
+            allow_backorder=True,
+            backorder_limit=7,
+            now=deps.clock.now(),
+        )
+        ids = await uow.products.upsert_many([old, new])
+        await uow.commit()
+    assert set(ids) == {"OLD", "NEW"}
+    async with deps.uow() as uow:
+        stored = await uow.products.get_many(["OLD", "NEW"])
+        assert (stored["OLD"].name, stored["OLD"].version, stored["OLD"].weight_grams) == (
+            "Renamed",
+            2,
+            5,
+        )
+        assert (stored["NEW"].version, stored["NEW"].backorder_limit) == (1, 7)
+        assert stored["NEW"].id == ids["NEW"]
+        # a writer that read version 1 comes too late: nothing of its batch is kept
+        stale = dataclasses.replace(old, version=2, name="Stale")
+        with pytest.raises(ChangedConcurrently):
+            await uow.products.upsert_many([stale])
+    async with deps.uow() as uow:
+        assert (await uow.products.get_many(["OLD"]))["OLD"].name == "Renamed"

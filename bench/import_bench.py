@@ -35,9 +35,10 @@ from ordergraph.domain.clock import SystemClock
 from ordergraph.domain.import_formats import INVENTORY_COLUMNS, PRODUCT_COLUMNS
 from ordergraph.domain.principals import SYSTEM
 from ordergraph.services import catalog, stock_ledger
-from ordergraph.services.catalog_import import IMPORT_ACTOR, import_inventory, import_products
+from ordergraph.services.catalog_import import IMPORT_ACTOR, import_products
 from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
+from ordergraph.services.stock_import import import_inventory
 
 WAREHOUSES = ("BENCH-A", "BENCH-B", "BENCH-C", "BENCH-D")
 HEADER = "sku,name,price,currency,weight_grams\n"

@@ -300,7 +300,7 @@ def import_inventory(file: Path, dry_run: bool, errors_file: Path | None, batch_
     changed level). Columns: sku,warehouse,on_hand[,safety_stock]; warehouse is its code.
     Exit 0: every row imported; 1: some rows failed (the others are imported); 2: unreadable."""
     from ordergraph.domain.import_formats import INVENTORY_COLUMNS
-    from ordergraph.services.catalog_import import import_inventory as run_import
+    from ordergraph.services.stock_import import import_inventory as run_import
 
     _run_import(file, INVENTORY_COLUMNS, run_import, dry_run, errors_file, batch_size)
 

@@ -14,17 +14,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TextIO, TypeVar
 
-from ordergraph.domain.errors import DomainError, InvalidInput
+from ordergraph.domain.errors import InvalidInput
 
 MAX_QUANTITY = 1_000_000_000
 K = TypeVar("K", bound=Hashable)
 MAX_PRINTED_ERRORS = 50
 
 
-class UnreadableFile(DomainError):
-    """The file cannot be imported at all: not UTF-8 CSV, or a header that does not fit."""
-
-    code = "UNREADABLE_FILE"
+class UnreadableFile(ValueError):
+    """The file cannot be imported at all: not CSV, or a header that does not fit. (Not a
+    ``DomainError``: no API answers with it; the CLI exits 2.)"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,8 +83,8 @@ async def import_products(
     progress: Progress | None = None,
     source: str = "",
 ) -> ImportReport:
-    """Create the file's new SKUs and update the existing ones (``product.created`` for each
-    new product); in a dry run, check every row and write nothing."""
+    """Create the file's new SKUs and update the existing ones (``product.created`` and
+    ``product.updated`` events); in a dry run, check every row and write nothing."""
     actor.require(Scope.CATALOG_WRITE)
     check_batch_size(batch_size)
     report = ImportReport("products", dry_run, table.rows_read, errors=list(table.errors))

@@ -570,6 +570,21 @@ class FakeInventoryRepository:
         self._state.levels[key] = level
         return level
 
+    async def set_backorder_limit(
+        self, sku: str, limit: int, now: datetime
+    ) -> list[InventoryLevel]:
+        refused: list[InventoryLevel] = []
+        for key, level in sorted(self._state.levels.items()):
+            if key[0] != sku or level.backorder_limit == limit:
+                continue
+            if level.reserved > level.on_hand + limit:
+                refused.append(level)
+            else:
+                self._state.levels[key] = dataclasses.replace(
+                    level, backorder_limit=limit, updated_at=now
+                )
+        return refused
+
     async def record_movements(self, movements: Sequence[InventoryMovement]) -> None:
         for movement in movements:
             stored = dataclasses.replace(movement, id=self._store.next_id("inventory_movements"))

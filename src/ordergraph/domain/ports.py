@@ -111,6 +111,13 @@ class InventoryRepository(Protocol):
 
     async def record_movements(self, movements: Sequence[InventoryMovement]) -> None: ...
 
+    async def set_backorder_limit(
+        self, sku: str, limit: int, now: datetime
+    ) -> list[InventoryLevel]:
+        """Copy the limit onto the SKU's levels where what is reserved fits under it; the
+        levels it did not fit."""
+        ...
+
     async def availability(self, skus: list[str]) -> dict[tuple[str, int], int]:
         """Units available to sell, per (sku, warehouse id)."""
         ...

@@ -410,6 +410,22 @@ async def set_low_stock_threshold(
     return level
 
 
+async def set_backorder_limit(
+    uow: UnitOfWork, *, sku: str, limit: int, actor: str, now: datetime
+) -> None:
+    """A product's backorder allowance changed: every level of it takes the new limit (a
+    setting, not a movement). Refused with ``InsufficientStock`` where more is already promised
+    to orders than on hand plus the new limit."""
+    refused = await uow.inventory.set_backorder_limit(sku, limit, now)
+    if refused:
+        worst = refused[0]
+        raise InsufficientStock(
+            f"{worst.reserved - worst.on_hand} units of {sku} are backordered at warehouse "
+            f"{worst.warehouse_id}, more than a limit of {limit} allows",
+            field=["backorderLimit"],
+        )
+
+
 async def _apply_or_raise(
     uow: UnitOfWork,
     sku: str,

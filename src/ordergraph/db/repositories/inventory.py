@@ -200,6 +200,24 @@ class SqlInventoryRepository:
                 self._conn, inventory_levels, rows[start : start + 2_000], ["sku", "warehouse_id"]
             )
 
+    async def set_backorder_limit(
+        self, sku: str, limit: int, now: datetime
+    ) -> list[InventoryLevel]:
+        """Copy a product's new backorder limit onto its levels, where what is reserved still
+        fits under it; the levels it did not fit (left unchanged)."""
+        t = inventory_levels.c
+        await self._conn.execute(
+            sa.update(inventory_levels)
+            .where(t.sku == sku, t.backorder_limit != limit, t.reserved <= t.on_hand + limit)
+            .values(backorder_limit=limit, updated_at=now)
+        )
+        rows = await self._conn.execute(
+            sa.select(inventory_levels)
+            .where(t.sku == sku, t.backorder_limit != limit)
+            .order_by(t.warehouse_id)
+        )
+        return [level_from_row(r) for r in rows]
+
     async def _ensure_level(self, sku: str, warehouse_id: int, now: datetime) -> None:
         """Create the (empty) level row if missing, with the product's backorder limit."""
         limit = await self._conn.scalar(

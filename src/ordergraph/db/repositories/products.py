@@ -94,7 +94,11 @@ class SqlProductRepository:
         result = await self._conn.execute(
             sa.update(products)
             .where(products.c.id == product.id, products.c.version == previous_version)
-            .values(**_changeable_values(product))
+            .values(
+                **_changeable_values(product),
+                allow_backorder=product.allow_backorder,
+                backorder_limit=product.backorder_limit,
+            )
         )
         return result.rowcount == 1
 

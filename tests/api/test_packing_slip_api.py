@@ -16,7 +16,7 @@ import pytest
 from ordergraph.domain.principals import Role, Scope
 from ordergraph.schema.ids import decode_id
 from tests.api.test_customer_login_api import customer, login
-from tests.api.test_fulfillment_api import confirm, pack, ship_ok
+from tests.api.test_fulfillment_api import confirm, pack, request_statements, ship_ok
 from tests.api.test_place_order_api import (
     address,
     create_product,
@@ -285,3 +285,30 @@ async def test_packing_slip_url_is_for_staff_and_a_forbidden_null_for_the_order_
     (fulfillment,) = result.body["data"]["order"]["fulfillments"]
     assert fulfillment["packingSlipUrl"] is None
     assert fulfillment["lines"][0]["sku"] == item.sku  # the rest of the order is still theirs
+
+
+async def test_a_slip_of_thirty_lines_takes_the_same_statements_as_one_of_one_line(
+    admin: GraphQLClient, http: httpx.AsyncClient, live: LiveApi, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=50)
+    skus = [item.sku]
+    for _ in range(29):
+        sku = f"MANY-{unique}-{short()}"
+        await create_product(admin, sku)
+        await receive(admin, sku, item.warehouse_id, 1)
+        skus.append(sku)
+
+    async def statements_for(lines: list[str]) -> list[str]:
+        placed = await confirm(admin, order_input([(sku, 1) for sku in lines]))
+        url = (await slips(admin, placed["id"]))["fulfillments"][0]["packingSlipUrl"]
+        live.sql.clear()
+        pages = await slip_pages(http, url, admin.token or "")
+        text = words(" ".join(page.text for page in pages))
+        assert all(f"{sku} Product {sku} 1 0 1" in text for sku in lines), text
+        return request_statements(live)
+
+    one = await statements_for(skus[:1])
+    thirty = await statements_for(skus)
+
+    assert len(one) == len(thirty), (one, thirty)
+    assert len([s for s in thirty if "fulfillment_lines" in s]) == 1, thirty

@@ -5,7 +5,7 @@ work). The fulfillment number is printed as a Code 39 barcode, which every handh
 reads and fpdf2 draws itself as vector bars (no image, sharp at any printer resolution).
 
 Text uses the PDF core fonts (Helvetica), which need no font file but cover Latin-1 only: other
-characters are folded to their base letter (``Łódź`` → ``Lodz``) or shown as ``?``.
+characters are folded to their base letter (``Łódź`` → ``Lódz``) or shown as ``?``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def latin1(text: str) -> str:
         base = "".join(
             c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
         )
-        shown.append(base if base and all(ord(c) < 256 for c in base) else "?")
+        printable = base.isprintable() and all(ord(c) < 256 for c in base)
+        shown.append(base if base and printable else "?")
     return "".join(shown)
 
 

@@ -85,6 +85,8 @@ EVENT_SCOPES: dict[str, frozenset[Scope]] = {
     "transfer": frozenset({Scope.INVENTORY_READ}),
     "inbound_shipment": frozenset({Scope.INVENTORY_READ}),
     "customer": frozenset({Scope.CUSTOMERS_READ}),
+    # staff only: a customer's timeline never shows that a rule held it for a fraud check
+    "automation": frozenset({Scope.ORDERS_READ, Scope.AUTOMATION_WRITE}),
 }
 
 

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 from ordergraph.domain.customers import Customer
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.money import Money
-from ordergraph.domain.orders import Order
+from ordergraph.domain.notifications import NotificationType
+from ordergraph.domain.orders import HoldType, Order
 from ordergraph.domain.returns import Return
 from ordergraph.domain.validation import clean_text
 from ordergraph.domain.webhooks import ALL_EVENTS, WEBHOOK_EVENT_TYPES
@@ -185,6 +186,7 @@ def check_actions(actions: Sequence[ActionSpec]) -> list[ActionSpec]:
     for index, action in enumerate(actions):
         where = ["actions", str(index)]
         params = dict(action.params)
+        _check_choice(action, where)
         if action.kind is ActionKind.HOLD and params.get("reason") is not None:
             params["reason"] = clean_text(params["reason"], [*where, "reason"], max_length=500)
         if action.kind is ActionKind.ADD_TAGS:
@@ -193,6 +195,21 @@ def check_actions(actions: Sequence[ActionSpec]) -> list[ActionSpec]:
             raise InvalidInput("needs a warehouse", field=[*where, "warehouseId"], code="REQUIRED")
         checked.append(ActionSpec(action.kind, params))
     return checked
+
+
+def _check_choice(action: ActionSpec, where: list[str]) -> None:
+    kind, value = action.kind, action.params.get("type")
+    allowed: frozenset[str] = frozenset()
+    if kind in (ActionKind.HOLD, ActionKind.RELEASE_HOLD):
+        allowed = frozenset(HoldType)
+    elif kind is ActionKind.NOTIFY:
+        allowed = frozenset(NotificationType)
+    else:
+        return
+    if value is None and kind is ActionKind.RELEASE_HOLD:
+        return
+    if value not in allowed:
+        raise InvalidInput(f"unknown type {value!r}", field=[*where, "type"])
 
 
 def check_tags(tags: Sequence[str], where: Sequence[str]) -> list[str]:

@@ -1,0 +1,186 @@
+"""Automation rules over real HTTP against the live app (its consumer runs in the lifespan)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from tests.api.test_place_order_api import order_input, place_ok, stock
+from tests.support.graphql import GraphQLClient
+
+RULE = "id name trigger condition enabled version actions { kind holdType reason tags }"
+CREATE = f"""
+mutation($input: CreateAutomationRuleInput!) {{
+  createAutomationRule(input: $input) {{
+    rule {{ {RULE} }} userErrors {{ field message code currentVersion }}
+  }}
+}}"""
+UPDATE = f"""
+mutation($input: UpdateAutomationRuleInput!) {{
+  updateAutomationRule(input: $input) {{
+    rule {{ {RULE} }} userErrors {{ field message code currentVersion }}
+  }}
+}}"""
+TEST = """
+mutation($input: TestAutomationRuleInput!) {
+  testAutomationRule(input: $input) {
+    results { orderId orderNumber eventType matched error actions { kind holdType } }
+    userErrors { field message code }
+  }
+}"""
+LIST = f"""
+query($enabled: Boolean) {{
+  automationRules(first: 100, enabled: $enabled) {{ nodes {{ {RULE} }} }}
+}}"""
+ORDER = """
+query($id: ID!) {
+  order(id: $id) {
+    id tags
+    holds(active: true) { type reason createdBy }
+    events { type actor payload }
+    automationRuns { status matched error actions { kind status message } }
+  }
+}"""
+HOLD = {"hold": {"type": "FRAUD_REVIEW", "reason": "first order over 1,000"}}
+
+
+def rule_input(sku: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "name": f"fraud check {sku}",
+        "trigger": "order.placed",
+        "condition": f'order.total.amount > 1000.0 && order.lines.exists(l, l.sku == "{sku}")',
+        "actions": [HOLD],
+        **changes,
+    }
+
+
+async def create(admin: GraphQLClient, values: dict[str, Any]) -> dict[str, Any]:
+    payload = await admin.mutate(CREATE, {"input": values})
+    assert payload["userErrors"] == [], payload
+    rule: dict[str, Any] = payload["rule"]
+    return rule
+
+
+async def read(admin: GraphQLClient, order_id: str) -> dict[str, Any]:
+    order: dict[str, Any] = (await admin.data(ORDER, {"id": order_id}))["order"]
+    return order
+
+
+async def wait_for_runs(admin: GraphQLClient, order_id: str, count: int = 1) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while True:
+        order = await read(admin, order_id)
+        done = [r for r in order["automationRuns"] if r["status"] == "DONE"]
+        if len(done) >= count or time.monotonic() > deadline:
+            return order
+        await asyncio.sleep(0.05)
+
+
+async def test_rules_are_created_listed_and_updated_with_a_version_check(
+    admin: GraphQLClient, unique: str
+) -> None:
+    rule = await create(admin, rule_input(unique))
+    assert rule["version"] == 1 and rule["enabled"]
+    assert rule["actions"] == [
+        {
+            "kind": "hold",
+            "holdType": "FRAUD_REVIEW",
+            "reason": "first order over 1,000",
+            "tags": None,
+        }
+    ]
+    listed = (await admin.data(LIST, {"enabled": True}))["automationRules"]["nodes"]
+    assert rule["id"] in [r["id"] for r in listed]
+    changed = await admin.mutate(
+        UPDATE, {"input": {"ruleId": rule["id"], "expectedVersion": 1, "enabled": False}}
+    )
+    assert changed["userErrors"] == [] and changed["rule"]["version"] == 2
+    stale = await admin.mutate(
+        UPDATE, {"input": {"ruleId": rule["id"], "expectedVersion": 1, "name": "late"}}
+    )
+    assert stale["userErrors"][0]["code"] == "CONFLICT"
+    assert stale["userErrors"][0]["currentVersion"] == 2
+    disabled = (await admin.data(LIST, {"enabled": False}))["automationRules"]["nodes"]
+    assert rule["id"] in [r["id"] for r in disabled]
+
+
+async def test_bad_rules_are_user_errors(
+    admin: GraphQLClient, staff: GraphQLClient, unique: str
+) -> None:
+    for condition in ("order.total.amount >", "shopper.total > 1"):
+        payload = await admin.mutate(CREATE, {"input": rule_input(unique, condition=condition)})
+        assert payload["rule"] is None
+        assert payload["userErrors"][0]["code"] == "INVALID_CONDITION", payload
+    payload = await admin.mutate(CREATE, {"input": rule_input(unique, trigger="order.nope")})
+    assert payload["userErrors"][0]["field"] == ["input", "trigger"]
+    two = {"hold": HOLD["hold"], "addTags": {"tags": ["x"]}}
+    response = await admin.execute(CREATE, {"input": rule_input(unique, actions=[two])})
+    assert response.errors  # @oneOf: exactly one action per entry
+    refused = await staff.mutate(CREATE, {"input": rule_input(unique)})
+    assert refused["userErrors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_a_rule_holds_a_risky_order_within_a_second_of_placement(
+    admin: GraphQLClient, storefront: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, price="600.00")
+    rule = await create(
+        admin,
+        rule_input(
+            item.sku,
+            actions=[
+                HOLD,
+                {"addTags": {"tags": ["fraud-check"]}},
+                {"setWarehouse": {"warehouseId": item.warehouse_id}},
+            ],
+        ),
+    )
+    small = await place_ok(storefront, order_input([(item.sku, 1)]))
+    started = time.monotonic()
+    big = await place_ok(storefront, order_input([(item.sku, 2)]))
+    while True:
+        order = await read(admin, big["id"])
+        if order["holds"] or time.monotonic() - started > 10:
+            break
+        await asyncio.sleep(0.02)
+    elapsed = time.monotonic() - started
+    [held] = order["holds"]
+    assert (held["type"], held["reason"]) == ("FRAUD_REVIEW", "first order over 1,000")
+    assert held["createdBy"].startswith("rule:")
+    assert held["createdBy"].endswith(f":{rule['name']}")
+    assert elapsed < 3.0, elapsed
+    order = await wait_for_runs(admin, big["id"])
+    [run] = order["automationRuns"]
+    assert run["matched"] is True
+    assert [a["status"] for a in run["actions"]] == ["OK", "OK", "FAILED"]
+    assert run["actions"][2]["message"]
+    assert order["tags"] == ["fraud-check"]
+    [ran] = [e for e in order["events"] if e["type"] == "automation.rule_ran"]
+    assert ran["actor"].startswith("rule:") and ran["payload"]["actions"][2]["status"] == "FAILED"
+    # the rule's own events (the hold, the timeline entry) start no runs: no loops
+    await asyncio.sleep(0.5)
+    assert len((await read(admin, big["id"]))["automationRuns"]) == 1
+    quiet = await wait_for_runs(admin, small["id"])
+    assert [r["matched"] for r in quiet["automationRuns"]] == [False]
+    assert quiet["holds"] == [] and quiet["tags"] == []
+
+
+async def test_a_backtest_lists_what_the_rule_would_do_and_changes_nothing(
+    admin: GraphQLClient, storefront: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, price="600.00")
+    small = await place_ok(storefront, order_input([(item.sku, 1)]))
+    big = await place_ok(storefront, order_input([(item.sku, 2)]))
+    rule = await create(admin, rule_input(item.sku, enabled=False))
+    before = [await read(admin, o["id"]) for o in (small, big)]
+    payload = await admin.mutate(
+        TEST, {"input": {"ruleId": rule["id"], "since": "2000-01-01T00:00:00Z"}}
+    )
+    assert payload["userErrors"] == []
+    mine = {r["orderId"]: r for r in payload["results"] if r["orderId"] in (small["id"], big["id"])}
+    assert mine[small["id"]]["matched"] is False and mine[small["id"]]["actions"] == []
+    assert mine[big["id"]]["matched"] is True
+    assert mine[big["id"]]["actions"] == [{"kind": "hold", "holdType": "FRAUD_REVIEW"}]
+    after = [await read(admin, o["id"]) for o in (small, big)]
+    assert after == before

@@ -81,7 +81,8 @@ async def test_rules_are_created_listed_and_updated_with_a_version_check(
     admin: GraphQLClient, unique: str
 ) -> None:
     rule = await create(admin, rule_input(unique))
-    assert rule["version"] == 1 and rule["enabled"]
+    assert rule["version"] == 1
+    assert rule["enabled"]
     assert rule["actions"] == [
         {
             "kind": "hold",
@@ -95,7 +96,8 @@ async def test_rules_are_created_listed_and_updated_with_a_version_check(
     changed = await admin.mutate(
         UPDATE, {"input": {"ruleId": rule["id"], "expectedVersion": 1, "enabled": False}}
     )
-    assert changed["userErrors"] == [] and changed["rule"]["version"] == 2
+    assert changed["userErrors"] == []
+    assert changed["rule"]["version"] == 2
     stale = await admin.mutate(
         UPDATE, {"input": {"ruleId": rule["id"], "expectedVersion": 1, "name": "late"}}
     )
@@ -157,13 +159,15 @@ async def test_a_rule_holds_a_risky_order_within_a_second_of_placement(
     assert run["actions"][2]["message"]
     assert order["tags"] == ["fraud-check"]
     [ran] = [e for e in order["events"] if e["type"] == "automation.rule_ran"]
-    assert ran["actor"].startswith("rule:") and ran["payload"]["actions"][2]["status"] == "FAILED"
+    assert ran["actor"].startswith("rule:")
+    assert ran["payload"]["actions"][2]["status"] == "FAILED"
     # the rule's own events (the hold, the timeline entry) start no runs: no loops
     await asyncio.sleep(0.5)
     assert len((await read(admin, big["id"]))["automationRuns"]) == 1
     quiet = await wait_for_runs(admin, small["id"])
     assert [r["matched"] for r in quiet["automationRuns"]] == [False]
-    assert quiet["holds"] == [] and quiet["tags"] == []
+    assert quiet["holds"] == []
+    assert quiet["tags"] == []
 
 
 async def test_a_backtest_lists_what_the_rule_would_do_and_changes_nothing(
@@ -179,7 +183,8 @@ async def test_a_backtest_lists_what_the_rule_would_do_and_changes_nothing(
     )
     assert payload["userErrors"] == []
     mine = {r["orderId"]: r for r in payload["results"] if r["orderId"] in (small["id"], big["id"])}
-    assert mine[small["id"]]["matched"] is False and mine[small["id"]]["actions"] == []
+    assert mine[small["id"]]["matched"] is False
+    assert mine[small["id"]]["actions"] == []
     assert mine[big["id"]]["matched"] is True
     assert mine[big["id"]]["actions"] == [{"kind": "hold", "holdType": "FRAUD_REVIEW"}]
     after = [await read(admin, o["id"]) for o in (small, big)]

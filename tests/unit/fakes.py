@@ -1337,6 +1337,9 @@ class FakeAutomationRepository:
         found = self._state.automation_rules.get(rule_id)
         return copy.deepcopy(found) if found is not None else None
 
+    async def names(self) -> set[str]:
+        return {r.name for r in self._state.automation_rules.values()}
+
     async def update(self, rule: AutomationRule, *, previous_version: int) -> bool:
         assert rule.id is not None
         current = self._state.automation_rules.get(rule.id)

@@ -133,7 +133,8 @@ async def test_update_checks_the_expected_version(shop: Shop) -> None:
     changed = await update_rule(
         shop.deps, ADMIN, rule_id=rule.id, expected_version=1, enabled=False
     )
-    assert changed.version == 2 and not changed.enabled
+    assert changed.version == 2
+    assert not changed.enabled
     with pytest.raises(VersionConflict) as caught:
         await update_rule(shop.deps, ADMIN, rule_id=rule.id, expected_version=1, name="late")
     assert caught.value.current_version == 2
@@ -183,7 +184,9 @@ async def test_an_evaluation_error_is_a_failed_run(shop: Shop) -> None:
     order_id = await place(shop, 1)  # a guest: customer is null
     event = PastEvent(1, order_id, "order.placed", {}, shop.clock.now())
     outcome = await execute_run(shop.deps, ClaimedRun(1, rule.id, event, shop.clock.now()))
-    assert not outcome.matched and outcome.error is not None and outcome.failed
+    assert not outcome.matched
+    assert outcome.error is not None
+    assert outcome.failed
     assert not [o for o in shop.store.orders if o.active_holds]
 
 

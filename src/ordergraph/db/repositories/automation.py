@@ -70,6 +70,9 @@ class SqlAutomationRepository:
         )
         return rule_from_row(row) if row is not None else None
 
+    async def names(self) -> set[str]:
+        return set((await self._conn.scalars(sa.select(automation_rules.c.name))).all())
+
     async def update(self, rule: AutomationRule, *, previous_version: int) -> bool:
         t = automation_rules.c
         done = await self._conn.execute(

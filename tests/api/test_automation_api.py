@@ -6,7 +6,16 @@ import asyncio
 import time
 from typing import Any
 
-from tests.api.test_place_order_api import order_input, place_ok, stock
+from tests.api.test_fulfillment_api import confirm
+from tests.api.test_place_order_api import (
+    create_warehouse,
+    level,
+    order_input,
+    place_ok,
+    receive,
+    short,
+    stock,
+)
 from tests.support.graphql import GraphQLClient
 
 RULE = "id name trigger condition enabled version actions { kind holdType reason tags }"
@@ -39,9 +48,11 @@ query($id: ID!) {
     id tags
     holds(active: true) { type reason createdBy }
     events { type actor payload }
-    automationRuns { status matched error actions { kind status message } }
+    automationRuns { ruleId status matched error actions { kind status message } }
   }
 }"""
+FULFILLMENTS = """
+query($id: ID!) { order(id: $id) { fulfillments { status warehouse { id } } } }"""
 HOLD = {"hold": {"type": "FRAUD_REVIEW", "reason": "first order over 1,000"}}
 
 
@@ -67,12 +78,14 @@ async def read(admin: GraphQLClient, order_id: str) -> dict[str, Any]:
     return order
 
 
-async def wait_for_runs(admin: GraphQLClient, order_id: str, count: int = 1) -> dict[str, Any]:
+async def wait_for_runs(admin: GraphQLClient, order_id: str, rule_id: str) -> dict[str, Any]:
+    """The order once the rule has run on it; its ``automationRuns`` narrowed to that rule's."""
     deadline = time.monotonic() + 10
     while True:
         order = await read(admin, order_id)
+        order["automationRuns"] = [r for r in order["automationRuns"] if r["ruleId"] == rule_id]
         done = [r for r in order["automationRuns"] if r["status"] == "DONE"]
-        if len(done) >= count or time.monotonic() > deadline:
+        if done or time.monotonic() > deadline:
             return order
         await asyncio.sleep(0.05)
 
@@ -152,7 +165,7 @@ async def test_a_rule_holds_a_risky_order_within_a_second_of_placement(
     assert held["createdBy"].startswith("rule:")
     assert held["createdBy"].endswith(f":{rule['name']}")
     assert elapsed < 3.0, elapsed
-    order = await wait_for_runs(admin, big["id"])
+    order = await wait_for_runs(admin, big["id"], rule["id"])
     [run] = order["automationRuns"]
     assert run["matched"] is True
     assert [a["status"] for a in run["actions"]] == ["OK", "OK", "FAILED"]
@@ -163,8 +176,8 @@ async def test_a_rule_holds_a_risky_order_within_a_second_of_placement(
     assert ran["payload"]["actions"][2]["status"] == "FAILED"
     # the rule's own events (the hold, the timeline entry) start no runs: no loops
     await asyncio.sleep(0.5)
-    assert len((await read(admin, big["id"]))["automationRuns"]) == 1
-    quiet = await wait_for_runs(admin, small["id"])
+    assert len((await wait_for_runs(admin, big["id"], rule["id"]))["automationRuns"]) == 1
+    quiet = await wait_for_runs(admin, small["id"], rule["id"])
     assert [r["matched"] for r in quiet["automationRuns"]] == [False]
     assert quiet["holds"] == []
     assert quiet["tags"] == []
@@ -189,3 +202,34 @@ async def test_a_backtest_lists_what_the_rule_would_do_and_changes_nothing(
     assert mine[big["id"]]["actions"] == [{"kind": "hold", "holdType": "FRAUD_REVIEW"}]
     after = [await read(admin, o["id"]) for o in (small, big)]
     assert after == before
+
+
+async def test_set_warehouse_moves_a_confirmed_order_only_where_the_stock_is(
+    admin: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=10, priority=1)
+    spare = await create_warehouse(admin, f"B-{unique}-{short()}", region="EU-WEST", priority=500)
+    await receive(admin, item.sku, spare, 4)
+    rule = await create(
+        admin,
+        {
+            "name": f"move {item.sku}",
+            "trigger": "order.confirmed",
+            "condition": f'order.lines.exists(l, l.sku == "{item.sku}")',
+            "actions": [{"setWarehouse": {"warehouseId": spare}}],
+        },
+    )
+    first = await confirm(admin, order_input([(item.sku, 3)]))
+    moved = await wait_for_runs(admin, first["id"], rule["id"])
+    assert [a["status"] for a in moved["automationRuns"][0]["actions"]] == ["OK"], moved
+    fulfillments = (await admin.data(FULFILLMENTS, {"id": first["id"]}))["order"]["fulfillments"]
+    assert [f["warehouse"]["id"] for f in fulfillments] == [spare]
+    assert await level(admin, item.sku, spare) == (4, 3, 1)
+    assert await level(admin, item.sku, item.warehouse_id) == (10, 0, 10)
+    second = await confirm(admin, order_input([(item.sku, 3)]))
+    refused = await wait_for_runs(admin, second["id"], rule["id"])
+    [action] = refused["automationRuns"][0]["actions"]
+    assert action["status"] == "FAILED"
+    assert "to spare" in action["message"]
+    assert await level(admin, item.sku, item.warehouse_id) == (10, 3, 7)
+    assert await level(admin, item.sku, spare) == (4, 3, 1)

@@ -989,8 +989,8 @@ class FakeFulfillmentRepository:
         ]
 
     async def save(self, fulfillment: Fulfillment) -> None:
-        """Like the SQL UPDATEs: status and updated_at, and the shipped quantity of the lines
-        in ``shipped_now``."""
+        """Like the SQL UPDATEs: status, updated_at and warehouse, and the shipped quantity of
+        the lines in ``shipped_now``."""
         assert fulfillment.id is not None
         stored = self._state.fulfillments[fulfillment.id]
         shipped = {line.id: line.shipped_quantity for line in fulfillment.lines}
@@ -998,6 +998,7 @@ class FakeFulfillmentRepository:
             stored,
             status=fulfillment.status,
             updated_at=fulfillment.updated_at,
+            warehouse_id=fulfillment.warehouse_id,
             lines=tuple(
                 dataclasses.replace(line, shipped_quantity=shipped[line.id])
                 if line.id in fulfillment.shipped_now and line.id in shipped

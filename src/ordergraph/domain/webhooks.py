@@ -279,6 +279,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "fulfillment.created",
         "fulfillment.picking",
         "fulfillment.packed",
+        "fulfillment.rerouted",
         "shipment.created",
         "shipment.event",
         "refund.requested",

@@ -23,7 +23,7 @@ from ordergraph.domain.notifications import NotificationRequest, NotificationTyp
 from ordergraph.domain.orders import HoldType, Order
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
-from ordergraph.services import holds, returns
+from ordergraph.services import holds, rerouting, returns
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import load_order_for_update
@@ -94,7 +94,14 @@ async def _dispatch(
             await returns.approve_return(deps, actor, return_id=return_id, idempotency_key=key)
             return _ok(kind)
         case ActionKind.SET_WAREHOUSE:
-            return _failed(kind, "re-routing to another warehouse is not available yet")
+            moved = await rerouting.reroute_order(
+                deps,
+                actor,
+                order_id=order_id,
+                warehouse_id=int(params["warehouseId"]),
+                idempotency_key=key,
+            )
+            return _ok(kind) if moved else _skipped(kind, "no pending fulfillment to move")
     return _failed(kind, f"unknown action {kind}")  # pragma: no cover
 
 

@@ -75,7 +75,7 @@ async def reroute_order(
                 now=now,
             ):
                 raise InsufficientStock(
-                    f"{target.code} does not have {a.quantity} × {a.sku} to spare",
+                    f"{target.code} does not have {a.quantity} of {a.sku} to spare",
                     field=["warehouseId"],
                 )
             await stock_ledger.release(

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from ordergraph.domain.access import may_read_event, may_see_on_timeline
 from ordergraph.domain.automation import (
     ActionKind,
     ActionSpec,
@@ -17,6 +18,7 @@ from ordergraph.domain.automation import (
 )
 from ordergraph.domain.errors import Forbidden, InvalidInput, VersionConflict
 from ordergraph.domain.orders import Channel, HoldType, RequestedLine
+from ordergraph.domain.principals import Principal, Role, scopes_for
 from ordergraph.services.automation import (
     ClaimedRun,
     backtest_rule,
@@ -211,3 +213,12 @@ async def test_a_backtest_lists_what_the_rule_would_do_and_changes_nothing(shop:
     assert results[1].actions == (HOLD,)
     assert shop.store.commits == commits
     assert not [o for o in shop.store.orders if o.active_holds]
+
+
+def test_rule_runs_are_on_the_timeline_for_staff_only() -> None:
+    customer = Principal(role=Role.CUSTOMER, scopes=scopes_for(Role.CUSTOMER, None), customer_id=1)
+    staff = Principal(role=Role.STAFF, scopes=scopes_for(Role.STAFF, None))
+    assert may_see_on_timeline(staff, "automation.rule_ran")
+    assert not may_see_on_timeline(customer, "automation.rule_ran")
+    assert may_see_on_timeline(customer, "order.hold_placed")
+    assert not may_read_event(customer, "automation.rule_ran", order_customer_id=1)

@@ -296,8 +296,9 @@ RULES: dict[str, dict[str, Rule]] = {
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
             "payments placedBy authorizationExpiresAt notifications feedback source "
-            "externalId salesRep tags automationRuns"
+            "externalId salesRep tags"
         ),
+        "automationRuns": ORDERS_READ,  # staff only, as automation.* events on the timeline
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,
     },

@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 
 from ordergraph.db.repositories.orders import order_from_row
 from ordergraph.db.tables import automation_runs
+from ordergraph.domain.access import may_see_on_timeline
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
@@ -351,7 +352,8 @@ class OrderType(Node):
     @strawberry.field(description="The order's timeline, in order.")
     async def events(self, info: Info) -> list[OrderEventType]:
         rows = await info.context.loaders.events_by_order_id.load(self.pk)
-        return [OrderEventType.from_row(r) for r in rows]
+        principal = info.context.principal
+        return [OrderEventType.from_row(r) for r in rows if may_see_on_timeline(principal, r.type)]
 
     @strawberry.field(description="Every automation rule run on this order's events, in order.")
     async def automation_runs(self, info: Info) -> list[AutomationRunType]:

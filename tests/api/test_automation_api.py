@@ -16,6 +16,7 @@ from tests.api.test_place_order_api import (
     short,
     stock,
 )
+from tests.api.test_returns_api import return_line, returned, sold
 from tests.support.graphql import GraphQLClient
 
 RULE = "id name trigger condition enabled version actions { kind holdType reason tags }"
@@ -51,6 +52,7 @@ query($id: ID!) {
     automationRuns { ruleId status matched error actions { kind status message } }
   }
 }"""
+RETURNS = """query($id: ID!) { order(id: $id) { returns { status } } }"""
 FULFILLMENTS = """
 query($id: ID!) { order(id: $id) { fulfillments { status warehouse { id } } } }"""
 HOLD = {"hold": {"type": "FRAUD_REVIEW", "reason": "first order over 1,000"}}
@@ -233,3 +235,33 @@ async def test_set_warehouse_moves_a_confirmed_order_only_where_the_stock_is(
     assert "to spare" in action["message"]
     assert await level(admin, item.sku, item.warehouse_id) == (10, 3, 7)
     assert await level(admin, item.sku, spare) == (4, 3, 1)
+
+
+async def test_a_rule_approves_small_returns_and_skips_what_there_is_nothing_to_do_for(
+    admin: GraphQLClient, unique: str
+) -> None:
+    delivered = await sold(admin, unique, lines=(("12.50", 2),))
+    order, sku = delivered.order, delivered.skus[0]
+    rule = await create(
+        admin,
+        {
+            "name": f"small returns {unique}",
+            "trigger": "return.requested",
+            "condition": 'return.status == "REQUESTED" && return.total.amount < 50.0 '
+            f'&& return.lines.all(l, l.reason == "NOT_AS_DESCRIBED" && l.sku == "{sku}")',
+            "actions": [
+                {"approveReturn": {}},
+                {"releaseHold": {}},
+                {"notify": {"type": "ORDER_CONFIRMED"}},
+            ],
+        },
+    )
+    rma = await returned(
+        admin, order["id"], [return_line(order["lines"][0]["id"], 1, "NOT_AS_DESCRIBED")]
+    )
+    assert rma["status"] == "REQUESTED"
+    after = await wait_for_runs(admin, order["id"], rule["id"])
+    [run] = after["automationRuns"]
+    assert [a["status"] for a in run["actions"]] == ["OK", "SKIPPED", "OK"], run
+    returns = (await admin.data(RETURNS, {"id": order["id"]}))["order"]["returns"]
+    assert [r["status"] for r in returns] == ["APPROVED"]

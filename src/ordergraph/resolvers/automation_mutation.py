@@ -16,6 +16,7 @@ from ordergraph.schema.automation_io import (
     action_spec,
 )
 from ordergraph.schema.context import Info, authenticated
+from ordergraph.schema.errors import UserError
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.automation_rule import (
     AutomationActionType,
@@ -40,7 +41,7 @@ def _specs(actions: list[AutomationActionInput]) -> list[ActionSpec]:
     return specs
 
 
-def _rule_payload(done: AutomationRule | None, errors: list) -> AutomationRulePayload:  # type: ignore[type-arg]
+def _rule_payload(done: AutomationRule | None, errors: list[UserError]) -> AutomationRulePayload:
     return AutomationRulePayload(
         rule=AutomationRuleType.from_domain(done) if done else None, user_errors=errors
     )

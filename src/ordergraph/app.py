@@ -45,6 +45,7 @@ from ordergraph.domain.clock import Clock, SystemClock
 from ordergraph.domain.notifications import NotificationPolicy
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.principals import ANONYMOUS, Principal
+from ordergraph.events.automation import AutomationConsumer
 from ordergraph.events.background import every
 from ordergraph.events.broker import Broker
 from ordergraph.events.notifications import Mailer, send_until_drained
@@ -449,9 +450,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     )
                 )
             )
+        automation = None
+        if settings.automation_interval_seconds > 0:
+            automation = AutomationConsumer(
+                runtime.deps,
+                runtime.engine,
+                runtime.broker,
+                poll=settings.automation_interval_seconds,
+            )
+            await automation.start()
         try:
             yield
         finally:
+            if automation is not None:
+                await automation.stop()
             for job in jobs:
                 job.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     webhook_interval_seconds: float = Field(
         default=1, ge=0, validation_alias="ORDERGRAPH_WEBHOOK_INTERVAL_SECONDS"
     )
+    # automation rules: a poll every this many seconds (0 = off); NOTIFY wakes it sooner
+    automation_interval_seconds: float = Field(
+        default=2, ge=0, validation_alias="ORDERGRAPH_AUTOMATION_INTERVAL_SECONDS"
+    )
     return_window_days: int = Field(
         default=30, ge=0, le=3650, validation_alias="ORDERGRAPH_RETURN_WINDOW_DAYS"
     )

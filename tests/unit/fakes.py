@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ordergraph.domain.accounts import StoredAddress
+from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
@@ -50,6 +51,7 @@ from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
+    AutomationRepository,
     ChangedConcurrently,
     CustomerRepository,
     FeedbackRepository,
@@ -243,6 +245,10 @@ class FakeState:
     webhook_deliveries: dict[int, Delivery] = field(default_factory=dict)
     transfers: dict[int, InventoryTransfer] = field(default_factory=dict)
     inbound: dict[int, InboundShipment] = field(default_factory=dict)
+    automation_rules: dict[int, AutomationRule] = field(default_factory=dict)
+    # the committed order events a backtest reads (tests put them here)
+    past_events: list[PastEvent] = field(default_factory=list)
+    finished_runs: dict[int, RunOutcome] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -270,6 +276,9 @@ class FakeState:
             webhook_deliveries=dict(self.webhook_deliveries),
             transfers=dict(self.transfers),
             inbound=dict(self.inbound),
+            automation_rules=dict(self.automation_rules),
+            past_events=list(self.past_events),
+            finished_runs=dict(self.finished_runs),
         )
 
 
@@ -980,8 +989,8 @@ class FakeFulfillmentRepository:
         ]
 
     async def save(self, fulfillment: Fulfillment) -> None:
-        """Like the SQL UPDATEs: status and updated_at, and the shipped quantity of the lines
-        in ``shipped_now``."""
+        """Like the SQL UPDATEs: status, updated_at and warehouse, and the shipped quantity of
+        the lines in ``shipped_now``."""
         assert fulfillment.id is not None
         stored = self._state.fulfillments[fulfillment.id]
         shipped = {line.id: line.shipped_quantity for line in fulfillment.lines}
@@ -989,6 +998,7 @@ class FakeFulfillmentRepository:
             stored,
             status=fulfillment.status,
             updated_at=fulfillment.updated_at,
+            warehouse_id=fulfillment.warehouse_id,
             lines=tuple(
                 dataclasses.replace(line, shipped_quantity=shipped[line.id])
                 if line.id in fulfillment.shipped_now and line.id in shipped
@@ -1314,6 +1324,47 @@ class FakeFeedbackRepository:
         )
 
 
+class FakeAutomationRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, rule: AutomationRule) -> AutomationRule:
+        rule.id = self._store.next_id("automation_rules")
+        self._state.automation_rules[rule.id] = copy.deepcopy(rule)
+        return rule
+
+    async def get(self, rule_id: int) -> AutomationRule | None:
+        found = self._state.automation_rules.get(rule_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def names(self) -> set[str]:
+        return {r.name for r in self._state.automation_rules.values()}
+
+    async def update(self, rule: AutomationRule, *, previous_version: int) -> bool:
+        assert rule.id is not None
+        current = self._state.automation_rules.get(rule.id)
+        if current is None or current.version != previous_version:
+            return False
+        self._state.automation_rules[rule.id] = copy.deepcopy(rule)
+        return True
+
+    async def customer_order_count(self, customer_id: int) -> int:
+        return sum(1 for o in self._state.orders.values() if o.customer_id == customer_id)
+
+    async def past_events(self, trigger: str, since: datetime, limit: int) -> list[PastEvent]:
+        found = [e for e in self._state.past_events if e.type == trigger and e.occurred_at >= since]
+        return sorted(found, key=lambda e: e.outbox_id)[:limit]
+
+    async def finish_run(
+        self, run_id: int, outcome: RunOutcome, now: datetime, *, leased_until: datetime
+    ) -> bool:
+        if run_id in self._state.finished_runs:
+            return False
+        self._state.finished_runs[run_id] = outcome
+        return True
+
+
 class FakeWebhookRepository:
     def __init__(self, state: FakeState, store: FakeStore) -> None:
         self._state = state
@@ -1460,6 +1511,7 @@ class FakeUnitOfWork:
     webhooks: WebhookRepository
     transfers: TransferRepository
     inbound: InboundShipmentRepository
+    automation: AutomationRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1544,6 +1596,7 @@ class FakeUnitOfWork:
         self.webhooks = FakeWebhookRepository(self._state, self._store)
         self.transfers = FakeTransferRepository(self._state, self._store)
         self.inbound = FakeInboundShipmentRepository(self._state, self._store)
+        self.automation = FakeAutomationRepository(self._state, self._store)
 
 
 class SequentialCodes:

@@ -202,6 +202,7 @@ orders = sa.Table(
     sa.Column("external_id", sa.String(200)),
     sa.Column("sales_rep", sa.String(200)),
     sa.Column("import_fingerprint", sa.String(64)),
+    sa.Column("tags", Json),  # labels (automation rules add them)
     sa.UniqueConstraint("source", "external_id", name="uq_orders_source_external_id"),
     sa.Index("ix_orders_sales_rep", "sales_rep", "created_at", "id"),
     sa.Index("ix_orders_external_id", "external_id"),
@@ -238,9 +239,12 @@ outbox = sa.Table(
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
     sa.Column("fanned_out", sa.Boolean, nullable=False, server_default=sa.false()),
+    # taken by the automation consumer (events/automation.py), as fanned_out by webhooks
+    sa.Column("automated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("order_id", "sequence", name="uq_outbox_order_sequence"),
     sa.Index("ix_outbox_aggregate", "aggregate_type", "aggregate_id", "id"),
     sa.Index("ix_outbox_fanned_out", "fanned_out", "id"),
+    sa.Index("ix_outbox_automated", "automated", "id"),
 )
 
 api_tokens = sa.Table(
@@ -667,4 +671,44 @@ inbound_shipment_lines = sa.Table(
     sa.CheckConstraint("quantity_received >= 0", name="quantity_received_not_negative"),
     sa.UniqueConstraint("inbound_shipment_id", "sku", name="uq_inbound_shipment_lines_sku"),
     sa.Index("ix_inbound_shipment_lines_sku", "sku", "inbound_shipment_id"),
+)
+
+automation_rules = sa.Table(
+    "automation_rules",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("trigger", sa.String(64), nullable=False),
+    sa.Column("condition", sa.Text, nullable=False),
+    sa.Column("actions", Json, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Index("ix_automation_rules_trigger", "trigger", "enabled"),
+)
+
+# one row per (rule, event): the unique key makes a rule run at most once on an event
+automation_runs = sa.Table(
+    "automation_runs",
+    metadata,
+    _id(),
+    sa.Column("rule_id", BigId, sa.ForeignKey("automation_rules.id"), nullable=False),
+    sa.Column("outbox_id", BigId, sa.ForeignKey("outbox.id"), nullable=False),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("matched", sa.Boolean),
+    sa.Column("error", sa.String(1000)),
+    sa.Column("outcomes", Json),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("leased_until", UTCDateTime),
+    sa.Column("finished_at", UTCDateTime),
+    sa.CheckConstraint(
+        "status IN ('PENDING', 'RUNNING', 'DONE', 'ABANDONED')", name="status_known"
+    ),
+    sa.UniqueConstraint("rule_id", "outbox_id", name="uq_automation_runs_rule_event"),
+    sa.Index("ix_automation_runs_status", "status", "order_id", "outbox_id"),
+    sa.Index("ix_automation_runs_order", "order_id", "id"),
 )

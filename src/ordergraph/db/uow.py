@@ -22,6 +22,7 @@ from ordergraph.db.repositories import (
     SqlWarehouseRepository,
 )
 from ordergraph.db.repositories.accounts import SqlAccountRepository
+from ordergraph.db.repositories.automation import SqlAutomationRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
@@ -42,6 +43,7 @@ from ordergraph.domain.notifications import (
 )
 from ordergraph.domain.ports import (
     AccountRepository,
+    AutomationRepository,
     CustomerRepository,
     FeedbackRepository,
     FulfillmentRepository,
@@ -88,6 +90,7 @@ class SqlUnitOfWork:
     webhooks: WebhookRepository
     transfers: TransferRepository
     inbound: InboundShipmentRepository
+    automation: AutomationRepository
 
     def __init__(
         self,
@@ -137,6 +140,7 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhookRepository(conn)
         self.transfers = SqlTransferRepository(conn)
         self.inbound = SqlInboundShipmentRepository(conn)
+        self.automation = SqlAutomationRepository(conn)
         return self
 
     async def __aexit__(

@@ -85,6 +85,8 @@ EVENT_SCOPES: dict[str, frozenset[Scope]] = {
     "transfer": frozenset({Scope.INVENTORY_READ}),
     "inbound_shipment": frozenset({Scope.INVENTORY_READ}),
     "customer": frozenset({Scope.CUSTOMERS_READ}),
+    # staff only: a customer's timeline never shows that a rule held it for a fraud check
+    "automation": frozenset({Scope.ORDERS_READ, Scope.AUTOMATION_WRITE}),
 }
 
 
@@ -102,6 +104,18 @@ def may_read_event(
         return True
     # a customer follows the events of its own orders
     return needed == EVENT_SCOPES["order"] and may_read_order(principal, order_customer_id)
+
+
+# events on an order's timeline that only staff see (a customer never learns that a rule
+# held its order for a fraud review)
+STAFF_ONLY_TIMELINE = frozenset({"automation"})
+
+
+def may_see_on_timeline(principal: Principal, event_type: str) -> bool:
+    """Whether an order's timeline shows this event to someone who may see the order."""
+    if event_type.split(".", 1)[0] not in STAFF_ONLY_TIMELINE:
+        return True
+    return principal.can(Scope.ORDERS_READ)
 
 
 def may_manage_privacy(principal: Principal) -> bool:

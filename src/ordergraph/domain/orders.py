@@ -195,6 +195,7 @@ class Order:
     external_id: str | None = None  # ... and its id there; unique with ``source``
     import_fingerprint: str | None = None  # digest of the imported content (replays match it)
     holds: list[Hold] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # labels staff and rules put on it
     version: int = 1
     pending_events: list[DomainEvent] = field(default_factory=list)
 

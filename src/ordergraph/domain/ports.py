@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from ordergraph.domain.accounts import CustomerToken, StoredAddress, TokenPurpose
+from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
 from ordergraph.domain.availability import Restock, StockSnapshot
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
@@ -473,6 +474,35 @@ class WebhookRepository(Protocol):
         ...
 
 
+class AutomationRepository(Protocol):
+    """Rules, the facts their conditions read, and the outcome of each run."""
+
+    async def add(self, rule: AutomationRule) -> AutomationRule:
+        """Insert; fills in the id."""
+        ...
+
+    async def get(self, rule_id: int) -> AutomationRule | None: ...
+    async def names(self) -> set[str]: ...
+
+    async def update(self, rule: AutomationRule, *, previous_version: int) -> bool:
+        """Store it if still at ``previous_version`` (compare and set); False if not."""
+        ...
+
+    async def customer_order_count(self, customer_id: int) -> int:
+        """How many orders the customer has placed (this one included)."""
+        ...
+
+    async def past_events(self, trigger: str, since: datetime, limit: int) -> list[PastEvent]:
+        """Committed order events of this type since ``since``, oldest first."""
+        ...
+
+    async def finish_run(
+        self, run_id: int, outcome: RunOutcome, now: datetime, *, leased_until: datetime
+    ) -> bool:
+        """Record a run's outcome if it is still ours (RUNNING with this lease); False if not."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Events collected here are written to the outbox on commit."""
 
@@ -496,6 +526,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookRepository
     transfers: TransferRepository
     inbound: InboundShipmentRepository
+    automation: AutomationRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

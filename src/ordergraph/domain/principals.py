@@ -30,6 +30,7 @@ class Scope(enum.StrEnum):
     RETURNS_WRITE = "returns:write"
     WEBHOOKS_MANAGE = "webhooks:manage"
     CUSTOMERS_PRIVACY = "customers:privacy"  # GDPR export and erasure
+    AUTOMATION_WRITE = "automation:write"  # automation rules: create, change, backtest
 
 
 # What each role may do when its token names no scopes of its own.
@@ -79,6 +80,7 @@ class Principal:
     name: str = "anonymous"
     token_id: int | None = None
     customer_id: int | None = None
+    label: str | None = None  # shown instead of role:name (an automation rule's "rule:7:fraud")
 
     @property
     def is_authenticated(self) -> bool:
@@ -89,6 +91,8 @@ class Principal:
         """How this caller appears in the timeline and the ledger."""
         if self.role is None:
             return "anonymous"
+        if self.label is not None:
+            return self.label
         return f"{self.role.value.lower()}:{self.name}"
 
     @property

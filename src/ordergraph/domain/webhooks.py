@@ -279,6 +279,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "fulfillment.created",
         "fulfillment.picking",
         "fulfillment.packed",
+        "fulfillment.rerouted",
         "shipment.created",
         "shipment.event",
         "refund.requested",
@@ -314,6 +315,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "customer.updated",
         "customer.address_changed",
         "order.customer_erased",
+        "automation.rule_ran",
         "api_token.created",
         "api_token.revoked",
     }

@@ -76,6 +76,7 @@ def needs(scope: Scope) -> Rule:
 
 
 PAGED = {name: Arg.PAGE for name in ("first", "after", "last", "before")}
+PAGED_FORWARD = {name: Arg.PAGE for name in ("first", "after")}
 MUTATION = SIGNED_IN.with_args(input=Arg.INPUT)
 
 
@@ -131,6 +132,8 @@ PAYLOADS = {
     "InboundShipmentPayload": "inboundShipment userErrors",
     "InventoryLevelPayload": "inventoryLevel userErrors",
     "SetInventoryLevelsPayload": "inventoryLevels userErrors",
+    "AutomationRulePayload": "rule userErrors",
+    "TestAutomationRulePayload": "results userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -186,6 +189,7 @@ RULES: dict[str, dict[str, Rule]] = {
             since=Arg.FILTER,
         ),
         "inventoryAudit": INVENTORY_READ,
+        "automationRules": ORDERS_READ.with_args(**PAGED_FORWARD, enabled=Arg.FILTER),
     },
     "Mutation": {
         **_all(
@@ -228,6 +232,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "importOrder": MUTATION,  # orders:write, checked by the use case
         # inventory:write, checked by the use case (services/stock_operations.py)
         **_all("setInventory setInventoryLevels setSafetyStock setLowStockThreshold", MUTATION),
+        # automation:write, checked by the use case (services/automation.py)
+        **_all("createAutomationRule updateAutomationRule testAutomationRule", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -290,8 +296,9 @@ RULES: dict[str, dict[str, Rule]] = {
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
             "payments placedBy authorizationExpiresAt notifications feedback source "
-            "externalId salesRep"
+            "externalId salesRep tags"
         ),
+        "automationRuns": ORDERS_READ,  # staff only, as automation.* events on the timeline
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,
     },
@@ -352,6 +359,17 @@ RULES: dict[str, dict[str, Rule]] = {
         "id code name region countryCode priority createdAt version active deactivatedAt"
     ),
     "Webhook": _all("id url events active createdAt updatedAt"),
+    "AutomationRule": _all(
+        "id name trigger condition actions enabled version createdAt updatedAt createdBy"
+    ),
+    "AutomationAction": _all("kind holdType reason tags notificationType warehouseId"),
+    "AutomationActionOutcome": _all("kind status message"),
+    "AutomationRun": _all(
+        "id ruleId eventId eventType status matched error actions createdAt finishedAt"
+    ),
+    "AutomationBacktest": _all(
+        "eventId eventType occurredAt orderId orderNumber matched error actions"
+    ),
     "WebhookAttempt": _all("attemptedAt statusCode latencyMs error"),
     "WebhookDelivery": _all(
         "id eventId eventType status attempts nextAttemptAt lastStatusCode lastError "
@@ -370,6 +388,7 @@ for _name in (
     "Webhook",
     "InventoryTransfer",
     "InboundShipment",
+    "AutomationRule",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

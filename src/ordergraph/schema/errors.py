@@ -65,6 +65,7 @@ class ErrorCode(enum.Enum):
     SAME_WAREHOUSE = "SAME_WAREHOUSE"
     WAREHOUSE_INACTIVE = "WAREHOUSE_INACTIVE"
     TOO_MANY_SKUS = "TOO_MANY_SKUS"
+    INVALID_CONDITION = "INVALID_CONDITION"
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

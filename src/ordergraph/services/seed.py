@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ordergraph.domain.automation import ActionKind, ActionSpec
 from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.inventory import AdjustmentReason
@@ -18,6 +19,7 @@ from ordergraph.domain.orders import Channel, HoldType, Order, OutOfStock, Reque
 from ordergraph.domain.principals import SYSTEM
 from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.services import (
+    automation,
     cancellation,
     catalog,
     customers,
@@ -173,6 +175,7 @@ async def seed_demo(deps: Deps) -> SeedSummary:
         assert customer.default_address is not None
         customer_ids.append((customer.id, _fields(customer.default_address)))
     placed = await _seed_orders(deps, rng, skus, customer_ids)
+    await _seed_rules(deps)  # after the orders: rules act on events committed after them
     return SeedSummary(len(warehouse_ids), len(skus), levels, created, placed)
 
 
@@ -245,6 +248,39 @@ async def _seed_orders(
                 idempotency_key=f"{key}:cancel",
             )
     return placed
+
+
+DEMO_RULES = [
+    (
+        "Fraud check: first orders over 1,000",
+        "order.placed",
+        "order.total.amount > 1000.0 && (customer == null || customer.orderCount <= 1)",
+        ActionSpec(ActionKind.HOLD, {"type": "FRAUD_REVIEW", "reason": "first order over 1,000"}),
+    ),
+    (
+        "Auto-approve damaged returns under 50",
+        "return.requested",
+        'return != null && return.status == "REQUESTED" '
+        '&& return.lines.all(l, l.reason == "DAMAGED") && return.total.amount < 50.0',
+        ActionSpec(ActionKind.APPROVE_RETURN, {}),
+    ),
+    (
+        "Tag marketplace orders",
+        "order.imported",
+        'order.channel == "MARKETPLACE" || order.source != null',
+        ActionSpec(ActionKind.ADD_TAGS, {"tags": ["marketplace"]}),
+    ),
+]
+
+
+async def _seed_rules(deps: Deps) -> None:
+    async with deps.uow() as uow:
+        existing = await uow.automation.names()
+    for name, trigger, condition, action in DEMO_RULES:
+        if name not in existing:
+            await automation.create_rule(
+                deps, SYSTEM, name=name, trigger=trigger, condition=condition, actions=[action]
+            )
 
 
 async def _ship(deps: Deps, order: Order, key: str, *, delivered: bool) -> None:

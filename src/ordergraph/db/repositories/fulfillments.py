@@ -65,7 +65,11 @@ class SqlFulfillmentRepository:
         await self._conn.execute(
             sa.update(fulfillments)
             .where(fulfillments.c.id == fulfillment.id)
-            .values(status=fulfillment.status.value, updated_at=fulfillment.updated_at)
+            .values(
+                status=fulfillment.status.value,
+                updated_at=fulfillment.updated_at,
+                warehouse_id=fulfillment.warehouse_id,
+            )
         )
         for line in fulfillment.lines:
             if line.id in fulfillment.shipped_now:

@@ -97,6 +97,7 @@ def order_from_row(m: sa.RowMapping, lines: Sequence[OrderLine], holds: Sequence
         source=m["source"],
         external_id=m["external_id"],
         import_fingerprint=m["import_fingerprint"],
+        tags=list(m["tags"] or []),
     )
 
 
@@ -108,6 +109,7 @@ def _order_values(order: Order) -> dict[str, Any]:
         "shipping_minor": order.shipping_total.minor_units,
         "total_minor": order.total.minor_units,
         "expires_at": order.expires_at,
+        "tags": list(order.tags),
         "promised_delivery_at": order.promised_delivery_at,
         "confirmed_at": order.confirmed_at,
         "cancelled_at": order.cancelled_at,

@@ -8,6 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ordergraph.db.repositories.orders import order_from_row
+from ordergraph.db.tables import automation_runs
+from ordergraph.domain.access import may_see_on_timeline
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
@@ -21,6 +23,7 @@ from ordergraph.schema.enums import (
     TransactionStatus,
 )
 from ordergraph.schema.ids import encode_id
+from ordergraph.schema.types.automation_rule import AutomationRunType
 from ordergraph.schema.types.customer import AddressType, CustomerType
 from ordergraph.schema.types.feedback import OrderFeedbackType
 from ordergraph.schema.types.fulfillment import FulfillmentType
@@ -244,6 +247,9 @@ class OrderType(Node):
     sales_rep: str | None = strawberry.field(
         default=None, description="The staff member or sales rep who took the order."
     )
+    tags: list[str] = strawberry.field(
+        default_factory=list, description="Labels on the order (automation rules add them)."
+    )
 
     @strawberry.field(description="Late, or likely to be: see atRiskReasons.")
     def at_risk(self) -> bool:
@@ -288,6 +294,7 @@ class OrderType(Node):
             source=order.source,
             external_id=order.external_id,
             sales_rep=order.sales_rep,
+            tags=list(order.tags),
         )
 
     @classmethod
@@ -345,7 +352,17 @@ class OrderType(Node):
     @strawberry.field(description="The order's timeline, in order.")
     async def events(self, info: Info) -> list[OrderEventType]:
         rows = await info.context.loaders.events_by_order_id.load(self.pk)
-        return [OrderEventType.from_row(r) for r in rows]
+        principal = info.context.principal
+        return [OrderEventType.from_row(r) for r in rows if may_see_on_timeline(principal, r.type)]
+
+    @strawberry.field(description="Every automation rule run on this order's events, in order.")
+    async def automation_runs(self, info: Info) -> list[AutomationRunType]:
+        t = automation_runs.c
+        async with info.context.read_engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(automation_runs).where(t.order_id == self.pk).order_by(t.id)
+            )
+            return [AutomationRunType.from_row(m) for m in rows.mappings()]
 
     @strawberry.field(description="Every payment gateway call, in order.")
     async def payments(self, info: Info) -> list[PaymentTransactionType]:

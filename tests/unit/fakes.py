@@ -26,6 +26,12 @@ from types import TracebackType
 from typing import Any, Self
 
 from ordergraph.domain.accounts import StoredAddress
+from ordergraph.domain.carrier_services import (
+    CarrierChoice,
+    CarrierService,
+    OrderShippingOption,
+    TransitStats,
+)
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
@@ -50,6 +56,7 @@ from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
+    CarrierServiceRepository,
     ChangedConcurrently,
     CustomerRepository,
     FeedbackRepository,
@@ -243,6 +250,9 @@ class FakeState:
     webhook_deliveries: dict[int, Delivery] = field(default_factory=dict)
     transfers: dict[int, InventoryTransfer] = field(default_factory=dict)
     inbound: dict[int, InboundShipment] = field(default_factory=dict)
+    carrier_services: dict[int, CarrierService] = field(default_factory=dict)
+    order_options: dict[int, OrderShippingOption] = field(default_factory=dict)
+    carrier_choices: dict[int, CarrierChoice] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -270,6 +280,9 @@ class FakeState:
             webhook_deliveries=dict(self.webhook_deliveries),
             transfers=dict(self.transfers),
             inbound=dict(self.inbound),
+            carrier_services=dict(self.carrier_services),
+            order_options=dict(self.order_options),
+            carrier_choices=dict(self.carrier_choices),
         )
 
 
@@ -1432,6 +1445,60 @@ class FakeInboundShipmentRepository:
         self._state.inbound[shipment.id] = copy.deepcopy(shipment)
 
 
+class FakeCarrierServiceRepository:
+    """Carrier services in memory; no transit history (the static windows apply)."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, service: CarrierService) -> CarrierService:
+        service.id = self._store.next_id("carrier_services")
+        self._state.carrier_services[service.id] = copy.deepcopy(service)
+        return service
+
+    async def get(self, service_id: int) -> CarrierService | None:
+        found = self._state.carrier_services.get(service_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def find(self, carrier: str, service: str) -> CarrierService | None:
+        for found in self._state.carrier_services.values():
+            if (found.carrier, found.service) == (carrier, service):
+                return copy.deepcopy(found)
+        return None
+
+    async def update(self, service: CarrierService, *, previous_version: int) -> bool:
+        assert service.id is not None
+        current = self._state.carrier_services.get(service.id)
+        if current is None or current.version != previous_version:
+            return False
+        self._state.carrier_services[service.id] = copy.deepcopy(service)
+        return True
+
+    async def list_active(self) -> list[CarrierService]:
+        return [
+            copy.deepcopy(s) for _, s in sorted(self._state.carrier_services.items()) if s.active
+        ]
+
+    async def transit_history(
+        self,
+        origin_regions: Sequence[str],
+        country_code: str,
+        region: str | None,
+        now: datetime,
+    ) -> dict[tuple[str, str, str], TransitStats]:
+        return {}
+
+    async def record_order_option(self, order_id: int, option: OrderShippingOption) -> None:
+        self._state.order_options[order_id] = option
+
+    async def order_option(self, order_id: int) -> OrderShippingOption | None:
+        return self._state.order_options.get(order_id)
+
+    async def record_carrier_choice(self, shipment_id: int, choice: CarrierChoice) -> None:
+        self._state.carrier_choices[shipment_id] = choice
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1460,6 +1527,7 @@ class FakeUnitOfWork:
     webhooks: WebhookRepository
     transfers: TransferRepository
     inbound: InboundShipmentRepository
+    carrier_services: CarrierServiceRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1544,6 +1612,7 @@ class FakeUnitOfWork:
         self.webhooks = FakeWebhookRepository(self._state, self._store)
         self.transfers = FakeTransferRepository(self._state, self._store)
         self.inbound = FakeInboundShipmentRepository(self._state, self._store)
+        self.carrier_services = FakeCarrierServiceRepository(self._state, self._store)
 
 
 class SequentialCodes:

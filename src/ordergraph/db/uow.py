@@ -22,6 +22,7 @@ from ordergraph.db.repositories import (
     SqlWarehouseRepository,
 )
 from ordergraph.db.repositories.accounts import SqlAccountRepository
+from ordergraph.db.repositories.carrier_services import SqlCarrierServiceRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
@@ -42,6 +43,7 @@ from ordergraph.domain.notifications import (
 )
 from ordergraph.domain.ports import (
     AccountRepository,
+    CarrierServiceRepository,
     CustomerRepository,
     FeedbackRepository,
     FulfillmentRepository,
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
     feedback: FeedbackRepository
     webhooks: WebhookRepository
     transfers: TransferRepository
+    carrier_services: CarrierServiceRepository
     inbound: InboundShipmentRepository
 
     def __init__(
@@ -137,6 +140,7 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhookRepository(conn)
         self.transfers = SqlTransferRepository(conn)
         self.inbound = SqlInboundShipmentRepository(conn)
+        self.carrier_services = SqlCarrierServiceRepository(conn)
         return self
 
     async def __aexit__(

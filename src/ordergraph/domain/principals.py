@@ -30,6 +30,7 @@ class Scope(enum.StrEnum):
     RETURNS_WRITE = "returns:write"
     WEBHOOKS_MANAGE = "webhooks:manage"
     CUSTOMERS_PRIVACY = "customers:privacy"  # GDPR export and erasure
+    SHIPPING_WRITE = "shipping:write"  # carrier services: lanes, rates, cut-offs, calendars
 
 
 # What each role may do when its token names no scopes of its own.

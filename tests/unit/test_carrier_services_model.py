@@ -4,9 +4,9 @@ delivery windows (static and from history), percentiles and the carrier choice p
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from zoneinfo import ZoneInfo
 
 from ordergraph.domain.carrier_services import (
     HISTORY_CONFIDENCE,
@@ -138,7 +138,8 @@ def test_percentiles_interpolate_like_percentile_cont() -> None:
     assert percentile([4.0, 1.0, 3.0, 2.0], 0.9) == pytest.approx(3.7)
     assert percentile([5.0], 0.9) == 5.0
     stats = stats_from([float(d) for d in range(1, 21)])
-    assert (stats.sample_size, stats.p50_days, stats.p90_days) == (20, 10.5, pytest.approx(18.1))
+    assert (stats.sample_size, stats.p50_days) == (20, 10.5)
+    assert stats.p90_days == pytest.approx(18.1)
     with pytest.raises(ValueError, match="no values"):
         percentile([], 0.5)
 

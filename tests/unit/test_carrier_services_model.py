@@ -195,3 +195,13 @@ def test_the_service_the_customer_chose_wins() -> None:
     assert choice is not None
     assert choice.chosen is DEAR_FAST
     assert choose_carrier([], CarrierPolicy.CHEAPEST) is None
+
+
+def test_working_days_are_counted_on_the_warehouse_calendar_not_utc() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    lane = CarrierLane("APAC", "JP", None, 1, 1)
+    s = service(lanes=[lane])
+    # Friday 08:00 in Tokyo is still Thursday in UTC
+    pickup = datetime(2026, 12, 4, 8, tzinfo=tokyo).astimezone(UTC)
+    window = delivery_window(s, lane, pickup, timezone="Asia/Tokyo")
+    assert window.latest == datetime(2026, 12, 7, 8, tzinfo=tokyo)  # Monday, not Saturday

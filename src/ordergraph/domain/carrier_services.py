@@ -204,9 +204,12 @@ def delivery_window(
     lane: CarrierLane,
     pickup_at: datetime,
     history: TransitStats | None = None,
+    *,
+    timezone: str = "UTC",
 ) -> DeliveryWindow:
     """From the pickup: p50-p90 of history once ``HISTORY_MIN_SAMPLE`` deliveries exist,
-    otherwise the lane's min-max in the service's working days (same time of day)."""
+    otherwise the lane's min-max in the service's working days, counted on the calendar of
+    ``timezone`` (the warehouse's) and at the pickup's local time of day."""
     if history is not None and history.sample_size >= HISTORY_MIN_SAMPLE:
         return DeliveryWindow(
             pickup_at + timedelta(days=history.p50_days),
@@ -216,10 +219,12 @@ def delivery_window(
             HISTORY_CONFIDENCE,
         )
     sample = history.sample_size if history is not None else 0
+    zone = ZoneInfo(timezone)
+    local = pickup_at.astimezone(zone)
 
     def after(days: int) -> datetime:
-        delta = service.add_working_days(pickup_at.date(), days) - pickup_at.date()
-        return pickup_at + delta
+        day = service.add_working_days(local.date(), days)
+        return datetime.combine(day, local.time(), zone).astimezone(UTC)
 
     return DeliveryWindow(
         after(lane.transit_days_min), after(lane.transit_days_max), WindowBasis.STATIC, sample

@@ -286,6 +286,7 @@ async def choose_carrier_service(
             lane,
             service.pickup(warehouse.id, now),
             history.get((service.carrier, service.service, warehouse.region)),
+            timezone=service.cutoff_at(warehouse.id).timezone,
         )
         promise = order.promised_delivery_at
         candidates.append(

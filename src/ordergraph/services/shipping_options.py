@@ -116,7 +116,8 @@ async def quote_options(
             lane = service.lane_for(origin.region, address.region, address.country_code)
             pickup = service.pickup(origin.id, ready)
             stats = history.get((service.carrier, service.service, origin.region))
-            found = delivery_window(service, lane, pickup, stats)
+            zone = service.cutoff_at(origin.id).timezone
+            found = delivery_window(service, lane, pickup, stats, timezone=zone)
             window = found if window is None else window.widened(found)
         assert window is not None
         quote = ShippingQuote(service, price, window)

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.availability import AvailabilityPolicy
+from ordergraph.domain.carrier_services import CarrierPolicy
 from ordergraph.domain.money import Money
 from ordergraph.domain.notifications import NotificationPolicy, NotificationType
 from ordergraph.domain.payments import PaymentGateway
@@ -108,6 +109,11 @@ class Settings(BaseSettings):
     )
     shipping_rates: list[ShippingRateSetting] | None = Field(
         default=None, validation_alias="ORDERGRAPH_SHIPPING_RATES"
+    )
+    # shipFulfillment without a carrier: the cheapest service that meets the promise, or the
+    # fastest
+    carrier_policy: Literal["cheapest", "fastest"] = Field(
+        default="cheapest", validation_alias="ORDERGRAPH_CARRIER_POLICY"
     )
     # Unset: links use the address the client called (its Host header), and work off a request
     # (mail, CLI) uses HOST and PORT. Set it behind a proxy or load balancer.
@@ -247,6 +253,7 @@ class Settings(BaseSettings):
             availability=AvailabilityPolicy(
                 exact=self.availability_exact, low_threshold=self.availability_low_threshold
             ),
+            carrier_policy=CarrierPolicy(self.carrier_policy),
         )
         if not self.shipping_rates:
             return base

@@ -27,6 +27,12 @@ from typing import Any, Self
 
 from ordergraph.domain.accounts import StoredAddress
 from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
+from ordergraph.domain.carrier_services import (
+    CarrierChoice,
+    CarrierService,
+    OrderShippingOption,
+    TransitStats,
+)
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
@@ -52,6 +58,7 @@ from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
     AutomationRepository,
+    CarrierServiceRepository,
     ChangedConcurrently,
     CustomerRepository,
     FeedbackRepository,
@@ -249,6 +256,9 @@ class FakeState:
     # the committed order events a backtest reads (tests put them here)
     past_events: list[PastEvent] = field(default_factory=list)
     finished_runs: dict[int, RunOutcome] = field(default_factory=dict)
+    carrier_services: dict[int, CarrierService] = field(default_factory=dict)
+    order_options: dict[int, OrderShippingOption] = field(default_factory=dict)
+    carrier_choices: dict[int, CarrierChoice] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -279,6 +289,9 @@ class FakeState:
             automation_rules=dict(self.automation_rules),
             past_events=list(self.past_events),
             finished_runs=dict(self.finished_runs),
+            carrier_services=dict(self.carrier_services),
+            order_options=dict(self.order_options),
+            carrier_choices=dict(self.carrier_choices),
         )
 
 
@@ -1483,6 +1496,60 @@ class FakeInboundShipmentRepository:
         self._state.inbound[shipment.id] = copy.deepcopy(shipment)
 
 
+class FakeCarrierServiceRepository:
+    """Carrier services in memory; no transit history (the static windows apply)."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, service: CarrierService) -> CarrierService:
+        service.id = self._store.next_id("carrier_services")
+        self._state.carrier_services[service.id] = copy.deepcopy(service)
+        return service
+
+    async def get(self, service_id: int) -> CarrierService | None:
+        found = self._state.carrier_services.get(service_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def find(self, carrier: str, service: str) -> CarrierService | None:
+        for found in self._state.carrier_services.values():
+            if (found.carrier, found.service) == (carrier, service):
+                return copy.deepcopy(found)
+        return None
+
+    async def update(self, service: CarrierService, *, previous_version: int) -> bool:
+        assert service.id is not None
+        current = self._state.carrier_services.get(service.id)
+        if current is None or current.version != previous_version:
+            return False
+        self._state.carrier_services[service.id] = copy.deepcopy(service)
+        return True
+
+    async def list_active(self) -> list[CarrierService]:
+        return [
+            copy.deepcopy(s) for _, s in sorted(self._state.carrier_services.items()) if s.active
+        ]
+
+    async def transit_history(
+        self,
+        origin_regions: Sequence[str],
+        country_code: str,
+        region: str | None,
+        now: datetime,
+    ) -> dict[tuple[str, str, str], TransitStats]:
+        return {}
+
+    async def record_order_option(self, order_id: int, option: OrderShippingOption) -> None:
+        self._state.order_options[order_id] = option
+
+    async def order_option(self, order_id: int) -> OrderShippingOption | None:
+        return self._state.order_options.get(order_id)
+
+    async def record_carrier_choice(self, shipment_id: int, choice: CarrierChoice) -> None:
+        self._state.carrier_choices[shipment_id] = choice
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1512,6 +1579,7 @@ class FakeUnitOfWork:
     transfers: TransferRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
+    carrier_services: CarrierServiceRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1597,6 +1665,7 @@ class FakeUnitOfWork:
         self.transfers = FakeTransferRepository(self._state, self._store)
         self.inbound = FakeInboundShipmentRepository(self._state, self._store)
         self.automation = FakeAutomationRepository(self._state, self._store)
+        self.carrier_services = FakeCarrierServiceRepository(self._state, self._store)
 
 
 class SequentialCodes:

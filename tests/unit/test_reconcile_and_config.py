@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ordergraph.config import Settings
+from ordergraph.domain.carrier_services import CarrierPolicy
 from ordergraph.domain.payments import ProviderPayment, TransactionKind
 from ordergraph.gateways import TestGateway
 from ordergraph.gateways.stripe_gateway import StripeGateway
@@ -152,3 +153,9 @@ def test_stages_are_switched_off_by_name_and_a_typo_is_refused() -> None:
     assert not any(off.allows(t) for t in NotificationType)
     with pytest.raises(ValueError, match="OUT_FOR_DELIVRY"):
         settings_of(ORDERGRAPH_NOTIFICATIONS_DISABLED="OUT_FOR_DELIVRY").notification_policy()
+
+
+def test_the_carrier_policy_is_configured_by_name() -> None:
+    assert settings_of().order_policy().carrier_policy is CarrierPolicy.CHEAPEST
+    fastest = settings_of(ORDERGRAPH_CARRIER_POLICY="fastest").order_policy()
+    assert fastest.carrier_policy is CarrierPolicy.FASTEST

@@ -387,6 +387,7 @@ shipments = sa.Table(
     sa.Column("last_event_at", UTCDateTime),
     sa.Column("clicks", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_shipments_open_promise", "status", "promised_delivery_at"),
+    sa.Index("ix_shipments_carrier_service", "carrier", "service", "status"),
 )
 
 shipment_lines = sa.Table(
@@ -711,4 +712,76 @@ automation_runs = sa.Table(
     sa.UniqueConstraint("rule_id", "outbox_id", name="uq_automation_runs_rule_event"),
     sa.Index("ix_automation_runs_status", "status", "order_id", "outbox_id"),
     sa.Index("ix_automation_runs_order", "order_id", "id"),
+)
+
+# carrier services (0017): calendars and cut-offs are small lists kept on the service row
+carrier_services = sa.Table(
+    "carrier_services",
+    metadata,
+    _id(),
+    sa.Column("carrier", sa.String(32), nullable=False),
+    sa.Column("service", sa.String(100), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("working_days", Json, nullable=False),  # ISO weekdays [1, 2, 3, 4, 5]
+    sa.Column("holidays", Json, nullable=False),  # ["2026-12-25", ...]
+    sa.Column("cutoffs", Json, nullable=False),  # [{"warehouseId", "time", "timezone"}]
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.UniqueConstraint("carrier", "service", name="uq_carrier_services_carrier"),
+)
+
+carrier_service_lanes = sa.Table(
+    "carrier_service_lanes",
+    metadata,
+    _id(),
+    sa.Column("carrier_service_id", BigId, sa.ForeignKey("carrier_services.id"), nullable=False),
+    sa.Column("origin_region", sa.String(32), nullable=False),
+    sa.Column("destination_country", sa.String(2)),
+    sa.Column("destination_region", sa.String(32)),
+    sa.Column("transit_days_min", sa.Integer, nullable=False),
+    sa.Column("transit_days_max", sa.Integer, nullable=False),
+    sa.CheckConstraint(
+        "transit_days_min >= 0 AND transit_days_max >= transit_days_min", name="transit_range"
+    ),
+    sa.Index("ix_carrier_service_lanes_carrier_service_id", "carrier_service_id"),
+)
+
+carrier_service_rates = sa.Table(
+    "carrier_service_rates",
+    metadata,
+    _id(),
+    sa.Column("carrier_service_id", BigId, sa.ForeignKey("carrier_services.id"), nullable=False),
+    sa.Column("max_weight_grams", sa.Integer, nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("free_over_minor", sa.BigInteger),
+    sa.CheckConstraint("max_weight_grams > 0 AND price_minor >= 0", name="bracket_valid"),
+    sa.Index("ix_carrier_service_rates_carrier_service_id", "carrier_service_id"),
+)
+
+# the carrier service an order was placed with (none: the fixed rate table priced it)
+order_shipping_options = sa.Table(
+    "order_shipping_options",
+    metadata,
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), primary_key=True),
+    sa.Column("carrier_service_id", BigId, sa.ForeignKey("carrier_services.id"), nullable=False),
+    sa.Column("carrier", sa.String(32), nullable=False),
+    sa.Column("service", sa.String(100), nullable=False),
+    sa.Column("chosen_by", sa.String(16), nullable=False),  # CUSTOMER or CHEAPEST
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("earliest", UTCDateTime, nullable=False),
+    sa.Column("latest", UTCDateTime, nullable=False),
+    sa.Column("basis", sa.String(16), nullable=False),
+)
+
+# why shipFulfillment without a carrier picked the one it did
+shipment_carrier_choices = sa.Table(
+    "shipment_carrier_choices",
+    metadata,
+    sa.Column("shipment_id", BigId, sa.ForeignKey("shipments.id"), primary_key=True),
+    sa.Column("carrier_service_id", BigId, sa.ForeignKey("carrier_services.id"), nullable=False),
+    sa.Column("policy", sa.String(16), nullable=False),
+    sa.Column("explanation", Json, nullable=False),
 )

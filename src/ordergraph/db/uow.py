@@ -23,6 +23,7 @@ from ordergraph.db.repositories import (
 )
 from ordergraph.db.repositories.accounts import SqlAccountRepository
 from ordergraph.db.repositories.automation import SqlAutomationRepository
+from ordergraph.db.repositories.carrier_services import SqlCarrierServiceRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
@@ -44,6 +45,7 @@ from ordergraph.domain.notifications import (
 from ordergraph.domain.ports import (
     AccountRepository,
     AutomationRepository,
+    CarrierServiceRepository,
     CustomerRepository,
     FeedbackRepository,
     FulfillmentRepository,
@@ -89,6 +91,7 @@ class SqlUnitOfWork:
     feedback: FeedbackRepository
     webhooks: WebhookRepository
     transfers: TransferRepository
+    carrier_services: CarrierServiceRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
 
@@ -141,6 +144,7 @@ class SqlUnitOfWork:
         self.transfers = SqlTransferRepository(conn)
         self.inbound = SqlInboundShipmentRepository(conn)
         self.automation = SqlAutomationRepository(conn)
+        self.carrier_services = SqlCarrierServiceRepository(conn)
         return self
 
     async def __aexit__(

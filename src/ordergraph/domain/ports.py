@@ -14,6 +14,12 @@ from typing import Any, Protocol, Self
 from ordergraph.domain.accounts import CustomerToken, StoredAddress, TokenPurpose
 from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
 from ordergraph.domain.availability import Restock, StockSnapshot
+from ordergraph.domain.carrier_services import (
+    CarrierChoice,
+    CarrierService,
+    OrderShippingOption,
+    TransitStats,
+)
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
 from ordergraph.domain.events import DomainEvent
@@ -154,6 +160,40 @@ class InboundShipmentRepository(Protocol):
     async def save(self, shipment: InboundShipment) -> None:
         """Write back status, timestamps, version and each line's received quantity."""
         ...
+
+
+class CarrierServiceRepository(Protocol):
+    async def add(self, service: CarrierService) -> CarrierService:
+        """Insert with its lanes and rates; fills in the id."""
+        ...
+
+    async def get(self, service_id: int) -> CarrierService | None: ...
+
+    async def find(self, carrier: str, service: str) -> CarrierService | None: ...
+
+    async def update(self, service: CarrierService, *, previous_version: int) -> bool:
+        """Store it (lanes and rates replaced) if still at ``previous_version``; False if not."""
+        ...
+
+    async def list_active(self) -> list[CarrierService]:
+        """Every active service with its lanes and rates (a bounded, staff-managed list)."""
+        ...
+
+    async def transit_history(
+        self,
+        origin_regions: Sequence[str],
+        country_code: str,
+        region: str | None,
+        now: datetime,
+    ) -> dict[tuple[str, str, str], TransitStats]:
+        """(carrier, service, origin region) → transit times of delivered shipments from
+        those regions to this destination."""
+        ...
+
+    async def record_order_option(self, order_id: int, option: OrderShippingOption) -> None: ...
+    async def order_option(self, order_id: int) -> OrderShippingOption | None: ...
+
+    async def record_carrier_choice(self, shipment_id: int, choice: CarrierChoice) -> None: ...
 
 
 class AvailabilityReader(Protocol):
@@ -527,6 +567,7 @@ class UnitOfWork(Protocol):
     transfers: TransferRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
+    carrier_services: CarrierServiceRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -31,6 +31,7 @@ class Scope(enum.StrEnum):
     WEBHOOKS_MANAGE = "webhooks:manage"
     CUSTOMERS_PRIVACY = "customers:privacy"  # GDPR export and erasure
     AUTOMATION_WRITE = "automation:write"  # automation rules: create, change, backtest
+    SHIPPING_WRITE = "shipping:write"  # carrier services: lanes, rates, cut-offs, calendars
 
 
 # What each role may do when its token names no scopes of its own.

@@ -7,6 +7,7 @@ import strawberry
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.account_mutation import AccountMutation
 from ordergraph.resolvers.automation_mutation import AutomationMutation
+from ordergraph.resolvers.carrier_mutation import CarrierMutation
 from ordergraph.resolvers.catalog_mutation import CatalogMutation
 from ordergraph.resolvers.common import attempt, input_id, one_credential_check
 from ordergraph.resolvers.feedback import FeedbackMutation
@@ -57,6 +58,7 @@ class Mutation(
     TransferMutation,
     StockMutation,
     AutomationMutation,
+    CarrierMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

@@ -57,6 +57,7 @@ class OrderMutation:
                 locale=input.locale,
                 timezone=input.timezone,
                 sales_rep=input.sales_rep,
+                shipping_option_id=input.shipping_option_id,
             )
 
         order, errors = await attempt(run)

@@ -134,6 +134,7 @@ PAYLOADS = {
     "SetInventoryLevelsPayload": "inventoryLevels userErrors",
     "AutomationRulePayload": "rule userErrors",
     "TestAutomationRulePayload": "results userErrors",
+    "CarrierServicePayload": "carrierService userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -190,6 +191,9 @@ RULES: dict[str, dict[str, Rule]] = {
         ),
         "inventoryAudit": INVENTORY_READ,
         "automationRules": ORDERS_READ.with_args(**PAGED_FORWARD, enabled=Arg.FILTER),
+        "carrierServices": ORDERS_READ.with_args(**PAGED, active=Arg.FILTER),
+        # as placeOrder: orders:place or orders:write, checked by the use case
+        "shippingOptions": SIGNED_IN.with_args(lines=Arg.FILTER, shippingAddress=Arg.FILTER),
     },
     "Mutation": {
         **_all(
@@ -234,6 +238,8 @@ RULES: dict[str, dict[str, Rule]] = {
         **_all("setInventory setInventoryLevels setSafetyStock setLowStockThreshold", MUTATION),
         # automation:write, checked by the use case (services/automation.py)
         **_all("createAutomationRule updateAutomationRule testAutomationRule", MUTATION),
+        # shipping:write, checked by the use case (services/carrier_services.py)
+        **_all("createCarrierService updateCarrierService", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -296,7 +302,7 @@ RULES: dict[str, dict[str, Rule]] = {
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
             "payments placedBy authorizationExpiresAt notifications feedback source "
-            "externalId salesRep tags"
+            "externalId salesRep tags shippingOption"
         ),
         "automationRuns": ORDERS_READ,  # staff only, as automation.* events on the timeline
         "holds": PARENT.with_args(active=Arg.FILTER),
@@ -350,7 +356,25 @@ RULES: dict[str, dict[str, Rule]] = {
     "Shipment": _all(
         "id carrier carrierName service trackingNumber trackingUrl trackingCode status "
         "shippedAt promisedDeliveryAt deliveredAt events lines shortLink orderNumber"
+    )
+    # prices and the policy's reasons are staff business, not the public tracking page's
+    | {"carrierChoice": ORDERS_READ},
+    "CarrierCandidate": _all(
+        "carrier service price estimatedDeliveryAt meetsPromise chosen reason"
     ),
+    "CarrierChoice": _all("policy chosen candidates"),
+    "CarrierCutoff": _all("warehouseId time timezone"),
+    "CarrierLane": _all(
+        "originRegion destinationCountry destinationRegion transitDaysMin transitDaysMax"
+    ),
+    "CarrierRate": _all("maxWeightGrams price freeOver"),
+    "CarrierService": _all(
+        "id carrier service active version lanes rates cutoffs workingDays holidays createdAt "
+        "updatedAt"
+    ),
+    "DeliveryWindow": _all("earliest latest basis sampleSize confidence"),
+    "OrderShippingOption": _all("carrier service chosenBy price deliveryWindow"),
+    "ShippingOption": _all("id carrier service price deliveryWindow"),
     "ShipmentEvent": _all("status occurredAt location description recordedAt applied"),
     "ShipmentLine": _all("orderLineId sku quantity"),
     "ProductAttribute": _all("key value"),
@@ -389,6 +413,7 @@ for _name in (
     "InventoryTransfer",
     "InboundShipment",
     "AutomationRule",
+    "CarrierService",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

@@ -8,6 +8,7 @@ import strawberry
 
 from ordergraph.db.queries.orders import OrderSortField
 from ordergraph.domain.availability import QuantityBand
+from ordergraph.domain.carrier_services import ChosenBy, WindowBasis
 from ordergraph.domain.catalog import ProductStatus
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.inbound import InboundStatus
@@ -31,6 +32,12 @@ strawberry.enum(TransactionKind, name="PaymentTransactionKind")
 strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")
 strawberry.enum(OrderSortField, name="OrderSortField")
 strawberry.enum(ShipmentStatus, name="ShipmentStatus")
+strawberry.enum(
+    WindowBasis,
+    name="DeliveryWindowBasis",
+    description="STATIC: the lane's configured transit days; HISTORY: p50-p90 of deliveries.",
+)
+strawberry.enum(ChosenBy, name="ShippingOptionChosenBy")
 strawberry.enum(ReturnStatus, name="ReturnStatus")
 strawberry.enum(ReturnReason, name="ReturnReason")
 strawberry.enum(ReturnDisposition, name="ReturnDisposition")
@@ -63,6 +70,7 @@ class SortDirection(enum.Enum):
 
 __all__ = [
     "Channel",
+    "ChosenBy",
     "FulfillmentStatus",
     "HoldType",
     "InboundStatus",
@@ -84,4 +92,5 @@ __all__ = [
     "TransactionKind",
     "TransactionStatus",
     "TransferStatus",
+    "WindowBasis",
 ]

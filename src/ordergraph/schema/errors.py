@@ -66,6 +66,9 @@ class ErrorCode(enum.Enum):
     WAREHOUSE_INACTIVE = "WAREHOUSE_INACTIVE"
     TOO_MANY_SKUS = "TOO_MANY_SKUS"
     INVALID_CONDITION = "INVALID_CONDITION"
+    UNKNOWN_CARRIER = "UNKNOWN_CARRIER"  # a carrier service names a carrier not in the registry
+    CARRIER_REQUIRED = "CARRIER_REQUIRED"  # shipFulfillment without carrier: no service serves
+    SHIPPING_OPTION_INVALID = "SHIPPING_OPTION_INVALID"  # changed, expired or not ours
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -29,9 +29,12 @@ class ShipFulfillmentLineInput:
 @strawberry.input
 class ShipFulfillmentInput:
     fulfillment_id: strawberry.ID
-    carrier: str = strawberry.field(
+    carrier: str | None = strawberry.field(
+        default=None,
         description="DHL, UPS, FEDEX, USPS, ROYAL_MAIL, DPD, GLS, POSTNL (tracking URL built for "
-        "you), or any other name with trackingUrl."
+        "you), or any other name with trackingUrl. Omitted: ORDERGRAPH_CARRIER_POLICY picks a "
+        "carrier service serving the lane (Shipment.carrierChoice says why); CARRIER_REQUIRED "
+        "if none does.",
     )
     tracking_number: str
     service: str | None = None

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from ordergraph.db.queries import batches
+from ordergraph.db.queries import carrier_services as carrier_reads
 from ordergraph.db.queries import feedback as feedback_reads
 from ordergraph.db.queries import notifications as notification_reads
 from ordergraph.db.queries import orders as order_reads
 from ordergraph.db.queries.notifications import NotificationRow
 from ordergraph.db.queries.orders import EventRow
 from ordergraph.domain.accounts import StoredAddress
+from ordergraph.domain.carrier_services import OrderShippingOption
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Customer
 from ordergraph.domain.feedback import OrderFeedback
@@ -63,6 +65,8 @@ class Loaders:
     payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
     notifications_by_order_id: DataLoader[int, list[NotificationRow]]
     feedback_by_order_id: DataLoader[int, OrderFeedback | None]
+    shipping_option_by_order_id: DataLoader[int, OrderShippingOption | None]
+    carrier_choice_by_shipment_id: DataLoader[int, dict[str, Any] | None]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -88,4 +92,8 @@ class Loaders:
             payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
             notifications_by_order_id=_loader(engine, notification_reads.notifications_by_order_id),
             feedback_by_order_id=_loader(engine, feedback_reads.feedback_by_order_id),
+            shipping_option_by_order_id=_loader(engine, carrier_reads.shipping_options_by_order_id),
+            carrier_choice_by_shipment_id=_loader(
+                engine, carrier_reads.carrier_choices_by_shipment_id
+            ),
         )

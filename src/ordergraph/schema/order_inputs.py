@@ -42,6 +42,13 @@ class PlaceOrderInput:
         description="Who took the order; PHONE and SALES_REP orders placed with a staff token "
         "default to that staff member.",
     )
+    shipping_option_id: str | None = strawberry.field(
+        default=None,
+        description="A ShippingOption.id from shippingOptions: its price is the shipping "
+        "total and its window's latest the promise (SHIPPING_OPTION_INVALID once it no longer "
+        "holds). Without it: the cheapest option, or the fixed rate table where no carrier "
+        "service serves the address.",
+    )
 
 
 @strawberry.input

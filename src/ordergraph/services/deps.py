@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.availability import AvailabilityPolicy
+from ordergraph.domain.carrier_services import CarrierPolicy
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.ports import UnitOfWork
@@ -39,6 +40,8 @@ class OrderPolicy:
     capture: CapturePolicy = CapturePolicy.ON_PAYMENT
     authorization_warning: timedelta = timedelta(hours=24)  # flag holds this close to lapsing
     availability: AvailabilityPolicy = field(default_factory=AvailabilityPolicy)
+    # how shipFulfillment without a carrier picks a carrier service (ORDERGRAPH_CARRIER_POLICY)
+    carrier_policy: CarrierPolicy = CarrierPolicy.CHEAPEST
 
 
 def new_tracking_code() -> str:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ordergraph.domain.carriers import resolve_carrier
-from ordergraph.domain.errors import InsufficientStock, NotFound
+from ordergraph.domain.errors import InsufficientStock, InvalidInput, NotFound
 from ordergraph.domain.fulfillments import Fulfillment, FulfillmentStatus
 from ordergraph.domain.orders import Order
 from ordergraph.domain.ports import UnitOfWork
@@ -22,6 +22,7 @@ from ordergraph.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from ordergraph.domain.validation import clean_text, optional_text
 from ordergraph.services import stock_ledger
 from ordergraph.services.authorizations import capture_shipment
+from ordergraph.services.carrier_services import choose_carrier_service
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
@@ -128,7 +129,7 @@ async def ship_fulfillment(
     actor: Principal,
     *,
     fulfillment_id: int,
-    carrier: str,
+    carrier: str | None,
     tracking_number: str,
     service: str | None = None,
     tracking_url: str | None = None,
@@ -139,12 +140,15 @@ async def ship_fulfillment(
 
     Reserved stock becomes a SHIP movement (on hand and reserved both drop) in the same
     transaction; the shipment gets a tracking URL, a short code and a delivery promise.
+    Without ``carrier``, the carrier policy picks a carrier service (``Shipment.carrierChoice``).
     """
     actor.require(Scope.FULFILLMENT_WRITE)
     tracking = clean_text(tracking_number, ["trackingNumber"], max_length=100)
     service_name = optional_text(service, ["service"], max_length=100)
-    carrier_code, carrier_name, url = resolve_carrier(
-        clean_text(carrier, ["carrier"], max_length=100), tracking, tracking_url
+    given = (
+        resolve_carrier(clean_text(carrier, ["carrier"], max_length=100), tracking, tracking_url)
+        if carrier is not None
+        else None
     )
 
     async def run(uow: UnitOfWork) -> FulfillmentStep:
@@ -181,6 +185,34 @@ async def ship_fulfillment(
             Lane(warehouse.region, warehouse.country_code),
             Lane(destination.region, destination.country_code),
         )
+        promise = promised_delivery(now, timedelta(0), days)
+        choice = None
+        if given is not None:
+            carrier_code, carrier_name, url = given
+            chosen_service = service_name
+        else:
+            weights = await uow.products.get_many(sorted({by_id[i].sku for i in shipping}))
+            choice = await choose_carrier_service(
+                uow,
+                deps,
+                order=order,
+                warehouse=warehouse,
+                weight_grams=sum(
+                    weights[by_id[i].sku].weight_grams * n for i, n in shipping.items()
+                ),
+                now=now,
+            )
+            if choice is None:
+                raise InvalidInput(
+                    "no carrier service serves this lane: name the carrier",
+                    field=["carrier"],
+                    code="CARRIER_REQUIRED",
+                )
+            picked = choice.chosen.service
+            carrier_code, carrier_name, url = resolve_carrier(
+                picked.carrier, tracking, tracking_url
+            )
+            chosen_service, promise = picked.service, choice.chosen.estimated_delivery_at
         shipment = Shipment(
             id=None,
             order_id=order.id or 0,
@@ -188,13 +220,13 @@ async def ship_fulfillment(
             warehouse_id=fulfillment.warehouse_id,
             carrier=carrier_code,
             carrier_name=carrier_name,
-            service=service_name,
+            service=chosen_service,
             tracking_number=tracking,
             tracking_url=url,
             code=deps.tracking_codes(),
             status=ShipmentStatus.LABEL_CREATED,
             shipped_at=now,
-            promised_delivery_at=promised_delivery(now, timedelta(0), days),
+            promised_delivery_at=promise,
             delivered_at=None,
             lines=[
                 ShipmentLine(line_id, by_id[line_id].order_line_id, by_id[line_id].sku, units)
@@ -203,6 +235,9 @@ async def ship_fulfillment(
         )
         shipment.record(ShipmentStatus.LABEL_CREATED, now, warehouse.code, "label created", now)
         await uow.shipments.add(shipment)
+        if choice is not None:
+            assert shipment.id is not None
+            await uow.carrier_services.record_carrier_choice(shipment.id, choice)
         order.record(
             "shipment.created",
             actor.actor,

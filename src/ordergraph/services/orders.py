@@ -14,9 +14,7 @@ from ordergraph.domain.money import Money
 from ordergraph.domain.orders import (
     Channel,
     Order,
-    OrderLine,
     OrderStatus,
-    OutOfStock,
     PaymentStatus,
     RequestedLine,
     merge_lines,
@@ -24,7 +22,7 @@ from ordergraph.domain.orders import (
 from ordergraph.domain.ports import RetryableConflict, StoredAllocation, UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.promises import Lane, promise_from
-from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
+from ordergraph.domain.routing import RoutingPlan
 from ordergraph.domain.shipping import shipping_cost
 from ordergraph.domain.validation import (
     clean_email,
@@ -35,9 +33,11 @@ from ordergraph.domain.validation import (
     optional_text,
 )
 from ordergraph.services import stock_ledger
+from ordergraph.services.checkout import Checkout, prepare_checkout
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
+from ordergraph.services.shipping_options import select_option
 
 
 class ReservationLost(RetryableConflict):
@@ -92,8 +92,12 @@ async def place_order(
     locale: str | None = None,
     timezone: str | None = None,
     sales_rep: str | None = None,
+    shipping_option_id: str | None = None,
 ) -> Order:
-    """Capture an order: priced from the catalog, stock reserved, routed — or nothing at all."""
+    """Capture an order: priced from the catalog, stock reserved, routed — or nothing at all.
+
+    Shipping: the option asked for (``SHIPPING_OPTION_INVALID`` if it no longer holds), else
+    the cheapest carrier service option, else (no service serves it) the fixed rate table."""
     if not actor.can(Scope.ORDERS_WRITE):
         actor.require(Scope.ORDERS_PLACE)
     if actor.customer_id is not None:
@@ -118,54 +122,22 @@ async def place_order(
 
     async def run(uow: UnitOfWork) -> Order:
         now = deps.clock.now()
-        products = await uow.products.get_many(list(demand))
-        for index, line in enumerate(requested):
-            if line.sku not in products:
-                raise NotFound(f"no product has SKU {line.sku}", field=["lines", str(index), "sku"])
-            products[line.sku].check_sellable(["lines", str(index), "sku"])
-        currencies = {p.price.currency for p in products.values()}
-        if len(currencies) > 1:
-            raise InvalidInput(
-                "all lines of an order must be priced in one currency",
-                field=["lines"],
-                code="MIXED_CURRENCY",
-            )
-        (currency,) = currencies
-
+        checkout = await prepare_checkout(uow, requested, demand, address)
         order_email = contact_email
         if customer_id is not None:
             customer = await uow.customers.get(customer_id)
             if customer is None:
                 raise NotFound("no such customer", field=["customerId"])
             order_email = order_email or customer.email
-
-        warehouses = await uow.warehouses.list_all()
-        available = await uow.inventory.availability(list(demand))
-        plan = plan_routing(
-            demand, available, warehouses, Destination(address.region, address.country_code)
-        )
-        if not plan.complete:
-            raise OutOfStock(plan.shortfall)
-
-        order_lines = [
-            OrderLine(None, sku, products[sku].name, quantity, products[sku].price)
-            for sku, quantity in demand.items()
-        ]
-        subtotal = sum((line.total for line in order_lines), Money(0, currency))
-        weight = sum(products[line.sku].weight_grams * line.quantity for line in order_lines)
-        shipping = shipping_cost(
-            deps.policy.shipping_rates,
-            region=address.region,
-            country_code=address.country_code,
-            weight_grams=weight,
-            subtotal=subtotal,
-        )
-        if shipping is None:
-            raise InvalidInput(
-                f"no shipping rate for {address.region or address.country_code} in {currency}",
-                field=["shippingAddress", "countryCode"],
-                code="SHIPPING_UNAVAILABLE",
-            )
+        plan, currency, warehouses = checkout.plan, checkout.currency, checkout.warehouses
+        option = await select_option(uow, deps, checkout, address, now, shipping_option_id)
+        if option is not None:
+            shipping, promise = option.price, option.window.latest
+        else:
+            # no carrier service serves this order: the fixed rate table prices it, as before
+            shipping = fixed_rate(deps, checkout, address)
+            promise = promise_delivery(deps, warehouses, plan, address, now)
+        order_lines = checkout.lines
 
         order = Order(
             id=None,
@@ -190,10 +162,13 @@ async def place_order(
             updated_at=now,
             expires_at=now + deps.policy.unpaid_ttl,
             routing=routing_explanation(plan),
-            promised_delivery_at=promise_delivery(deps, warehouses, plan, address, now),
+            promised_delivery_at=promise,
         )
         await uow.orders.add(order)
         await reserve_stock(uow, order, plan, actor, now)
+        if option is not None:
+            assert order.id is not None
+            await uow.carrier_services.record_order_option(order.id, option)
         order.record(
             "order.placed",
             actor.actor,
@@ -228,12 +203,31 @@ async def place_order(
             "locale": locale,
             "timezone": timezone,
             **({"salesRep": sales_rep} if sales_rep is not None else {}),
+            **({"shippingOption": shipping_option_id} if shipping_option_id else {}),
         },
         run=run,
         remember=lambda o: {"id": o.id},
         recall=recall,
         idempotency_key=idempotency_key,
     )
+
+
+def fixed_rate(deps: Deps, checkout: Checkout, address: Address) -> Money:
+    """The fallback price from ``ORDERGRAPH_SHIPPING_RATES`` (or the built-in table)."""
+    shipping = shipping_cost(
+        deps.policy.shipping_rates,
+        region=address.region,
+        country_code=address.country_code,
+        weight_grams=checkout.weight_grams,
+        subtotal=checkout.subtotal,
+    )
+    if shipping is None:
+        raise InvalidInput(
+            f"no shipping rate for {address.region or address.country_code} in {checkout.currency}",
+            field=["shippingAddress", "countryCode"],
+            code="SHIPPING_UNAVAILABLE",
+        )
+    return shipping
 
 
 def promise_delivery(

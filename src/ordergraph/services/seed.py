@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from ordergraph.domain.automation import ActionKind, ActionSpec
@@ -21,6 +22,7 @@ from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.services import (
     automation,
     cancellation,
+    carrier_services,
     catalog,
     customers,
     fulfillment,
@@ -30,6 +32,7 @@ from ordergraph.services import (
     payments,
     shipments,
 )
+from ordergraph.services.carrier_services import CutoffSpec, LaneSpec, RateSpec
 from ordergraph.services.deps import Deps
 
 WAREHOUSES = [
@@ -79,6 +82,89 @@ FIRST = [
 LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"]
 
 
+REGIONS = {region: country for _, _, region, country, _ in WAREHOUSES}
+TIMEZONES = {
+    "AMS-1": "Europe/Amsterdam",
+    "FRA-1": "Europe/Berlin",
+    "LON-1": "Europe/London",
+    "NJ-1": "America/New_York",
+    "RNO-1": "America/Los_Angeles",
+}
+EU = ("EU-WEST", "EU-CENTRAL")
+HOLIDAYS = [date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1)]
+
+
+def _brackets(*prices: tuple[int, str]) -> list[RateSpec]:
+    return [RateSpec(grams, Decimal(price), "EUR") for grams, price in prices]
+
+
+def demo_carrier_services() -> list[tuple[str, str, list[LaneSpec], list[RateSpec]]]:
+    """PostNL and DPD within the EU, DHL Express between every demo region, Royal Mail in
+    the UK and USPS in the US: a cheap slow option and a dear fast one on most lanes."""
+    express = [
+        LaneSpec(origin, 1 if origin == to else 2, 2 if origin == to else 4, destination_region=to)
+        for origin in REGIONS
+        for to in REGIONS
+    ]
+    return [
+        (
+            "POSTNL",
+            "STANDARD",
+            [
+                LaneSpec("EU-WEST", 1, 2, destination_region="EU-WEST"),
+                LaneSpec("EU-WEST", 2, 3, destination_region="EU-CENTRAL"),
+            ],
+            [*_brackets((2000, "4.95"), (10000, "6.95"), (30000, "12.95"))],
+        ),
+        (
+            "DPD",
+            "ECONOMY",
+            [
+                LaneSpec(a, 2 if a == b else 3, 4 if a == b else 5, destination_region=b)
+                for a in EU
+                for b in EU
+            ],
+            _brackets((5000, "3.95"), (30000, "6.95")),
+        ),
+        ("DHL", "EXPRESS", express, _brackets((5000, "14.95"), (30000, "24.95"))),
+        (
+            "ROYAL_MAIL",
+            "TRACKED48",
+            [LaneSpec("UK", 2, 3, destination_region="UK")],
+            _brackets((2000, "3.95"), (20000, "7.95")),
+        ),
+        (
+            "USPS",
+            "GROUND",
+            [
+                LaneSpec(a, 2 if a == b else 4, 5 if a == b else 7, destination_region=b)
+                for a in ("US-EAST", "US-WEST")
+                for b in ("US-EAST", "US-WEST")
+            ],
+            _brackets((5000, "5.95"), (30000, "11.95")),
+        ),
+    ]
+
+
+async def seed_carrier_services(deps: Deps, warehouse_ids: dict[str, int]) -> None:
+    """The demo's carrier services: they, not the fixed rate table, price its orders."""
+    cutoffs = [CutoffSpec(wid, "15:00", TIMEZONES[code]) for code, wid in warehouse_ids.items()]
+    for carrier, service, lanes, rates in demo_carrier_services():
+        try:
+            await carrier_services.create_carrier_service(
+                deps,
+                SYSTEM,
+                carrier=carrier,
+                service=service,
+                lanes=lanes,
+                rates=rates,
+                cutoffs=cutoffs,
+                holidays=HOLIDAYS,
+            )
+        except Duplicate:
+            continue  # seeded by an earlier run
+
+
 @dataclass(frozen=True, slots=True)
 class SeedSummary:
     warehouses: int
@@ -104,6 +190,7 @@ async def seed_demo(deps: Deps) -> SeedSummary:
         )
         assert warehouse.id is not None
         warehouse_ids[code] = warehouse.id
+    await seed_carrier_services(deps, warehouse_ids)
 
     skus: list[str] = []
     for i, kind in enumerate(KINDS):

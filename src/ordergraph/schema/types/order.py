@@ -34,6 +34,7 @@ from ordergraph.schema.types.order_event import OrderEventType
 from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.returns import RefundType, ReturnType
 from ordergraph.schema.types.shipment import ShipmentType
+from ordergraph.schema.types.shipping_option import OrderShippingOptionType
 from ordergraph.schema.types.warehouse import WarehouseType
 
 
@@ -373,6 +374,14 @@ class OrderType(Node):
     async def notifications(self, info: Info) -> list[NotificationObject]:
         rows = await info.context.loaders.notifications_by_order_id.load(self.pk)
         return [NotificationObject.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="The carrier service the order was placed with; null when the fixed rate "
+        "table priced its shipping (no carrier service served the address)."
+    )
+    async def shipping_option(self, info: Info) -> OrderShippingOptionType | None:
+        found = await info.context.loaders.shipping_option_by_order_id.load(self.pk)
+        return OrderShippingOptionType.from_domain(found) if found else None
 
     @strawberry.field
     def routing(self) -> RoutingDecisionType | None:

@@ -9,6 +9,7 @@ from ordergraph.schema.context import Info
 from ordergraph.schema.enums import ShipmentStatus
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.node import Node
+from ordergraph.schema.types.shipping_option import CarrierChoiceType
 
 
 @strawberry.type(name="ShipmentEvent", description="A carrier scan or status update.")
@@ -61,6 +62,14 @@ class ShipmentType(Node):
     delivered_at: datetime | None
     events: list[ShipmentEventType]
     lines: list[ShipmentLineType]
+
+    @strawberry.field(
+        description="Why this carrier service, when shipFulfillment was given no carrier "
+        "(orders:read); null otherwise."
+    )
+    async def carrier_choice(self, info: Info) -> CarrierChoiceType | None:
+        found = await info.context.loaders.carrier_choice_by_shipment_id.load(self.pk)
+        return CarrierChoiceType.from_json(found) if found else None
 
     @classmethod
     def from_domain(cls, shipment: Shipment) -> ShipmentType:

@@ -1,0 +1,187 @@
+"""Shipping options: every active carrier service that serves the order's lanes, priced from
+its rate table, with a delivery window from its cut-offs, calendar and transit history.
+
+An option's ``id`` is a signed token (service, version, price, window, issue time); placeOrder
+accepts it as ``shippingOptionId`` and checks it again against a fresh quote of the same
+checkout: same service at the same version and price, at most ``OPTION_TTL`` old. The promise
+is then the window the shopper was shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ordergraph.domain.carrier_services import (
+    CarrierService,
+    ChosenBy,
+    DeliveryWindow,
+    OrderShippingOption,
+    WindowBasis,
+    delivery_window,
+)
+from ordergraph.domain.customers import Address, AddressFields
+from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.money import Money
+from ordergraph.domain.orders import RequestedLine, merge_lines
+from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.validation import clean_sku
+from ordergraph.services.checkout import Checkout, prepare_checkout
+from ordergraph.services.deps import Deps
+
+OPTION_TTL = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingQuote:
+    service: CarrierService
+    price: Money
+    window: DeliveryWindow
+    id: str = ""  # the signed token, filled in by ``quote_options``
+
+
+def _sign(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()[:32]
+
+
+def encode_option(secret: str, quote: ShippingQuote, issued_at: datetime) -> str:
+    claim = {
+        "s": quote.service.id,
+        "v": quote.service.version,
+        "p": quote.price.minor_units,
+        "c": quote.price.currency,
+        "e": quote.window.earliest.isoformat(),
+        "l": quote.window.latest.isoformat(),
+        "b": quote.window.basis.value,
+        "n": quote.window.sample_size,
+        "i": issued_at.isoformat(),
+    }
+    body = base64.urlsafe_b64encode(json.dumps(claim, separators=(",", ":")).encode())
+    return f"{body.decode().rstrip('=')}.{_sign(secret, body.rstrip(b'='))}"
+
+
+def _invalid(why: str) -> InvalidInput:
+    return InvalidInput(
+        f"this shipping option is no longer valid ({why}): ask for shippingOptions again",
+        field=["shippingOptionId"],
+        code="SHIPPING_OPTION_INVALID",
+    )
+
+
+def decode_option(secret: str, token: str, now: datetime) -> dict[str, object]:
+    body, _, signature = token.strip().partition(".")
+    if len(token) > 1000 or not hmac.compare_digest(_sign(secret, body.encode()), signature):
+        raise _invalid("not an option this server issued")
+    try:
+        claim: dict[str, object] = json.loads(
+            base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        )
+        issued = datetime.fromisoformat(str(claim["i"]))
+    except (ValueError, KeyError) as exc:
+        raise _invalid("unreadable") from exc
+    if now - issued > OPTION_TTL:
+        raise _invalid("expired")
+    return claim
+
+
+async def quote_options(
+    uow: UnitOfWork, deps: Deps, checkout: Checkout, address: Address, now: datetime
+) -> list[ShippingQuote]:
+    """Cheapest first (then earliest delivery). Two more statements for lanes/rates and one
+    for history, whatever the number of lines or services."""
+    services = await uow.carrier_services.list_active()
+    origins = checkout.origins
+    if not services or not origins:
+        return []
+    history = await uow.carrier_services.transit_history(
+        sorted({o.region for o in origins}), address.country_code, address.region, now
+    )
+    ready = now + deps.policy.handling_time
+    quotes = []
+    for service in services:
+        if not all(service.serves(o.region, address.region, address.country_code) for o in origins):
+            continue
+        price = service.price(checkout.weight_grams, checkout.subtotal)
+        if price is None:
+            continue
+        window: DeliveryWindow | None = None
+        for origin in origins:
+            assert origin.id is not None
+            lane = service.lane_for(origin.region, address.region, address.country_code)
+            pickup = service.pickup(origin.id, ready)
+            stats = history.get((service.carrier, service.service, origin.region))
+            zone = service.cutoff_at(origin.id).timezone
+            found = delivery_window(service, lane, pickup, stats, timezone=zone)
+            window = found if window is None else window.widened(found)
+        assert window is not None
+        quote = ShippingQuote(service, price, window)
+        quotes.append(
+            ShippingQuote(service, price, window, encode_option(deps.secret_key, quote, now))
+        )
+    return sorted(quotes, key=lambda q: (q.price.minor_units, q.window.latest, q.service.name))
+
+
+async def select_option(
+    uow: UnitOfWork,
+    deps: Deps,
+    checkout: Checkout,
+    address: Address,
+    now: datetime,
+    option_id: str | None,
+) -> OrderShippingOption | None:
+    """The option an order is placed with: the one asked for (checked again), or else the
+    cheapest; None when no carrier service serves the order (the fixed rate table prices it)."""
+    claim = decode_option(deps.secret_key, option_id, now) if option_id is not None else None
+    quotes = await quote_options(uow, deps, checkout, address, now)
+    if claim is None:
+        if not quotes:
+            return None
+        best = quotes[0]
+        return _chosen(best, ChosenBy.CHEAPEST, best.window)
+    quote = next((q for q in quotes if q.service.id == claim["s"]), None)
+    if quote is None:
+        raise _invalid("the service no longer serves this order")
+    if quote.service.version != claim["v"]:
+        raise _invalid("the service changed")
+    if quote.price.minor_units != claim["p"] or quote.price.currency != claim["c"]:
+        raise _invalid("the price changed")
+    shown = DeliveryWindow(
+        datetime.fromisoformat(str(claim["e"])),
+        datetime.fromisoformat(str(claim["l"])),
+        WindowBasis(str(claim["b"])),
+    )
+    return _chosen(quote, ChosenBy.CUSTOMER, shown)
+
+
+def _chosen(quote: ShippingQuote, by: ChosenBy, window: DeliveryWindow) -> OrderShippingOption:
+    assert quote.service.id is not None
+    return OrderShippingOption(
+        quote.service.id, quote.service.carrier, quote.service.service, by, quote.price, window
+    )
+
+
+async def shipping_options(
+    deps: Deps,
+    actor: Principal,
+    *,
+    lines: Sequence[RequestedLine],
+    shipping_address: AddressFields,
+) -> list[ShippingQuote]:
+    """The options for a cart, as placeOrder would route it; reads only."""
+    if not actor.can(Scope.ORDERS_WRITE):
+        actor.require(Scope.ORDERS_PLACE)
+    requested = [
+        RequestedLine(clean_sku(line.sku, ["lines", str(i), "sku"]), line.quantity)
+        for i, line in enumerate(lines)
+    ]
+    demand = merge_lines(requested)
+    address = Address.create(**shipping_address, field_prefix=("shippingAddress",))
+    async with deps.uow() as uow:
+        checkout = await prepare_checkout(uow, requested, demand, address)
+        return await quote_options(uow, deps, checkout, address, deps.clock.now())

@@ -142,6 +142,15 @@ class Settings(BaseSettings):
         default=None, validation_alias="ORDERGRAPH_STRIPE_WEBHOOK_SECRET"
     )
     stripe_api_base: str | None = Field(default=None, validation_alias="ORDERGRAPH_STRIPE_API_BASE")
+    # POST /carrier-events/{source}: source → its signing secret, e.g. {"easypost": "…",
+    # "acme-post": "…"}; a source named easypost[-…] speaks EasyPost's format, others ours
+    # (docs/carrier-events.md). An unlisted source is a 404.
+    carrier_webhook_secrets: dict[str, str] = Field(
+        default_factory=dict, validation_alias="ORDERGRAPH_CARRIER_WEBHOOK_SECRETS"
+    )
+    carrier_webhook_tolerance_seconds: int = Field(
+        default=300, ge=1, le=86400, validation_alias="ORDERGRAPH_CARRIER_WEBHOOK_TOLERANCE_SECONDS"
+    )
     capture_policy: Literal["on_payment", "on_shipment"] = Field(
         default="on_payment", validation_alias="ORDERGRAPH_CAPTURE_POLICY"
     )

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ordergraph.domain.accounts import StoredAddress
+from ordergraph.domain.carrier_events import CarrierEvent, CarrierEventOutcome
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
@@ -50,6 +51,7 @@ from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
+    CarrierEventRepository,
     CustomerRepository,
     FeedbackRepository,
     FulfillmentRepository,
@@ -77,7 +79,7 @@ from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
 from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
-from ordergraph.domain.shipments import Shipment, ShipmentEvent, ShipmentStatus
+from ordergraph.domain.shipments import TERMINAL, Shipment, ShipmentEvent, ShipmentStatus
 from ordergraph.domain.tokens import ApiToken
 from ordergraph.domain.transfers import InventoryTransfer
 from ordergraph.domain.webhooks import (
@@ -242,6 +244,7 @@ class FakeState:
     webhook_deliveries: dict[int, Delivery] = field(default_factory=dict)
     transfers: dict[int, InventoryTransfer] = field(default_factory=dict)
     inbound: dict[int, InboundShipment] = field(default_factory=dict)
+    carrier_events: dict[int, StoredCarrierEvent] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -269,7 +272,18 @@ class FakeState:
             webhook_deliveries=dict(self.webhook_deliveries),
             transfers=dict(self.transfers),
             inbound=dict(self.inbound),
+            carrier_events=dict(self.carrier_events),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCarrierEvent:
+    """A ``carrier_events`` row."""
+
+    event: CarrierEvent
+    outcome: CarrierEventOutcome
+    shipment_id: int | None
+    received_at: datetime
 
 
 class FakeStore:
@@ -1381,6 +1395,42 @@ class FakeInboundShipmentRepository:
         self._state.inbound[shipment.id] = copy.deepcopy(shipment)
 
 
+class FakeCarrierEventRepository:
+    """Like the SQL one: (source, event id) is unique; the newest open shipment matches."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def claim(self, event: CarrierEvent, received_at: datetime) -> int | None:
+        key = (event.source, event.event_id)
+        if any(
+            (r.event.source, r.event.event_id) == key for r in self._state.carrier_events.values()
+        ):
+            return None
+        row_id = self._store.next_id("carrier_events")
+        self._state.carrier_events[row_id] = StoredCarrierEvent(
+            event, CarrierEventOutcome.UNMATCHED, None, received_at
+        )
+        return row_id
+
+    async def settle(
+        self, row_id: int, outcome: CarrierEventOutcome, shipment_id: int | None
+    ) -> None:
+        stored = self._state.carrier_events[row_id]
+        self._state.carrier_events[row_id] = dataclasses.replace(
+            stored, outcome=outcome, shipment_id=shipment_id
+        )
+
+    async def shipment_for_tracking(self, tracking_number: str) -> int | None:
+        found = sorted(
+            (s.status in TERMINAL, -sid)
+            for sid, s in self._state.shipments.items()
+            if s.tracking_number == tracking_number
+        )
+        return -found[0][1] if found else None
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1409,6 +1459,7 @@ class FakeUnitOfWork:
     webhooks: WebhookRepository
     transfers: TransferRepository
     inbound: InboundShipmentRepository
+    carrier_events: CarrierEventRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1493,6 +1544,7 @@ class FakeUnitOfWork:
         self.webhooks = FakeWebhookRepository(self._state, self._store)
         self.transfers = FakeTransferRepository(self._state, self._store)
         self.inbound = FakeInboundShipmentRepository(self._state, self._store)
+        self.carrier_events = FakeCarrierEventRepository(self._state, self._store)
 
 
 class SequentialCodes:

@@ -383,6 +383,7 @@ shipments = sa.Table(
     sa.Column("last_event_at", UTCDateTime),
     sa.Column("clicks", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_shipments_open_promise", "status", "promised_delivery_at"),
+    sa.Index("ix_shipments_tracking_number", "tracking_number", "id"),  # carrier webhooks
 )
 
 shipment_lines = sa.Table(
@@ -667,4 +668,30 @@ inbound_shipment_lines = sa.Table(
     sa.CheckConstraint("quantity_received >= 0", name="quantity_received_not_negative"),
     sa.UniqueConstraint("inbound_shipment_id", "sku", name="uq_inbound_shipment_lines_sku"),
     sa.Index("ix_inbound_shipment_lines_sku", "sku", "inbound_shipment_id"),
+)
+
+# Carrier webhooks as received (POST /carrier-events/{source}), normalized; (source, event id)
+# is unique, so a redelivered event changes nothing. UNMATCHED rows are listed for staff.
+carrier_events = sa.Table(
+    "carrier_events",
+    metadata,
+    _id(),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("event_id", sa.String(200), nullable=False),
+    sa.Column("tracking_number", sa.String(100), nullable=False),
+    sa.Column("carrier", sa.String(64)),
+    sa.Column("carrier_status", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(24)),
+    sa.Column("occurred_at", UTCDateTime),
+    sa.Column("location", sa.String(200)),
+    sa.Column("description", sa.String(500)),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("shipment_id", BigId, sa.ForeignKey("shipments.id")),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source", "event_id", name="uq_carrier_events_event"),
+    sa.CheckConstraint(
+        "outcome IN ('APPLIED', 'STALE', 'UNMATCHED', 'IGNORED')", name="outcome_known"
+    ),
+    sa.Index("ix_carrier_events_outcome", "outcome", "id"),
+    sa.Index("ix_carrier_events_tracking_number", "tracking_number"),
 )

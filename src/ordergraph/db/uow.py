@@ -22,6 +22,7 @@ from ordergraph.db.repositories import (
     SqlWarehouseRepository,
 )
 from ordergraph.db.repositories.accounts import SqlAccountRepository
+from ordergraph.db.repositories.carrier_events import SqlCarrierEventRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
@@ -42,6 +43,7 @@ from ordergraph.domain.notifications import (
 )
 from ordergraph.domain.ports import (
     AccountRepository,
+    CarrierEventRepository,
     CustomerRepository,
     FeedbackRepository,
     FulfillmentRepository,
@@ -88,6 +90,7 @@ class SqlUnitOfWork:
     webhooks: WebhookRepository
     transfers: TransferRepository
     inbound: InboundShipmentRepository
+    carrier_events: CarrierEventRepository
 
     def __init__(
         self,
@@ -137,6 +140,7 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhookRepository(conn)
         self.transfers = SqlTransferRepository(conn)
         self.inbound = SqlInboundShipmentRepository(conn)
+        self.carrier_events = SqlCarrierEventRepository(conn)
         return self
 
     async def __aexit__(

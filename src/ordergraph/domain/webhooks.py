@@ -281,6 +281,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "fulfillment.packed",
         "shipment.created",
         "shipment.event",
+        "shipment.exception",
         "refund.requested",
         "refund.succeeded",
         "refund.failed",

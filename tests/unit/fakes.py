@@ -354,6 +354,10 @@ class FakeStore:
         return list(self.state.payments.values())
 
     @property
+    def carrier_events(self) -> list[StoredCarrierEvent]:
+        return [v for _, v in sorted(self.state.carrier_events.items())]
+
+    @property
     def shipments(self) -> list[Shipment]:
         """Committed shipments as the repository loads them (events by occurrence)."""
         return [load_shipment(s) for _, s in sorted(self.state.shipments.items())]

@@ -15,6 +15,7 @@ from ordergraph.db.repositories.warehouses import warehouse_from_row
 from ordergraph.domain.catalog import MAX_GROUP
 from ordergraph.domain.principals import Role, Scope
 from ordergraph.resolvers.common import query_id
+from ordergraph.resolvers.carrier_event_query import CarrierEventQuery
 from ordergraph.resolvers.feedback import FeedbackQuery
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.node import resolve_node
@@ -48,6 +49,7 @@ class Query(
     FeedbackQuery,
     TransferQuery,
     StockQuery,
+    CarrierEventQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

@@ -186,6 +186,7 @@ RULES: dict[str, dict[str, Rule]] = {
             since=Arg.FILTER,
         ),
         "inventoryAudit": INVENTORY_READ,
+        "unmatchedCarrierEvents": ORDERS_READ.with_args(first=Arg.PAGE, after=Arg.PAGE),
     },
     "Mutation": {
         **_all(
@@ -243,6 +244,10 @@ RULES: dict[str, dict[str, Rule]] = {
         for name in ("demandByRegion", "leadTime", "onTimeRate", "returnRate")
     }
     | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)},
+    "CarrierEvent": _all(
+        "id source eventId trackingNumber carrier carrierStatus status occurredAt location "
+        "description receivedAt"
+    ),
     "Customer": _all(
         "id email name phone createdAt addresses defaultAddress erasedAt emailVerified "
         "emailVerifiedAt locale timezone defaultShippingAddress version"
@@ -368,6 +373,7 @@ for _name in (
     "Webhook",
     "InventoryTransfer",
     "InboundShipment",
+    "CarrierEvent",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

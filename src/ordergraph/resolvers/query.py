@@ -14,8 +14,8 @@ from ordergraph.db.repositories.products import product_from_row
 from ordergraph.db.repositories.warehouses import warehouse_from_row
 from ordergraph.domain.catalog import MAX_GROUP
 from ordergraph.domain.principals import Role, Scope
-from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.carrier_event_query import CarrierEventQuery
+from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.feedback import FeedbackQuery
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.node import resolve_node

@@ -10,6 +10,7 @@ with the tracking code, event id and times of the shipment each test drives.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -328,3 +329,15 @@ async def test_what_a_sender_gets_wrong_is_a_4xx_never_a_500(
     )
     assert future.status_code in (202, 400), future.text
     assert (await http.get("/carrier-events/easypost")).status_code == 405
+
+
+async def test_copies_of_one_event_racing_each_other_apply_it_once(
+    admin: GraphQLClient, http: httpx.AsyncClient, unique: str
+) -> None:
+    order_id, shipment = await shipped_parcel(admin, unique)
+    body = tracker_event("tracker_updated_in_transit", shipment["trackingNumber"], shipment, 2)
+    answers = await asyncio.gather(*(post_easypost(http, body) for _ in range(6)))
+    outcomes = sorted(r.json()["outcome"] for r in answers)
+    assert outcomes == ["APPLIED"] + ["DUPLICATE"] * 5, [r.text for r in answers]
+    [stored] = (await parcel(admin, order_id))["shipments"]
+    assert [e["status"] for e in stored["events"]] == ["LABEL_CREATED", "IN_TRANSIT"]

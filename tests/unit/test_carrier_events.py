@@ -31,11 +31,12 @@ from ordergraph.domain.carrier_events import (
     verify_generic_signature,
 )
 from ordergraph.domain.errors import InvalidInput
-from ordergraph.domain.orders import HoldType, OrderStatus
+from ordergraph.domain.orders import Hold, HoldType, IllegalTransition, OrderStatus
 from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.gateways.easypost_webhooks import verified_easypost_event
 from ordergraph.services.carrier_events import receive_carrier_event
 from tests.unit.fakes import Shop
+from tests.unit.test_order_model import make_order
 from tests.unit.test_shipment_services import ship_all
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "easypost"
@@ -461,3 +462,50 @@ async def test_an_event_from_the_future_is_refused_and_nothing_is_stored(shop: S
             shop.deps, carrier_event(tracking, ShipmentStatus.IN_TRANSIT, future)
         )
     assert shop.store.carrier_events == []
+
+
+# --- the snippets of docs/carrier-events.md work against the real checks ----------------------
+
+
+def doc_snippets() -> dict[str, Any]:
+    """Every ``python`` block of docs/carrier-events.md, run into one namespace."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "carrier-events.md").read_text()
+    namespace: dict[str, Any] = {}
+    for block in text.split("```python\n")[1:]:
+        exec(block.split("\n```", 1)[0], namespace)  # our own documentation, not input
+    return namespace
+
+
+def test_the_documented_signing_snippet_signs_what_we_verify() -> None:
+    docs = doc_snippets()
+    body = json.dumps(generic()).encode()
+    header = docs["carrier_signature"](SECRET, body, NOW)
+    verify_generic_signature(SECRET, header, body, now=NOW)
+    assert header == generic_signature(SECRET, NOW, body)
+
+
+def test_the_documented_check_accepts_ours_and_refuses_a_tampered_body() -> None:
+    docs = doc_snippets()
+    body = b'{"id": "x"}'
+    fresh = generic_signature(SECRET, int(datetime.now(UTC).timestamp()), body)
+    assert docs["is_valid_carrier_signature"](SECRET, fresh, body)
+    assert not docs["is_valid_carrier_signature"](SECRET, fresh, body + b" ")
+    assert not docs["is_valid_carrier_signature"](
+        SECRET, generic_signature(SECRET, NOW, body), body
+    )
+
+
+def test_the_documented_easypost_signature_passes_the_sdk() -> None:
+    docs = doc_snippets()
+    body = json.dumps(fixture("tracker_updated_in_transit")).encode()
+    secret = "s\u00e9cret"  # NFKD-normalized on both sides
+    assert verified_easypost_event(body, docs["easypost_signature"](secret, body), secret)
+
+
+def test_only_a_delivery_exception_hold_may_be_placed_on_a_shipped_order() -> None:
+    order = make_order(OrderStatus.SHIPPED)
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    with pytest.raises(IllegalTransition):
+        order.place_hold(Hold(None, HoldType.FRAUD_REVIEW, None, now, "staff:x"), now)
+    order.place_hold(Hold(None, HoldType.DELIVERY_EXCEPTION, "returned", now, "staff:x"), now)
+    assert [h.type for h in order.active_holds] == [HoldType.DELIVERY_EXCEPTION]

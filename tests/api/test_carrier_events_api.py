@@ -18,7 +18,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -341,3 +341,24 @@ async def test_copies_of_one_event_racing_each_other_apply_it_once(
     assert outcomes == ["APPLIED"] + ["DUPLICATE"] * 5, [r.text for r in answers]
     [stored] = (await parcel(admin, order_id))["shipments"]
     assert [e["status"] for e in stored["events"]] == ["LABEL_CREATED", "IN_TRANSIT"]
+
+
+async def test_an_event_that_came_before_its_shipment_applies_when_it_ships(
+    admin: GraphQLClient, staff: GraphQLClient, http: httpx.AsyncClient, unique: str
+) -> None:
+    tracking = f"EARLY{unique}"
+    minute_ago = {"shippedAt": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()}
+    body = tracker_event("tracker_updated_in_transit", tracking, minute_ago, 0)
+    event_id = json.loads(body)["id"]
+    outcome(await post_easypost(http, body), 202, "UNMATCHED")
+
+    order, payload = await shipped(admin, unique, trackingNumber=tracking)
+    assert payload["shipment"]["status"] == "IN_TRANSIT"
+    assert payload["order"]["shipments"][0]["status"] == "IN_TRANSIT"
+    listing = (await staff.data(UNMATCHED, {"first": 50}))["unmatchedCarrierEvents"]
+    assert event_id not in [n["eventId"] for n in listing["nodes"]]
+    state = await parcel(admin, order.id)
+    assert [(e["status"], e["applied"]) for e in state["shipments"][0]["events"]] == [
+        ("IN_TRANSIT", True),
+        ("LABEL_CREATED", True),
+    ]

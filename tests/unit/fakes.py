@@ -1426,6 +1426,19 @@ class FakeCarrierEventRepository:
             stored, outcome=outcome, shipment_id=shipment_id
         )
 
+    async def unmatched_for_tracking(
+        self, tracking_number: str
+    ) -> list[tuple[int, CarrierEvent, datetime]]:
+        rows = [
+            (r.event.occurred_at or r.received_at, row_id, r)
+            for row_id, r in self._state.carrier_events.items()
+            if r.event.tracking_number == tracking_number
+            and r.outcome is CarrierEventOutcome.UNMATCHED
+        ]
+        return [
+            (row_id, r.event, r.received_at) for _, row_id, r in sorted(rows, key=lambda x: x[:2])
+        ]
+
     async def shipment_for_tracking(self, tracking_number: str) -> int | None:
         found = sorted(
             (s.status in TERMINAL, -sid)

@@ -509,3 +509,45 @@ def test_only_a_delivery_exception_hold_may_be_placed_on_a_shipped_order() -> No
         order.place_hold(Hold(None, HoldType.FRAUD_REVIEW, None, now, "staff:x"), now)
     order.place_hold(Hold(None, HoldType.DELIVERY_EXCEPTION, "returned", now, "staff:x"), now)
     assert [h.type for h in order.active_holds] == [HoldType.DELIVERY_EXCEPTION]
+
+
+# --- events that came before their shipment ---------------------------------------------------
+
+
+async def test_events_that_came_before_the_shipment_apply_when_it_is_shipped(shop: Shop) -> None:
+    order_id = await shop.confirmed_order([("TEE", 1)])
+    fid = shop.fulfillments_of(order_id)["AMS"].id
+    tracking = f"JD-{fid}"  # what ship_all will give it
+    start = shop.clock.now()
+    early = [
+        carrier_event(tracking, ShipmentStatus.LABEL_CREATED, start - timedelta(hours=2), "a"),
+        carrier_event(tracking, ShipmentStatus.IN_TRANSIT, start - timedelta(hours=1), "b"),
+    ]
+    for event in early:
+        assert (await receive_carrier_event(shop.deps, event)).outcome is (
+            CarrierEventOutcome.UNMATCHED
+        )
+    shipment_id = await ship_all(shop, order_id)
+    [shipment] = shop.store.shipments
+    assert shipment.status is ShipmentStatus.IN_TRANSIT  # the carrier's word beats our label
+    assert [(r.outcome, r.shipment_id) for r in shop.store.carrier_events] == [
+        (CarrierEventOutcome.STALE, shipment_id),  # a label event older than ours: history
+        (CarrierEventOutcome.APPLIED, shipment_id),
+    ]
+    later = carrier_event(tracking, ShipmentStatus.DELIVERED, shop.clock.now(), "c")
+    assert (await receive_carrier_event(shop.deps, later)).outcome is CarrierEventOutcome.APPLIED
+
+
+async def test_an_early_event_never_beats_a_real_carrier_status(shop: Shop) -> None:
+    _, _, tracking = await shipped(shop)
+    now = shop.clock.now()
+    await receive_carrier_event(
+        shop.deps, carrier_event(tracking, ShipmentStatus.OUT_FOR_DELIVERY, now, "x")
+    )
+    # only the label may be beaten: the domain rule, checked directly
+    [shipment] = shop.store.shipments
+    event = shipment.record(
+        ShipmentStatus.IN_TRANSIT, now - timedelta(hours=3), None, None, now, came_before_label=True
+    )
+    assert not event.applied
+    assert shipment.status is ShipmentStatus.OUT_FOR_DELIVERY

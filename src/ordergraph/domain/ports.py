@@ -333,6 +333,12 @@ class CarrierEventRepository(Protocol):
         """The shipment with this tracking number: the newest open one, else the newest."""
         ...
 
+    async def unmatched_for_tracking(
+        self, tracking_number: str
+    ) -> list[tuple[int, CarrierEvent, datetime]]:
+        """UNMATCHED events with this tracking number, oldest first: (row id, event, received)."""
+        ...
+
 
 class RiskRepository(Protocol):
     async def at_risk_candidates(self, now: datetime, limit: int) -> dict[int, list[str]]:

@@ -87,6 +87,8 @@ async def apply_shipment_event(
     occurred_at: datetime,
     location: str | None,
     description: str | None,
+    *,
+    came_before_label: bool = False,
 ) -> ShipmentUpdate:
     """The one path every shipment event takes (staff, carrier integrations, carrier webhooks):
     lock the order then the shipment, store the event (an older one is kept but not applied),
@@ -99,7 +101,9 @@ async def apply_shipment_event(
     shipment = await uow.shipments.get(shipment_id, for_update=True)
     assert order is not None
     assert shipment is not None
-    event = shipment.record(status, occurred_at, location, description, now)
+    event = shipment.record(
+        status, occurred_at, location, description, now, came_before_label=came_before_label
+    )
     await uow.shipments.save(shipment)
     order.record(
         "shipment.event",

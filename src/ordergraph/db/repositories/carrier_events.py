@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ordergraph.db.tables import carrier_events, shipments
 from ordergraph.domain.carrier_events import CarrierEvent, CarrierEventOutcome
-from ordergraph.domain.shipments import TERMINAL
+from ordergraph.domain.shipments import TERMINAL, ShipmentStatus
 
 
 class SqlCarrierEventRepository:
@@ -63,3 +63,31 @@ class SqlCarrierEventRepository:
             .limit(1)
         )
         return found
+
+    async def unmatched_for_tracking(
+        self, tracking_number: str
+    ) -> list[tuple[int, CarrierEvent, datetime]]:
+        c = carrier_events.c
+        rows = await self._conn.execute(
+            sa.select(carrier_events)
+            .where(
+                c.tracking_number == tracking_number,
+                c.outcome == CarrierEventOutcome.UNMATCHED.value,
+            )
+            .order_by(sa.func.coalesce(c.occurred_at, c.received_at), c.id)
+        )
+        return [(m["id"], event_from_row(m), m["received_at"]) for m in rows.mappings()]
+
+
+def event_from_row(m: sa.RowMapping) -> CarrierEvent:
+    return CarrierEvent(
+        source=m["source"],
+        event_id=m["event_id"],
+        tracking_number=m["tracking_number"],
+        carrier=m["carrier"],
+        carrier_status=m["carrier_status"],
+        status=ShipmentStatus(m["status"]) if m["status"] else None,
+        occurred_at=m["occurred_at"],
+        location=m["location"],
+        description=m["description"],
+    )

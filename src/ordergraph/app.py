@@ -16,6 +16,7 @@ from graphql import GraphQLError, GraphQLSyntaxError, parse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -67,6 +68,7 @@ from ordergraph.web.graphiql import (
     graphiql_html,
 )
 from ordergraph.web.middleware import MaxBodySize, Metrics
+from ordergraph.web.packing_slip import packing_slip_endpoint
 from ordergraph.web.payment_webhooks import stripe_webhook_endpoint
 from ordergraph.web.security import SecurityHeaders, install_log_redaction
 from ordergraph.web.tracking import tracking_endpoint
@@ -478,6 +480,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def metrics(_request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    async def http_principal(request: Request) -> Principal:
+        """The caller of a plain HTTP endpoint, authenticated (and throttled) as /graphql does."""
+        try:
+            return await authenticate(runtime, request.headers.get("authorization"))
+        except UnknownToken:
+            refusal = await runtime.refuse_token(client_address(request), request.scope["state"])
+            raise StarletteHTTPException(refusal.status_code, refusal.reason) from None
+
     async def dev_mailbox(request: Request) -> Response:
         return await mailbox_page(_engine(runtime), request)
 
@@ -499,6 +509,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/t/{code}", tracking_endpoint(lambda: _engine(runtime))),
+            Route(
+                "/fulfillments/{id}/packing-slip.pdf",
+                # the primary, not a replica: a slip is printed right after confirmation
+                packing_slip_endpoint(lambda: _engine(runtime), http_principal, settings.shop_name),
+            ),
             Route(
                 "/account/verify/{token}",
                 verify_endpoint(lambda: runtime.deps),

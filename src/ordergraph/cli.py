@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +17,10 @@ from ordergraph.config import get_settings
 from ordergraph.domain.principals import Role, Scope
 from ordergraph.domain.tokens import ApiToken
 from ordergraph.services.deps import Deps
+
+if TYPE_CHECKING:
+    from ordergraph.domain.catalog_import import Column, ImportReport
+    from ordergraph.services.catalog_import import ImportUseCase
 
 
 @click.group()
@@ -242,6 +250,112 @@ def inventory_audit() -> None:
         f"quantities differing from the ledger: {len(report.drift)}"
     )
     raise SystemExit(1 if report.drift else 0)
+
+
+@main.group("import")
+def import_() -> None:
+    """Import products or counted stock from a CSV file (see the README for the formats)."""
+
+
+_import_options = [
+    click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+    click.option("--dry-run", is_flag=True, help="Check every row; write nothing."),
+    click.option(
+        "--errors-file",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        help="Also write the per-row errors here as CSV (line,column,code,message).",
+    ),
+    click.option(
+        "--batch-size",
+        type=click.IntRange(1, 5000),
+        default=500,
+        show_default=True,
+        help="Rows per transaction.",
+    ),
+]
+
+
+def _with_import_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_import_options):
+        command = option(command)
+    return command
+
+
+@import_.command("products")
+@_with_import_options
+def import_products(file: Path, dry_run: bool, errors_file: Path | None, batch_size: int) -> None:
+    """Create or update products from FILE.csv (upsert by SKU). Columns:
+    sku,name,price,currency[,weight_grams,allow_backorder,backorder_limit,returnable].
+    Exit 0: every row imported; 1: some rows failed (the others are imported); 2: unreadable."""
+    from ordergraph.domain.import_formats import PRODUCT_COLUMNS
+    from ordergraph.services.catalog_import import import_products as run_import
+
+    _run_import(file, PRODUCT_COLUMNS, run_import, dry_run, errors_file, batch_size)
+
+
+@import_.command("inventory")
+@_with_import_options
+def import_inventory(file: Path, dry_run: bool, errors_file: Path | None, batch_size: int) -> None:
+    """Set counted stock from FILE.csv through the stock ledger (a CYCLE_COUNT movement per
+    changed level). Columns: sku,warehouse,on_hand[,safety_stock]; warehouse is its code.
+    Exit 0: every row imported; 1: some rows failed (the others are imported); 2: unreadable."""
+    from ordergraph.domain.import_formats import INVENTORY_COLUMNS
+    from ordergraph.services.stock_import import import_inventory as run_import
+
+    _run_import(file, INVENTORY_COLUMNS, run_import, dry_run, errors_file, batch_size)
+
+
+def _run_import(
+    file: Path,
+    columns: Sequence[Column],
+    use_case: ImportUseCase,
+    dry_run: bool,
+    errors_file: Path | None,
+    batch_size: int,
+) -> None:
+    import time
+
+    from ordergraph.domain.catalog_import import UnreadableFile, read_table
+    from ordergraph.domain.errors import DomainError
+    from ordergraph.services.catalog_import import IMPORT_ACTOR
+
+    started = time.perf_counter()
+    try:
+        table = read_table(file.read_bytes().decode("utf-8-sig"), columns)
+    except UnicodeDecodeError as exc:
+        click.echo(f"error: {file}: not UTF-8 text ({exc.reason} at byte {exc.start})", err=True)
+        raise SystemExit(2) from exc
+    except (UnreadableFile, OSError) as exc:
+        click.echo(f"error: {file}: {exc}", err=True)
+        raise SystemExit(2) from exc
+
+    async def run(tick: Callable[[int], None]) -> ImportReport:
+        async with _deps() as deps:
+            return await use_case(
+                deps,
+                IMPORT_ACTOR,
+                table,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                progress=tick,
+                source=file.name,
+            )
+
+    with click.progressbar(
+        length=table.rows_read, label=f"importing {file.name}", file=sys.stderr
+    ) as bar:
+        try:
+            report = asyncio.run(run(bar.update))
+        except DomainError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            raise SystemExit(1) from exc
+    for line in report.error_lines():
+        click.echo(line)
+    if errors_file is not None:
+        with errors_file.open("w", encoding="utf-8", newline="") as out:
+            report.write_errors(out)
+    click.echo(report.summary(time.perf_counter() - started))
+    raise SystemExit(report.exit_code)
 
 
 @main.command()

@@ -533,3 +533,52 @@ async def test_catalog_changes_reach_webhooks_subscribed_to_them(
     await changed(admin, UPDATE_CUSTOMER, {"customerId": customer_id, "name": "Hook"})
     delivered = await wait_for_deliveries(admin, webhook_id, len(kinds))
     assert sorted(d["eventType"] for d in delivered) == sorted(kinds)
+
+
+# --- backorders ---------------------------------------------------------------------------------
+
+LEVELS_OF = """
+query($sku: String!) {
+  product(sku: $sku) {
+    allowBackorder backorderLimit inventoryLevels { onHand reserved backorderLimit }
+  }
+}"""
+
+
+async def test_turning_backorders_on_and_off_changes_every_level_through_the_ledger(
+    admin: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=2)
+    product = await read_product(admin, item.sku)
+    refused = await place(admin, order_input([(item.sku, 5)]))
+    assert refused["userErrors"][0]["code"] == "OUT_OF_STOCK"
+
+    on = await changed(
+        admin,
+        UPDATE_PRODUCT,
+        {"productId": product["id"], "allowBackorder": True, "backorderLimit": 4},
+    )
+    assert on["version"] == product["version"] + 1
+    levels = (await admin.data(LEVELS_OF, {"sku": item.sku}))["product"]
+    assert (levels["allowBackorder"], levels["backorderLimit"]) == (True, 4)
+    assert levels["inventoryLevels"] == [{"onHand": 2, "reserved": 0, "backorderLimit": 4}]
+    await place_ok(admin, order_input([(item.sku, 5)]))  # 3 of them backordered
+
+    error = only_error(
+        await mutate(admin, UPDATE_PRODUCT, {"productId": product["id"], "allowBackorder": False})
+    )
+    assert (error["code"], error["field"]) == ("INSUFFICIENT_STOCK", ["input", "backorderLimit"])
+    after = (await admin.data(LEVELS_OF, {"sku": item.sku}))["product"]
+    assert after == {
+        "allowBackorder": True,
+        "backorderLimit": 4,
+        "inventoryLevels": [{"onHand": 2, "reserved": 5, "backorderLimit": 4}],
+    }
+    lowered = await changed(
+        admin, UPDATE_PRODUCT, {"productId": product["id"], "backorderLimit": 3}
+    )
+    assert lowered["version"] == product["version"] + 2
+    invalid = only_error(
+        await mutate(admin, UPDATE_PRODUCT, {"productId": product["id"], "backorderLimit": -1})
+    )
+    assert invalid["code"] == "INVALID"

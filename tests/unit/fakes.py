@@ -52,6 +52,7 @@ from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
     CarrierEventRepository,
+    ChangedConcurrently,
     CustomerRepository,
     FeedbackRepository,
     FulfillmentRepository,
@@ -501,6 +502,19 @@ class FakeProductRepository:
         products = self._state.products
         return {sku: dataclasses.replace(products[sku]) for sku in skus if sku in products}
 
+    async def upsert_many(self, products: Sequence[Product]) -> dict[str, int]:
+        for product in products:
+            stored = self._state.products.get(product.sku)
+            if stored is None:
+                product.id = self._store.next_id("products")
+            elif stored.version != product.version - 1:
+                raise ChangedConcurrently("a product changed while the import read it")
+            else:
+                product.id = stored.id
+                product.created_at = stored.created_at
+            self._state.products[product.sku] = dataclasses.replace(product)
+        return {p.sku: p.id for p in products if p.id is not None}
+
 
 def delta_of(movement: InventoryMovement, field: LevelField) -> int:
     """What a ledger row moved of ``field`` (rows carry one field each)."""
@@ -514,6 +528,28 @@ class FakeInventoryRepository:
 
     async def get(self, sku: str, warehouse_id: int) -> InventoryLevel | None:
         return self._state.levels.get((sku, warehouse_id))
+
+    async def get_many(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        return {k: self._state.levels[k] for k in keys if k in self._state.levels}
+
+    async def apply_counts(
+        self, counts: Sequence[tuple[str, int, int, int]], now: datetime
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        applied: dict[tuple[str, int], InventoryLevel] = {}
+        for sku, warehouse_id, on_hand, was in counts:
+            level = self._state.levels.get((sku, warehouse_id))
+            change = LevelChange(on_hand=on_hand - was, on_hand_was=was)
+            if level is not None and change.allows(level):
+                applied[(sku, warehouse_id)] = change.apply(level, now)
+                self._state.levels[(sku, warehouse_id)] = applied[(sku, warehouse_id)]
+        return applied
+
+    async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
+        for key in keys:
+            if key not in self._state.levels:
+                self._state.levels[key] = self._empty_level(*key, now)
 
     async def apply(
         self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
@@ -551,6 +587,21 @@ class FakeInventoryRepository:
         )
         self._state.levels[key] = level
         return level
+
+    async def set_backorder_limit(
+        self, sku: str, limit: int, now: datetime
+    ) -> list[InventoryLevel]:
+        refused: list[InventoryLevel] = []
+        for key, level in sorted(self._state.levels.items()):
+            if key[0] != sku or level.backorder_limit == limit:
+                continue
+            if level.reserved > level.on_hand + limit:
+                refused.append(level)
+            else:
+                self._state.levels[key] = dataclasses.replace(
+                    level, backorder_limit=limit, updated_at=now
+                )
+        return refused
 
     async def record_movements(self, movements: Sequence[InventoryMovement]) -> None:
         for movement in movements:

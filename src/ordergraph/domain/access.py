@@ -8,6 +8,8 @@ The GraphQL field rules (``ordergraph.schema.access``) are built on these.
   reads orders (a storefront sees only the order it just placed, in the mutation's answer).
 - Acting on an order needs ``orders:write``, or being its customer, or being the client that
   placed it (a storefront paying for or cancelling its own guest order).
+- Packing slips are staff paperwork: printing one needs ``orders:read`` (it carries the
+  recipient's address), so a customer gets none, not even for its own order.
 - An event is visible to whoever may read what it is about: order events as orders, stock
   events with a catalog or inventory scope, customer events with ``customers:read``, token
   events only to admins.
@@ -64,6 +66,10 @@ def may_act_on_order(
     if principal.customer_id is not None:
         return principal.customer_id == customer_id
     return principal.token_id is not None and principal.token_id == placed_by_token_id
+
+
+def may_print_packing_slip(principal: Principal) -> bool:
+    return principal.can(Scope.ORDERS_READ)
 
 
 # The scope that reads what an event type is about, by the type's prefix.

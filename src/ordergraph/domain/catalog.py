@@ -256,6 +256,8 @@ class Product:
         clear_group: bool = False,
         status: ProductStatus | None = None,
         returnable: bool | None = None,
+        allow_backorder: bool | None = None,
+        backorder_limit: int | None = None,
     ) -> list[str]:
         """Validate and apply the given fields (None: unchanged; ``clear_group`` removes the
         group); the names of those that changed. Any change bumps ``version``; one invalid
@@ -270,6 +272,7 @@ class Product:
                 None if attributes is None else clean_attributes(attributes, ["attributes"])
             ),
             "returnable": returnable,
+            **self._backorder_terms(allow_backorder, backorder_limit),
         }
         if clear_group:
             wanted["group_handle"] = _CLEAR
@@ -283,6 +286,28 @@ class Product:
         if changed:
             self.version += 1
         return changed
+
+    def _backorder_terms(
+        self, allow_backorder: bool | None, backorder_limit: int | None
+    ) -> dict[str, object]:
+        """The backorder fields an update asks for, checked as ``create`` checks them; turning
+        backorders on without a limit takes the default, turning them off sets the limit to 0."""
+        if allow_backorder is None and backorder_limit is None:
+            return {}
+        allow = self.allow_backorder if allow_backorder is None else allow_backorder
+        if backorder_limit is None:
+            limit = 0 if not allow else (self.backorder_limit or DEFAULT_BACKORDER_LIMIT)
+        else:
+            limit = backorder_limit
+        if not 0 <= limit <= MAX_BACKORDER_LIMIT:
+            raise InvalidInput(
+                f"must be between 0 and {MAX_BACKORDER_LIMIT}", field=["backorderLimit"]
+            )
+        if limit and not allow:
+            raise InvalidInput(
+                "a backorder limit needs allowBackorder: true", field=["backorderLimit"]
+            )
+        return {"allow_backorder": allow, "backorder_limit": limit}
 
     def archive(self, now: datetime) -> bool:
         """No new orders may take it; False if it already was archived."""

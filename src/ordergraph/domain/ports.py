@@ -64,12 +64,33 @@ class ProductRepository(Protocol):
         ...
 
     async def get_many(self, skus: list[str]) -> dict[str, Product]: ...
+    async def upsert_many(self, products: Sequence[Product]) -> dict[str, int]:
+        """Insert new SKUs and update the importable fields of existing ones, in a few
+        multi-row statements; the id of every given SKU."""
+        ...
 
 
 class InventoryRepository(Protocol):
     """Levels and their ledger. Only ``services/stock_ledger`` calls the writes."""
 
     async def get(self, sku: str, warehouse_id: int) -> InventoryLevel | None: ...
+    async def get_many(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        """The stored levels among ``keys`` (sku, warehouse id), in one read."""
+        ...
+
+    async def apply_counts(
+        self, counts: Sequence[tuple[str, int, int, int]], now: datetime
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        """Counts ``(sku, warehouse id, on hand, was)`` applied where the level's on hand is
+        still ``was`` and the count covers what is reserved, in one statement; the levels that
+        took their count (only ``stock_ledger`` calls this)."""
+        ...
+
+    async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
+        """Create the missing level rows among ``keys``, empty, in one statement."""
+        ...
 
     async def apply(
         self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
@@ -90,6 +111,13 @@ class InventoryRepository(Protocol):
     ) -> InventoryLevel: ...
 
     async def record_movements(self, movements: Sequence[InventoryMovement]) -> None: ...
+
+    async def set_backorder_limit(
+        self, sku: str, limit: int, now: datetime
+    ) -> list[InventoryLevel]:
+        """Copy the limit onto the SKU's levels where what is reserved fits under it; the
+        levels it did not fit."""
+        ...
 
     async def availability(self, skus: list[str]) -> dict[tuple[str, int], int]:
         """Units available to sell, per (sku, warehouse id)."""

@@ -259,7 +259,9 @@ RULES: dict[str, dict[str, Rule]] = {
     ),
     "CustomerDataExport": _all("customerId generatedAt data"),
     "Demand": _all("key name orders units"),
-    "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse"),
+    "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse")
+    # staff paperwork with the recipient's address (domain.access.may_print_packing_slip)
+    | {"packingSlipUrl": ORDERS_READ},
     "FulfillmentLine": _all("id orderLineId sku quantity shippedQuantity remainingQuantity"),
     "InventoryTransfer": _all(
         "id number sku quantity status actor version createdAt updatedAt receivedAt "

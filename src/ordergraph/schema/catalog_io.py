@@ -42,6 +42,12 @@ class UpdateProductInput:
     )
     status: ProductStatus | None = None
     returnable: bool | None = None
+    allow_backorder: bool | None = strawberry.field(
+        default=None,
+        description="Off sets backorderLimit to 0; on without a limit takes the default. "
+        "Refused (INSUFFICIENT_STOCK) where more is backordered than the new limit allows.",
+    )
+    backorder_limit: int | None = None
 
 
 @strawberry.input

@@ -17,6 +17,7 @@ from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.money import Money
 from ordergraph.domain.ports import ChangedConcurrently, UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
+from ordergraph.services import stock_ledger
 from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
 
@@ -55,6 +56,8 @@ async def update_product(
     clear_group: bool = False,
     status: ProductStatus | None = None,
     returnable: bool | None = None,
+    allow_backorder: bool | None = None,
+    backorder_limit: int | None = None,
 ) -> Product:
     """Change the given fields of a product (absent: unchanged). Orders already placed keep
     the name and price they were placed at."""
@@ -69,8 +72,9 @@ async def update_product(
         product = await _product(uow, product_id)
         check_version(expected_version, product.version, "product")
         previous = product.version
+        now = deps.clock.now()
         changed = product.update(
-            now=deps.clock.now(),
+            now=now,
             name=name,
             price=price,
             weight_grams=weight_grams,
@@ -79,7 +83,13 @@ async def update_product(
             clear_group=clear_group,
             status=status,
             returnable=returnable,
+            allow_backorder=allow_backorder,
+            backorder_limit=backorder_limit,
         )
+        if "backorder_limit" in changed:
+            await stock_ledger.set_backorder_limit(
+                uow, sku=product.sku, limit=product.backorder_limit, actor=actor.actor, now=now
+            )
         if changed:
             if not await uow.products.update(product, previous_version=previous):
                 raise ChangedConcurrently("product changed concurrently")

@@ -8,7 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ordergraph.db.repositories._insert import insert_ignoring_conflict
+from ordergraph.db.repositories._insert import (
+    insert_ignoring_conflict,
+    insert_many_ignoring_conflict,
+)
 from ordergraph.db.tables import inventory_levels, inventory_movements, products, warehouses
 from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
 
@@ -29,6 +32,9 @@ def level_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Inventory
     )
 
 
+_COUNTS_PER_STATEMENT = 250
+
+
 class SqlInventoryRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -41,6 +47,20 @@ class SqlInventoryRepository:
             )
         ).first()
         return level_from_row(row) if row is not None else None
+
+    async def get_many(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        if not keys:
+            return {}
+        t = inventory_levels.c
+        wanted = set(keys)
+        # by SKU in bulk, then the exact pairs: a row-value IN list is not portable to SQLite
+        query = sa.select(inventory_levels).where(t.sku.in_(sorted({sku for sku, _ in wanted})))
+        levels = (level_from_row(r) for r in await self._conn.execute(query))
+        return {
+            (lv.sku, lv.warehouse_id): lv for lv in levels if (lv.sku, lv.warehouse_id) in wanted
+        }
 
     async def apply(
         self, sku: str, warehouse_id: int, change: LevelChange, now: datetime
@@ -119,6 +139,84 @@ class SqlInventoryRepository:
             )
         ).one()
         return level_from_row(row)
+
+    async def apply_counts(
+        self, counts: Sequence[tuple[str, int, int, int]], now: datetime
+    ) -> dict[tuple[str, int], InventoryLevel]:
+        """``(sku, warehouse id, on hand, was)``: each level's on hand becomes the count if it
+        still is ``was`` and the count covers what is reserved — one UPDATE … FROM for many
+        levels. The levels that took their count."""
+        t = inventory_levels.c
+        applied: dict[tuple[str, int], InventoryLevel] = {}
+        # SQLite allows at most 500 terms in a compound SELECT
+        for start in range(0, len(counts), _COUNTS_PER_STATEMENT):
+            chunk = counts[start : start + _COUNTS_PER_STATEMENT]
+            counted = sa.union_all(
+                *(
+                    sa.select(
+                        sa.cast(sa.literal(sku), sa.String(64)).label("sku"),
+                        sa.cast(sa.literal(warehouse_id), sa.BigInteger).label("warehouse_id"),
+                        sa.cast(sa.literal(on_hand), sa.Integer).label("on_hand"),
+                        sa.cast(sa.literal(was), sa.Integer).label("was"),
+                    )
+                    for sku, warehouse_id, on_hand, was in chunk
+                )
+            ).subquery("counted")
+            c = counted.c
+            stmt = (
+                sa.update(inventory_levels)
+                .where(t.sku == c.sku, t.warehouse_id == c.warehouse_id, t.on_hand == c.was)
+                .where(t.reserved <= c.on_hand + t.backorder_limit)
+                .values(on_hand=c.on_hand, updated_at=now)
+                .returning(*inventory_levels.c)
+            )
+            for row in await self._conn.execute(stmt):
+                level = level_from_row(row)
+                applied[(level.sku, level.warehouse_id)] = level
+        return applied
+
+    async def ensure_levels(self, keys: Sequence[tuple[str, int]], now: datetime) -> None:
+        """Many ``_ensure_level``s: one read of the backorder limits, one multi-row insert."""
+        if not keys:
+            return
+        skus = sorted({sku for sku, _ in keys})
+        query = sa.select(products.c.sku, products.c.backorder_limit).where(
+            products.c.sku.in_(skus)
+        )
+        limits = {r.sku: r.backorder_limit for r in await self._conn.execute(query)}
+        rows = [
+            {
+                "sku": sku,
+                "warehouse_id": warehouse_id,
+                "on_hand": 0,
+                "reserved": 0,
+                "backorder_limit": int(limits.get(sku) or 0),
+                "updated_at": now,
+            }
+            for sku, warehouse_id in sorted(set(keys))
+        ]
+        for start in range(0, len(rows), 2_000):  # bound parameters per statement
+            await insert_many_ignoring_conflict(
+                self._conn, inventory_levels, rows[start : start + 2_000], ["sku", "warehouse_id"]
+            )
+
+    async def set_backorder_limit(
+        self, sku: str, limit: int, now: datetime
+    ) -> list[InventoryLevel]:
+        """Copy a product's new backorder limit onto its levels, where what is reserved still
+        fits under it; the levels it did not fit (left unchanged)."""
+        t = inventory_levels.c
+        await self._conn.execute(
+            sa.update(inventory_levels)
+            .where(t.sku == sku, t.backorder_limit != limit, t.reserved <= t.on_hand + limit)
+            .values(backorder_limit=limit, updated_at=now)
+        )
+        rows = await self._conn.execute(
+            sa.select(inventory_levels)
+            .where(t.sku == sku, t.backorder_limit != limit)
+            .order_by(t.warehouse_id)
+        )
+        return [level_from_row(r) for r in rows]
 
     async def _ensure_level(self, sku: str, warehouse_id: int, now: datetime) -> None:
         """Create the (empty) level row if missing, with the product's backorder limit."""

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -8,6 +11,7 @@ from ordergraph.db.tables import products
 from ordergraph.domain.catalog import Product, ProductStatus
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.money import Money
+from ordergraph.domain.ports import ChangedConcurrently
 
 
 def product_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Product:
@@ -45,6 +49,18 @@ def _changeable_values(product: Product) -> dict[str, object]:
     }
 
 
+# What a bulk import writes for a new product, beside ``_changeable_values``; an existing one
+# takes the changeable columns only, as ``update`` stores them.
+_CREATE_VALUES: dict[str, Callable[[Product], object]] = {
+    "sku": lambda p: p.sku,
+    "allow_backorder": lambda p: p.allow_backorder,
+    "backorder_limit": lambda p: p.backorder_limit,
+    "created_at": lambda p: p.created_at,
+}
+# bound parameters per statement stay well below asyncpg's 32,767 and SQLite's 32,766
+_UPSERT_ROWS_PER_STATEMENT = 1_000
+
+
 class SqlProductRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -78,7 +94,11 @@ class SqlProductRepository:
         result = await self._conn.execute(
             sa.update(products)
             .where(products.c.id == product.id, products.c.version == previous_version)
-            .values(**_changeable_values(product))
+            .values(
+                **_changeable_values(product),
+                allow_backorder=product.allow_backorder,
+                backorder_limit=product.backorder_limit,
+            )
         )
         return result.rowcount == 1
 
@@ -91,3 +111,34 @@ class SqlProductRepository:
             return {}
         rows = await self._conn.execute(sa.select(products).where(products.c.sku.in_(skus)))
         return {r.sku: product_from_row(r) for r in rows}
+
+    async def upsert_many(self, products_: Sequence[Product]) -> dict[str, int]:
+        """``INSERT … ON CONFLICT (sku) DO UPDATE … WHERE version = <read version> RETURNING``,
+        many rows a statement: new SKUs are inserted, existing ones updated if still at the
+        version before the one given (the compare-and-set ``update`` does, in bulk). A SKU the
+        statement did not return changed since it was read: ``ChangedConcurrently``."""
+        ids: dict[str, int] = {}
+        for start in range(0, len(products_), _UPSERT_ROWS_PER_STATEMENT):
+            chunk = products_[start : start + _UPSERT_ROWS_PER_STATEMENT]
+            rows = [
+                {**{c: value(p) for c, value in _CREATE_VALUES.items()}, **_changeable_values(p)}
+                for p in chunk
+            ]
+            for row in await self._conn.execute(_upsert(self._conn.dialect.name, rows)):
+                ids[row.sku] = row.id
+        if len(ids) < len({p.sku for p in products_}):
+            raise ChangedConcurrently("a product changed while the import read it")
+        for product in products_:
+            product.id = ids[product.sku]
+        return ids
+
+
+def _upsert(dialect: str, rows: list[dict[str, object]]) -> sa.Executable:
+    insert = postgresql.insert(products) if dialect == "postgresql" else sqlite.insert(products)
+    stmt = insert.values(rows)
+    changeable = [c for c in rows[0] if c not in _CREATE_VALUES]
+    return stmt.on_conflict_do_update(
+        index_elements=[products.c.sku],
+        set_={c: stmt.excluded[c] for c in changeable},
+        where=products.c.version == stmt.excluded.version - 1,
+    ).returning(products.c.id, products.c.sku)

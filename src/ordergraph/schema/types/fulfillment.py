@@ -61,6 +61,15 @@ class FulfillmentType(Node):
             updated_at=fulfillment.updated_at,
         )
 
+    @strawberry.field(
+        description=(
+            "The printable packing slip (PDF): GET it with a staff token holding orders:read. "
+            "Null, with a FORBIDDEN error, for callers without that permission."
+        )
+    )
+    def packing_slip_url(self, info: Info) -> str | None:
+        return f"{info.context.public_base_url}/fulfillments/{self.id}/packing-slip.pdf"
+
     @strawberry.field
     async def warehouse(self, info: Info) -> WarehouseType:
         warehouse = await info.context.loaders.warehouse_by_id.load(self.warehouse_pk)

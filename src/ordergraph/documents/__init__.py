@@ -1,0 +1,5 @@
+"""Printable documents (PDF): pure renderers given the facts a read query gathered."""
+
+from ordergraph.documents.packing_slip import render_packing_slip
+
+__all__ = ["render_packing_slip"]

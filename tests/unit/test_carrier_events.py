@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from ordergraph.config import Settings
 from ordergraph.domain.carrier_events import (
     EASYPOST_STATUSES,
     BadSignature,
@@ -551,3 +553,23 @@ async def test_an_early_event_never_beats_a_real_carrier_status(shop: Shop) -> N
     )
     assert not event.applied
     assert shipment.status is ShipmentStatus.OUT_FOR_DELIVERY
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+def test_the_secrets_come_as_a_json_object_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(
+        "ORDERGRAPH_CARRIER_WEBHOOK_SECRETS", '{"easypost": "ep-secret", "acme-post": "a"}'
+    )
+    assert Settings().carrier_webhook_secrets == {"easypost": "ep-secret", "acme-post": "a"}
+
+
+@pytest.mark.parametrize(
+    "secrets", [{"Easy Post": "x"}, {"a" * 65: "x"}, {"": "x"}, {"easypost": " "}, {"../x": "x"}]
+)
+def test_a_source_must_be_a_plain_short_name_with_a_secret(secrets: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        Settings(ORDERGRAPH_CARRIER_WEBHOOK_SECRETS=secrets)

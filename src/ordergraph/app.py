@@ -59,6 +59,7 @@ from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.shipments import flag_orders_at_risk
 from ordergraph.services.throttle import Throttle
 from ordergraph.web.account_pages import reset_endpoint, verify_endpoint
+from ordergraph.web.carrier_events import carrier_events_endpoint
 from ordergraph.web.dev_mailbox import mailbox_page
 from ordergraph.web.feedback import feedback_endpoint
 from ordergraph.web.graphiql import (
@@ -543,6 +544,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route(
                 "/payments/webhooks/stripe",
                 stripe_webhook_endpoint(lambda: runtime.deps, settings.stripe_webhook_secret),
+                methods=["POST"],
+            ),
+            Route(
+                "/carrier-events/{source}",
+                carrier_events_endpoint(
+                    lambda: runtime.deps,
+                    settings.carrier_webhook_secrets,
+                    settings.carrier_webhook_tolerance_seconds,
+                ),
                 methods=["POST"],
             ),
             Mount(GRAPHIQL_ASSETS_PREFIX, StaticFiles(directory=GRAPHIQL_STATIC_DIR)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -10,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordergraph.domain.accounts import AccountPolicy
@@ -32,6 +33,7 @@ from ordergraph.services.deps import CapturePolicy, OrderPolicy
 from ordergraph.services.throttle import DAY, ThrottleRule, ThrottleRules, per_minute
 
 DEV_SECRET = "dev-insecure-secret-change-me"
+CARRIER_SOURCE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 class ShippingRateSetting(BaseModel):
@@ -152,6 +154,29 @@ class Settings(BaseSettings):
         default=None, validation_alias="ORDERGRAPH_STRIPE_WEBHOOK_SECRET"
     )
     stripe_api_base: str | None = Field(default=None, validation_alias="ORDERGRAPH_STRIPE_API_BASE")
+    # POST /carrier-events/{source}: source → its signing secret, e.g. {"easypost": "…",
+    # "acme-post": "…"}; a source named easypost[-…] speaks EasyPost's format, others ours
+    # (docs/carrier-events.md). An unlisted source is a 404.
+    carrier_webhook_secrets: dict[str, str] = Field(
+        default_factory=dict, validation_alias="ORDERGRAPH_CARRIER_WEBHOOK_SECRETS"
+    )
+
+    @field_validator("carrier_webhook_secrets")
+    @classmethod
+    def _carrier_sources(cls, secrets: dict[str, str]) -> dict[str, str]:
+        """Sources are URL path segments and stored on each event: short, plain names."""
+        for source, secret in secrets.items():
+            if not CARRIER_SOURCE.fullmatch(source):
+                raise ValueError(
+                    f"carrier source {source!r}: use 1-64 of a-z, 0-9, '-' and '_' (e.g. easypost)"
+                )
+            if not secret.strip():
+                raise ValueError(f"carrier source {source!r} has an empty secret")
+        return secrets
+
+    carrier_webhook_tolerance_seconds: int = Field(
+        default=300, ge=1, le=86400, validation_alias="ORDERGRAPH_CARRIER_WEBHOOK_TOLERANCE_SECONDS"
+    )
     capture_policy: Literal["on_payment", "on_shipment"] = Field(
         default="on_payment", validation_alias="ORDERGRAPH_CAPTURE_POLICY"
     )

@@ -27,6 +27,7 @@ from typing import Any, Self
 
 from ordergraph.domain.accounts import StoredAddress
 from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
+from ordergraph.domain.carrier_events import CarrierEvent, CarrierEventOutcome
 from ordergraph.domain.carrier_services import (
     CarrierChoice,
     CarrierService,
@@ -58,6 +59,7 @@ from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
     AutomationRepository,
+    CarrierEventRepository,
     CarrierServiceRepository,
     ChangedConcurrently,
     CustomerRepository,
@@ -87,7 +89,7 @@ from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
 from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
-from ordergraph.domain.shipments import Shipment, ShipmentEvent, ShipmentStatus
+from ordergraph.domain.shipments import TERMINAL, Shipment, ShipmentEvent, ShipmentStatus
 from ordergraph.domain.tokens import ApiToken
 from ordergraph.domain.transfers import InventoryTransfer
 from ordergraph.domain.webhooks import (
@@ -252,6 +254,7 @@ class FakeState:
     webhook_deliveries: dict[int, Delivery] = field(default_factory=dict)
     transfers: dict[int, InventoryTransfer] = field(default_factory=dict)
     inbound: dict[int, InboundShipment] = field(default_factory=dict)
+    carrier_events: dict[int, StoredCarrierEvent] = field(default_factory=dict)
     automation_rules: dict[int, AutomationRule] = field(default_factory=dict)
     # the committed order events a backtest reads (tests put them here)
     past_events: list[PastEvent] = field(default_factory=list)
@@ -286,6 +289,7 @@ class FakeState:
             webhook_deliveries=dict(self.webhook_deliveries),
             transfers=dict(self.transfers),
             inbound=dict(self.inbound),
+            carrier_events=dict(self.carrier_events),
             automation_rules=dict(self.automation_rules),
             past_events=list(self.past_events),
             finished_runs=dict(self.finished_runs),
@@ -293,6 +297,16 @@ class FakeState:
             order_options=dict(self.order_options),
             carrier_choices=dict(self.carrier_choices),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCarrierEvent:
+    """A ``carrier_events`` row."""
+
+    event: CarrierEvent
+    outcome: CarrierEventOutcome
+    shipment_id: int | None
+    received_at: datetime
 
 
 class FakeStore:
@@ -361,6 +375,10 @@ class FakeStore:
     @property
     def payments(self) -> list[PaymentTransaction]:
         return list(self.state.payments.values())
+
+    @property
+    def carrier_events(self) -> list[StoredCarrierEvent]:
+        return [v for _, v in sorted(self.state.carrier_events.items())]
 
     @property
     def shipments(self) -> list[Shipment]:
@@ -1550,6 +1568,55 @@ class FakeCarrierServiceRepository:
         self._state.carrier_choices[shipment_id] = choice
 
 
+class FakeCarrierEventRepository:
+    """Like the SQL one: (source, event id) is unique; the newest open shipment matches."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def claim(self, event: CarrierEvent, received_at: datetime) -> int | None:
+        key = (event.source, event.event_id)
+        if any(
+            (r.event.source, r.event.event_id) == key for r in self._state.carrier_events.values()
+        ):
+            return None
+        row_id = self._store.next_id("carrier_events")
+        self._state.carrier_events[row_id] = StoredCarrierEvent(
+            event, CarrierEventOutcome.UNMATCHED, None, received_at
+        )
+        return row_id
+
+    async def settle(
+        self, row_id: int, outcome: CarrierEventOutcome, shipment_id: int | None
+    ) -> None:
+        stored = self._state.carrier_events[row_id]
+        self._state.carrier_events[row_id] = dataclasses.replace(
+            stored, outcome=outcome, shipment_id=shipment_id
+        )
+
+    async def unmatched_for_tracking(
+        self, tracking_number: str
+    ) -> list[tuple[int, CarrierEvent, datetime]]:
+        rows = [
+            (r.event.occurred_at or r.received_at, row_id, r)
+            for row_id, r in self._state.carrier_events.items()
+            if r.event.tracking_number == tracking_number
+            and r.outcome is CarrierEventOutcome.UNMATCHED
+        ]
+        return [
+            (row_id, r.event, r.received_at) for _, row_id, r in sorted(rows, key=lambda x: x[:2])
+        ]
+
+    async def shipment_for_tracking(self, tracking_number: str) -> int | None:
+        found = sorted(
+            (s.status in TERMINAL, -sid)
+            for sid, s in self._state.shipments.items()
+            if s.tracking_number == tracking_number
+        )
+        return -found[0][1] if found else None
+
+
 class FakeUnitOfWork:
     """One transaction over a ``FakeStore``.
 
@@ -1578,6 +1645,7 @@ class FakeUnitOfWork:
     webhooks: WebhookRepository
     transfers: TransferRepository
     inbound: InboundShipmentRepository
+    carrier_events: CarrierEventRepository
     automation: AutomationRepository
     carrier_services: CarrierServiceRepository
     notify_customer: bool
@@ -1664,6 +1732,7 @@ class FakeUnitOfWork:
         self.webhooks = FakeWebhookRepository(self._state, self._store)
         self.transfers = FakeTransferRepository(self._state, self._store)
         self.inbound = FakeInboundShipmentRepository(self._state, self._store)
+        self.carrier_events = FakeCarrierEventRepository(self._state, self._store)
         self.automation = FakeAutomationRepository(self._state, self._store)
         self.carrier_services = FakeCarrierServiceRepository(self._state, self._store)
 

@@ -388,6 +388,7 @@ shipments = sa.Table(
     sa.Column("clicks", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_shipments_open_promise", "status", "promised_delivery_at"),
     sa.Index("ix_shipments_carrier_service", "carrier", "service", "status"),
+    sa.Index("ix_shipments_tracking_number", "tracking_number", "id"),  # carrier webhooks
 )
 
 shipment_lines = sa.Table(
@@ -784,4 +785,30 @@ shipment_carrier_choices = sa.Table(
     sa.Column("carrier_service_id", BigId, sa.ForeignKey("carrier_services.id"), nullable=False),
     sa.Column("policy", sa.String(16), nullable=False),
     sa.Column("explanation", Json, nullable=False),
+)
+
+# Carrier webhooks as received (POST /carrier-events/{source}), normalized; (source, event id)
+# is unique, so a redelivered event changes nothing. UNMATCHED rows are listed for staff.
+carrier_events = sa.Table(
+    "carrier_events",
+    metadata,
+    _id(),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("event_id", sa.String(200), nullable=False),
+    sa.Column("tracking_number", sa.String(100), nullable=False),
+    sa.Column("carrier", sa.String(64)),
+    sa.Column("carrier_status", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(24)),
+    sa.Column("occurred_at", UTCDateTime),
+    sa.Column("location", sa.String(200)),
+    sa.Column("description", sa.String(500)),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("shipment_id", BigId, sa.ForeignKey("shipments.id")),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source", "event_id", name="uq_carrier_events_event"),
+    sa.CheckConstraint(
+        "outcome IN ('APPLIED', 'STALE', 'UNMATCHED', 'IGNORED')", name="outcome_known"
+    ),
+    sa.Index("ix_carrier_events_outcome", "outcome", "id"),
+    sa.Index("ix_carrier_events_tracking_number", "tracking_number"),
 )

@@ -23,6 +23,7 @@ from ordergraph.db.repositories import (
 )
 from ordergraph.db.repositories.accounts import SqlAccountRepository
 from ordergraph.db.repositories.automation import SqlAutomationRepository
+from ordergraph.db.repositories.carrier_events import SqlCarrierEventRepository
 from ordergraph.db.repositories.carrier_services import SqlCarrierServiceRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
@@ -45,6 +46,7 @@ from ordergraph.domain.notifications import (
 from ordergraph.domain.ports import (
     AccountRepository,
     AutomationRepository,
+    CarrierEventRepository,
     CarrierServiceRepository,
     CustomerRepository,
     FeedbackRepository,
@@ -94,6 +96,7 @@ class SqlUnitOfWork:
     carrier_services: CarrierServiceRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
+    carrier_events: CarrierEventRepository
 
     def __init__(
         self,
@@ -145,6 +148,7 @@ class SqlUnitOfWork:
         self.inbound = SqlInboundShipmentRepository(conn)
         self.automation = SqlAutomationRepository(conn)
         self.carrier_services = SqlCarrierServiceRepository(conn)
+        self.carrier_events = SqlCarrierEventRepository(conn)
         return self
 
     async def __aexit__(

@@ -44,7 +44,12 @@ class HoldType(enum.StrEnum):
     ADDRESS_VERIFICATION = "ADDRESS_VERIFICATION"
     STOCK_ISSUE = "STOCK_ISSUE"
     CUSTOMER_REQUEST = "CUSTOMER_REQUEST"
+    DELIVERY_EXCEPTION = "DELIVERY_EXCEPTION"  # a carrier returned or failed a parcel
     OTHER = "OTHER"
+
+
+# Holds that may be placed after everything shipped: the parcel, not the warehouse, is stuck.
+AFTER_SHIPPING_HOLDS = frozenset({HoldType.DELIVERY_EXCEPTION})
 
 
 TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
@@ -299,7 +304,9 @@ class Order:
         self.record("order.cancelled", actor, {"reason": reason})
 
     def place_hold(self, hold: Hold, now: datetime) -> None:
-        if self.status in {OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.SHIPPED}:
+        after_shipping = self.status is OrderStatus.SHIPPED and hold.type in AFTER_SHIPPING_HOLDS
+        closed = {OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.SHIPPED}
+        if self.status in closed and not after_shipping:
             raise IllegalTransition(self.number, self.status, self.status)
         if any(h.type is hold.type for h in self.active_holds):
             raise InvalidInput(

@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 from ordergraph.domain.accounts import CustomerToken, StoredAddress, TokenPurpose
 from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
 from ordergraph.domain.availability import Restock, StockSnapshot
+from ordergraph.domain.carrier_events import CarrierEvent, CarrierEventOutcome
 from ordergraph.domain.carrier_services import (
     CarrierChoice,
     CarrierService,
@@ -385,6 +386,29 @@ class ShipmentRepository(Protocol):
         ...
 
 
+class CarrierEventRepository(Protocol):
+    """Carrier webhooks as received, one row per (source, event id)."""
+
+    async def claim(self, event: CarrierEvent, received_at: datetime) -> int | None:
+        """Store a newly received event (outcome UNMATCHED until settled); its row id, or None
+        if this (source, event id) is stored already (a redelivery: change nothing)."""
+        ...
+
+    async def settle(
+        self, row_id: int, outcome: CarrierEventOutcome, shipment_id: int | None
+    ) -> None: ...
+
+    async def shipment_for_tracking(self, tracking_number: str) -> int | None:
+        """The shipment with this tracking number: the newest open one, else the newest."""
+        ...
+
+    async def unmatched_for_tracking(
+        self, tracking_number: str
+    ) -> list[tuple[int, CarrierEvent, datetime]]:
+        """UNMATCHED events with this tracking number, oldest first: (row id, event, received)."""
+        ...
+
+
 class RiskRepository(Protocol):
     async def at_risk_candidates(self, now: datetime, limit: int) -> dict[int, list[str]]:
         """Orders that are late or may be: order id → reasons (NOT_SHIPPED_IN_TIME,
@@ -568,6 +592,7 @@ class UnitOfWork(Protocol):
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_services: CarrierServiceRepository
+    carrier_events: CarrierEventRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -71,14 +71,25 @@ class Shipment:
         location: str | None,
         description: str | None,
         now: datetime,
+        *,
+        came_before_label: bool = False,
     ) -> ShipmentEvent:
         """Store the event; it moves the status only if it is the newest and the parcel's
-        journey is not over (out-of-order events never move a shipment backwards)."""
+        journey is not over (out-of-order events never move a shipment backwards).
+
+        ``came_before_label``: a carrier reported this before the shipment was recorded (its
+        tracking number matched nothing yet). It beats our own LABEL_CREATED, which only says
+        when staff shipped it, whatever the two times say."""
         if occurred_at.tzinfo is None:
             raise InvalidInput("needs a UTC offset", field=["occurredAt"])
         if occurred_at > now + _CLOCK_SKEW:
             raise InvalidInput("is in the future", field=["occurredAt"])
-        newest = self.last_event_at is None or occurred_at >= self.last_event_at
+        beats_label = (
+            came_before_label
+            and self.status is ShipmentStatus.LABEL_CREATED
+            and status is not ShipmentStatus.LABEL_CREATED
+        )
+        newest = self.last_event_at is None or occurred_at >= self.last_event_at or beats_label
         applied = newest and self.status not in TERMINAL
         event = ShipmentEvent(None, status, occurred_at, location, description, now, applied)
         self.events.append(event)

@@ -282,6 +282,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "fulfillment.rerouted",
         "shipment.created",
         "shipment.event",
+        "shipment.exception",
         "refund.requested",
         "refund.succeeded",
         "refund.failed",

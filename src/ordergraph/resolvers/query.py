@@ -15,6 +15,7 @@ from ordergraph.db.repositories.warehouses import warehouse_from_row
 from ordergraph.domain.catalog import MAX_GROUP
 from ordergraph.domain.principals import Role, Scope
 from ordergraph.resolvers.automation_query import AutomationQuery
+from ordergraph.resolvers.carrier_event_query import CarrierEventQuery
 from ordergraph.resolvers.carrier_query import CarrierQuery
 from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.feedback import FeedbackQuery
@@ -52,6 +53,7 @@ class Query(
     StockQuery,
     AutomationQuery,
     CarrierQuery,
+    CarrierEventQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

@@ -194,6 +194,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "carrierServices": ORDERS_READ.with_args(**PAGED, active=Arg.FILTER),
         # as placeOrder: orders:place or orders:write, checked by the use case
         "shippingOptions": SIGNED_IN.with_args(lines=Arg.FILTER, shippingAddress=Arg.FILTER),
+        "unmatchedCarrierEvents": ORDERS_READ.with_args(first=Arg.PAGE, after=Arg.PAGE),
     },
     "Mutation": {
         **_all(
@@ -255,6 +256,10 @@ RULES: dict[str, dict[str, Rule]] = {
         for name in ("demandByRegion", "leadTime", "onTimeRate", "returnRate")
     }
     | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)},
+    "CarrierEvent": _all(
+        "id source eventId trackingNumber carrier carrierStatus status occurredAt location "
+        "description receivedAt"
+    ),
     "Customer": _all(
         "id email name phone createdAt addresses defaultAddress erasedAt emailVerified "
         "emailVerifiedAt locale timezone defaultShippingAddress version"
@@ -414,6 +419,7 @@ for _name in (
     "InboundShipment",
     "AutomationRule",
     "CarrierService",
+    "CarrierEvent",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

@@ -22,6 +22,7 @@ from ordergraph.domain.shipments import Shipment, ShipmentLine, ShipmentStatus
 from ordergraph.domain.validation import clean_text, optional_text
 from ordergraph.services import stock_ledger
 from ordergraph.services.authorizations import capture_shipment
+from ordergraph.services.carrier_events import apply_unmatched_carrier_events
 from ordergraph.services.carrier_services import choose_carrier_service
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
@@ -269,7 +270,11 @@ async def ship_fulfillment(
         recall=_recall,
         idempotency_key=idempotency_key,
     )
-    if step.shipment is None:
+    shipment = step.shipment
+    if shipment is None:
         return step
-    captured = await capture_shipment(deps, actor, step.shipment)  # capture on shipment
+    if await apply_unmatched_carrier_events(deps, shipment):  # tracking that came first
+        async with deps.uow() as uow:
+            step = await _recall(uow, _remember(step))
+    captured = await capture_shipment(deps, actor, shipment)  # capture on shipment
     return replace(step, order=captured.order) if captured is not None else step

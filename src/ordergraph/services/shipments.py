@@ -23,6 +23,7 @@ from ordergraph.services.settlement import retry_compensations
 class ShipmentUpdate:
     shipment: Shipment
     order: Order
+    applied: bool = True  # False: stored, but older than the shipment's status
 
 
 async def record_shipment_event(
@@ -45,32 +46,12 @@ async def record_shipment_event(
 
     async def run(uow: UnitOfWork) -> ShipmentUpdate:
         now = deps.clock.now()
-        peek = await uow.shipments.get(shipment_id)
-        if peek is None:
-            raise NotFound("no such shipment", field=["shipmentId"])
-        order = await uow.orders.get(peek.order_id, for_update=True)
-        shipment = await uow.shipments.get(shipment_id, for_update=True)
-        assert order is not None
-        assert shipment is not None
-        event = shipment.record(status, occurred_at, where, note, now)
-        await uow.shipments.save(shipment)
-        order.record(
-            "shipment.event",
-            actor.actor,
-            {
-                "shipmentId": shipment_id,
-                "status": status.value,
-                "applied": event.applied,
-                "occurredAt": occurred_at.isoformat(),
-            },
+        update = await apply_shipment_event(
+            uow, now, actor, shipment_id, status, occurred_at, where, note
         )
-        if event.applied and status is ShipmentStatus.EXCEPTION:
-            order.flag_at_risk(["SHIPMENT_EXCEPTION"], now, actor.actor)
-        if event.applied and status is ShipmentStatus.DELIVERED:
-            await _deliver_if_complete(uow, order, now, actor)
-        await uow.orders.save(order)
-        publish(uow, order)
-        return ShipmentUpdate(shipment, order)
+        await uow.orders.save(update.order)
+        publish(uow, update.order)
+        return update
 
     async def recall(uow: UnitOfWork, result: dict[str, Any]) -> ShipmentUpdate:
         shipment = await uow.shipments.get(result["shipment"])
@@ -95,6 +76,50 @@ async def record_shipment_event(
         recall=recall,
         idempotency_key=idempotency_key,
     )
+
+
+async def apply_shipment_event(
+    uow: UnitOfWork,
+    now: datetime,
+    actor: Principal,
+    shipment_id: int,
+    status: ShipmentStatus,
+    occurred_at: datetime,
+    location: str | None,
+    description: str | None,
+    *,
+    came_before_label: bool = False,
+) -> ShipmentUpdate:
+    """The one path every shipment event takes (staff, carrier integrations, carrier webhooks):
+    lock the order then the shipment, store the event (an older one is kept but not applied),
+    record ``shipment.event``, flag an EXCEPTION at risk, deliver the order once every parcel is
+    DELIVERED. The caller saves and publishes the order."""
+    peek = await uow.shipments.get(shipment_id)
+    if peek is None:
+        raise NotFound("no such shipment", field=["shipmentId"])
+    order = await uow.orders.get(peek.order_id, for_update=True)
+    shipment = await uow.shipments.get(shipment_id, for_update=True)
+    assert order is not None
+    assert shipment is not None
+    event = shipment.record(
+        status, occurred_at, location, description, now, came_before_label=came_before_label
+    )
+    await uow.shipments.save(shipment)
+    order.record(
+        "shipment.event",
+        actor.actor,
+        {
+            "shipmentId": shipment_id,
+            "status": status.value,
+            "applied": event.applied,
+            "occurredAt": occurred_at.isoformat(),
+        },
+    )
+    if event.applied and status is ShipmentStatus.EXCEPTION:
+        order.flag_at_risk(["SHIPMENT_EXCEPTION"], now, actor.actor)
+    if event.applied and status is ShipmentStatus.DELIVERED:
+        await _deliver_if_complete(uow, order, now, actor)
+    return ShipmentUpdate(shipment, order, event.applied)
 
 
 async def _deliver_if_complete(

@@ -170,7 +170,11 @@ async def _call(
         authorization = open_authorization(prior)
         if authorization is None:
             raise OrderNotPayable(f"order {order.number} has no authorization to capture")
-        taken = captured_total(prior, order.currency).minor_units
+        # what this authorization gave already: a stray sale that landed meanwhile (being
+        # paid back by its compensation) is no part of the order's payment
+        taken = captured_total(
+            [t for t in prior if t.kind is not TransactionKind.SALE], order.currency
+        ).minor_units
         rest = Money(order.total.minor_units - taken, order.currency)
         return await call_gateway(
             deps,

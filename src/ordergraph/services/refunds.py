@@ -14,7 +14,7 @@ from typing import Any
 from ordergraph.domain.channels import EXTERNAL_GATEWAY
 from ordergraph.domain.errors import Forbidden, NotFound
 from ordergraph.domain.money import Money
-from ordergraph.domain.orders import Order
+from ordergraph.domain.orders import Order, PaymentStatus
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.refunds import (
@@ -36,6 +36,16 @@ from ordergraph.services.refund_payback import (
     load_order,
     pay_back,
     reclaim,
+)
+
+# payment statuses a refund can move on from (REFUNDED: ``calculate_refund`` says nothing is left)
+REFUNDABLE = frozenset(
+    {
+        PaymentStatus.PAID,
+        PaymentStatus.PARTIALLY_CAPTURED,
+        PaymentStatus.PARTIALLY_REFUNDED,
+        PaymentStatus.REFUNDED,
+    }
 )
 
 
@@ -71,6 +81,14 @@ async def _plan(
     if captured.minor_units == 0:
         raise RefundNotPossible(
             "nothing was captured for this order (void the authorization by cancelling)",
+            code="NOTHING_TO_REFUND",
+        )
+    if order.payment_status not in REFUNDABLE:
+        # money taken but not the order's: a stray charge that landed while another attempt
+        # paid (or the hold was voided) is paid back by its compensation, not by a refund
+        raise RefundNotPossible(
+            f"the order's payment is {order.payment_status.value}: nothing of it was captured "
+            "(money the provider took meanwhile is paid back automatically)",
             code="NOTHING_TO_REFUND",
         )
     previous = await uow.refunds.for_order(order.id)

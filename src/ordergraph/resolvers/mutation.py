@@ -16,6 +16,7 @@ from ordergraph.resolvers.import_mutation import ImportMutation
 from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
+from ordergraph.resolvers.quote_mutation import QuoteMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
 from ordergraph.resolvers.stock_mutation import StockMutation
 from ordergraph.resolvers.transfer_mutation import TransferMutation
@@ -59,6 +60,7 @@ class Mutation(
     StockMutation,
     AutomationMutation,
     CarrierMutation,
+    QuoteMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

@@ -103,6 +103,7 @@ PAYLOADS = {
     "ImportOrderPayload": "order replayed userErrors",
     "PaymentPayload": "order payment userErrors",
     "PlaceOrderPayload": "order userErrors",
+    "QuoteOrderPayload": "quote userErrors",
     "RedeliverWebhookEventPayload": "delivery userErrors",
     "RefundOrderPayload": "refund breakdown order userErrors",
     "ReleaseOrderHoldPayload": "order userErrors",
@@ -235,6 +236,7 @@ RULES: dict[str, dict[str, Rule]] = {
             MUTATION,
         ),
         "importOrder": MUTATION,  # orders:write, checked by the use case
+        "quoteOrder": MUTATION,  # as placeOrder: orders:place or orders:write, by the use case
         # inventory:write, checked by the use case (services/stock_operations.py)
         **_all("setInventory setInventoryLevels setSafetyStock setLowStockThreshold", MUTATION),
         # automation:write, checked by the use case (services/automation.py)
@@ -380,6 +382,11 @@ RULES: dict[str, dict[str, Rule]] = {
     "DeliveryWindow": _all("earliest latest basis sampleSize confidence"),
     "OrderShippingOption": _all("carrier service chosenBy price deliveryWindow"),
     "ShippingOption": _all("id carrier service price deliveryWindow"),
+    "Quote": _all(
+        "lines subtotal discountTotal taxTotal shippingTotal total promisedDeliveryAt "
+        "shippingOptions shippingOption routing"
+    ),
+    "QuoteLine": _all("sku name quantity unitPrice total"),
     "ShipmentEvent": _all("status occurredAt location description recordedAt applied"),
     "ShipmentLine": _all("orderLineId sku quantity"),
     "ProductAttribute": _all("key value"),

@@ -1,7 +1,9 @@
-"""What an order would be before it is placed: priced lines, weight, and the routing plan.
+"""What an order would be before it is placed: the checked input, priced lines, weight, and
+the routing plan.
 
-``placeOrder`` and ``shippingOptions`` both start here, so the options a shopper sees are
-quoted for the very warehouses the order will then ship from.
+``placeOrder``, ``quoteOrder`` and ``shippingOptions`` all start here, so the options a shopper
+sees are quoted for the very warehouses the order will then ship from, and a quote refuses
+exactly what placing would refuse.
 """
 
 from __future__ import annotations
@@ -10,12 +12,101 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ordergraph.domain.catalog import Product, Warehouse
-from ordergraph.domain.customers import Address
-from ordergraph.domain.errors import InvalidInput, NotFound
+from ordergraph.domain.channels import sales_rep_for
+from ordergraph.domain.customers import Address, AddressFields
+from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
 from ordergraph.domain.money import Money
-from ordergraph.domain.orders import OrderLine, OutOfStock, RequestedLine
+from ordergraph.domain.orders import Channel, OrderLine, OutOfStock, RequestedLine, merge_lines
 from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
+from ordergraph.domain.validation import (
+    clean_email,
+    clean_locale,
+    clean_phone,
+    clean_sku,
+    clean_timezone,
+    optional_text,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """The checked input of ``placeOrder`` (and ``quoteOrder``): who orders what, shipped where."""
+
+    channel: Channel
+    requested: list[RequestedLine]
+    demand: dict[str, int]
+    address: Address
+    customer_id: int | None
+    email: str | None
+    name: str | None
+    phone: str | None
+    sales_rep: str | None
+    locale: str | None
+    timezone: str | None
+
+
+def validate_capture(
+    actor: Principal,
+    *,
+    channel: Channel,
+    lines: Sequence[RequestedLine],
+    shipping_address: AddressFields,
+    customer_id: int | None = None,
+    email: str | None = None,
+    contact_name: str | None = None,
+    phone: str | None = None,
+    locale: str | None = None,
+    timezone: str | None = None,
+    sales_rep: str | None = None,
+) -> Capture:
+    """Who may order (orders:place, or orders:write to order for a customer account) and the
+    input cleaned; raises the userError-mapped domain errors. Reads nothing."""
+    if not actor.can(Scope.ORDERS_WRITE):
+        actor.require(Scope.ORDERS_PLACE)
+    if actor.customer_id is not None:
+        if customer_id not in (None, actor.customer_id):
+            raise Forbidden("customers place orders for themselves only")
+        customer_id = actor.customer_id
+    elif customer_id is not None and not actor.can(Scope.ORDERS_WRITE):
+        raise Forbidden("placing an order for a customer account needs orders:write")
+
+    requested = [
+        RequestedLine(clean_sku(line.sku, ["lines", str(i), "sku"]), line.quantity)
+        for i, line in enumerate(lines)
+    ]
+    demand = merge_lines(requested)
+    address = Address.create(**shipping_address, field_prefix=("shippingAddress",))
+    contact_email = clean_email(email, ["email"]) if email is not None else None
+    name = optional_text(contact_name, ["name"], max_length=200)
+    contact_phone = clean_phone(phone, ["phone"], country=address.country_code)
+    if customer_id is None and contact_email is None:
+        raise InvalidInput("a guest order needs an email", field=["email"], code="REQUIRED")
+    return Capture(
+        channel=channel,
+        requested=requested,
+        demand=demand,
+        address=address,
+        customer_id=customer_id,
+        email=contact_email,
+        name=name,
+        phone=contact_phone,
+        sales_rep=sales_rep_for(channel, actor, sales_rep),
+        locale=clean_locale(locale, ["locale"]),
+        timezone=clean_timezone(timezone, ["timezone"]),
+    )
+
+
+async def order_email(uow: UnitOfWork, capture: Capture) -> str | None:
+    """The contact email: the one given, else the customer account's (``NotFound`` for an
+    account that does not exist). One statement with a customer, none for a guest."""
+    if capture.customer_id is None:
+        return capture.email
+    customer = await uow.customers.get(capture.customer_id)
+    if customer is None:
+        raise NotFound("no such customer", field=["customerId"])
+    return capture.email or customer.email
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,8 @@ from ordergraph.services import import_steps
 from ordergraph.services.command import request_fingerprint, run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
-from ordergraph.services.orders import promise_delivery, reserve_stock, routing_explanation
+from ordergraph.services.orders import reserve_stock, routing_explanation
+from ordergraph.services.pricing import promise_delivery
 from ordergraph.services.settlement import create_fulfillments
 
 RACE_ATTEMPTS = 3  # a lost race for the (source, externalId) or customer email: read the winner

@@ -6,38 +6,18 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from ordergraph.domain.catalog import Warehouse
-from ordergraph.domain.channels import sales_rep_for
-from ordergraph.domain.customers import Address, AddressFields
-from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
-from ordergraph.domain.money import Money
-from ordergraph.domain.orders import (
-    Channel,
-    Order,
-    OrderStatus,
-    PaymentStatus,
-    RequestedLine,
-    merge_lines,
-)
+from ordergraph.domain.customers import AddressFields
+from ordergraph.domain.errors import NotFound
+from ordergraph.domain.orders import Channel, Order, OrderStatus, PaymentStatus, RequestedLine
 from ordergraph.domain.ports import RetryableConflict, StoredAllocation, UnitOfWork
-from ordergraph.domain.principals import Principal, Scope
-from ordergraph.domain.promises import Lane, promise_from
+from ordergraph.domain.principals import Principal
 from ordergraph.domain.routing import RoutingPlan
-from ordergraph.domain.shipping import shipping_cost
-from ordergraph.domain.validation import (
-    clean_email,
-    clean_locale,
-    clean_phone,
-    clean_sku,
-    clean_timezone,
-    optional_text,
-)
 from ordergraph.services import stock_ledger
-from ordergraph.services.checkout import Checkout, prepare_checkout
+from ordergraph.services.checkout import order_email, validate_capture
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
-from ordergraph.services.shipping_options import select_option
+from ordergraph.services.pricing import price_order
 
 
 class ReservationLost(RetryableConflict):
@@ -96,73 +76,50 @@ async def place_order(
 ) -> Order:
     """Capture an order: priced from the catalog, stock reserved, routed — or nothing at all.
 
-    Shipping: the option asked for (``SHIPPING_OPTION_INVALID`` if it no longer holds), else
-    the cheapest carrier service option, else (no service serves it) the fixed rate table."""
-    if not actor.can(Scope.ORDERS_WRITE):
-        actor.require(Scope.ORDERS_PLACE)
-    if actor.customer_id is not None:
-        if customer_id not in (None, actor.customer_id):
-            raise Forbidden("customers place orders for themselves only")
-        customer_id = actor.customer_id
-    elif customer_id is not None and not actor.can(Scope.ORDERS_WRITE):
-        raise Forbidden("placing an order for a customer account needs orders:write")
-
-    requested = [
-        RequestedLine(clean_sku(line.sku, ["lines", str(i), "sku"]), line.quantity)
-        for i, line in enumerate(lines)
-    ]
-    demand = merge_lines(requested)
-    address = Address.create(**shipping_address, field_prefix=("shippingAddress",))
-    contact_email = clean_email(email, ["email"]) if email is not None else None
-    name = optional_text(contact_name, ["name"], max_length=200)
-    contact_phone = clean_phone(phone, ["phone"], country=address.country_code)
-    if customer_id is None and contact_email is None:
-        raise InvalidInput("a guest order needs an email", field=["email"], code="REQUIRED")
-    rep = sales_rep_for(channel, actor, sales_rep)
+    Priced, routed and promised by ``price_order``, the step ``quoteOrder`` shows."""
+    capture = validate_capture(
+        actor,
+        channel=channel,
+        lines=lines,
+        shipping_address=shipping_address,
+        customer_id=customer_id,
+        email=email,
+        contact_name=contact_name,
+        phone=phone,
+        locale=locale,
+        timezone=timezone,
+        sales_rep=sales_rep,
+    )
 
     async def run(uow: UnitOfWork) -> Order:
         now = deps.clock.now()
-        checkout = await prepare_checkout(uow, requested, demand, address)
-        order_email = contact_email
-        if customer_id is not None:
-            customer = await uow.customers.get(customer_id)
-            if customer is None:
-                raise NotFound("no such customer", field=["customerId"])
-            order_email = order_email or customer.email
-        plan, currency, warehouses = checkout.plan, checkout.currency, checkout.warehouses
-        option = await select_option(uow, deps, checkout, address, now, shipping_option_id)
-        if option is not None:
-            shipping, promise = option.price, option.window.latest
-        else:
-            # no carrier service serves this order: the fixed rate table prices it, as before
-            shipping = fixed_rate(deps, checkout, address)
-            promise = promise_delivery(deps, warehouses, plan, address, now)
-        order_lines = checkout.lines
-
+        priced = await price_order(uow, deps, capture, now, shipping_option_id)
+        contact = await order_email(uow, capture)
+        address, plan, option = capture.address, priced.plan, priced.option
         order = Order(
             id=None,
             number=await uow.orders.next_number(),
             status=OrderStatus.PLACED,
             payment_status=PaymentStatus.PENDING,
             channel=channel,
-            customer_id=customer_id,
-            email=order_email or "",
-            contact_name=name or address.name,
-            phone=contact_phone or address.phone,
-            currency=currency,
-            lines=order_lines,
-            shipping_total=shipping,
+            customer_id=capture.customer_id,
+            email=contact or "",
+            contact_name=capture.name or address.name,
+            phone=capture.phone or address.phone,
+            currency=priced.currency,
+            lines=priced.lines,
+            shipping_total=priced.shipping_total,
             shipping_address=address,
             placed_by=actor.actor,
-            locale=clean_locale(locale, ["locale"]),
-            timezone=clean_timezone(timezone, ["timezone"]),
+            locale=capture.locale,
+            timezone=capture.timezone,
             placed_by_token_id=actor.token_id,
-            sales_rep=rep,
+            sales_rep=capture.sales_rep,
             created_at=now,
             updated_at=now,
             expires_at=now + deps.policy.unpaid_ttl,
             routing=routing_explanation(plan),
-            promised_delivery_at=promise,
+            promised_delivery_at=priced.promised_delivery_at,
         )
         await uow.orders.add(order)
         await reserve_stock(uow, order, plan, actor, now)
@@ -175,7 +132,7 @@ async def place_order(
             {
                 "channel": channel.value,
                 "total": str(order.total.amount),
-                "currency": currency,
+                "currency": priced.currency,
                 "warehouses": list(plan.warehouse_ids),
             },
         )
@@ -209,40 +166,4 @@ async def place_order(
         remember=lambda o: {"id": o.id},
         recall=recall,
         idempotency_key=idempotency_key,
-    )
-
-
-def fixed_rate(deps: Deps, checkout: Checkout, address: Address) -> Money:
-    """The fallback price from ``ORDERGRAPH_SHIPPING_RATES`` (or the built-in table)."""
-    shipping = shipping_cost(
-        deps.policy.shipping_rates,
-        region=address.region,
-        country_code=address.country_code,
-        weight_grams=checkout.weight_grams,
-        subtotal=checkout.subtotal,
-    )
-    if shipping is None:
-        raise InvalidInput(
-            f"no shipping rate for {address.region or address.country_code} in {checkout.currency}",
-            field=["shippingAddress", "countryCode"],
-            code="SHIPPING_UNAVAILABLE",
-        )
-    return shipping
-
-
-def promise_delivery(
-    deps: Deps,
-    warehouses: list[Warehouse],
-    plan: RoutingPlan,
-    address: Address,
-    now: datetime,
-) -> datetime:
-    """Handling time plus the slowest lane among the warehouses the order ships from."""
-    by_id = {w.id: w for w in warehouses}
-    return promise_from(
-        now,
-        (Lane(by_id[i].region, by_id[i].country_code) for i in plan.warehouse_ids),
-        Lane(address.region, address.country_code),
-        deps.policy.transit,
-        deps.policy.handling_time,
     )

@@ -127,18 +127,13 @@ async def quote_options(
     return sorted(quotes, key=lambda q: (q.price.minor_units, q.window.latest, q.service.name))
 
 
-async def select_option(
-    uow: UnitOfWork,
-    deps: Deps,
-    checkout: Checkout,
-    address: Address,
-    now: datetime,
-    option_id: str | None,
+def select_option(
+    deps: Deps, quotes: Sequence[ShippingQuote], now: datetime, option_id: str | None
 ) -> OrderShippingOption | None:
-    """The option an order is placed with: the one asked for (checked again), or else the
-    cheapest; None when no carrier service serves the order (the fixed rate table prices it)."""
+    """The option an order is placed with among ``quotes`` (from ``quote_options``): the one
+    asked for (checked again), or else the cheapest; None when no carrier service serves the
+    order (the fixed rate table prices it)."""
     claim = decode_option(deps.secret_key, option_id, now) if option_id is not None else None
-    quotes = await quote_options(uow, deps, checkout, address, now)
     if claim is None:
         if not quotes:
             return None

@@ -1,0 +1,58 @@
+"""``quoteOrder``: placeOrder's pricing, routing and promise without placing anything.
+
+A mutation, though it writes nothing: it takes placeOrder's own input type and answers with
+userErrors like placeOrder (Shopify's ``draftOrderCalculate`` is a mutation for the same
+reasons), and a client can swap one for the other without reshaping its request.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from ordergraph.domain.orders import RequestedLine
+from ordergraph.resolvers.common import attempt, input_id
+from ordergraph.schema.context import Info, authenticated
+from ordergraph.schema.order_inputs import PlaceOrderInput
+from ordergraph.schema.types.quote import QuoteOrderPayload, QuoteType
+from ordergraph.services.pricing import PricedOrder
+from ordergraph.services.quotes import quote_order
+
+
+@strawberry.type
+class QuoteMutation:
+    @strawberry.mutation(
+        description="What placeOrder would charge, ship and promise for this input, through "
+        "the same code and refusing what it would refuse (OUT_OF_STOCK, NOT_FOUND, "
+        "SHIPPING_OPTION_INVALID, …), writing nothing: no order, reservation, idempotency "
+        "record or event (idempotencyKey is ignored). Same permission as placeOrder. "
+        "discountTotal and taxTotal are zero until discounts and taxes exist."
+    )
+    async def quote_order(self, info: Info, input: PlaceOrderInput) -> QuoteOrderPayload:
+        actor = authenticated(info)
+
+        async def run() -> PricedOrder:
+            return await quote_order(
+                info.context.deps,
+                actor,
+                channel=input.channel,
+                lines=[RequestedLine(line.sku, line.quantity) for line in input.lines],
+                shipping_address=input.shipping_address.to_fields(),
+                customer_id=(
+                    input_id(input.customer_id, "Customer", ["customerId"])
+                    if input.customer_id is not None
+                    else None
+                ),
+                email=input.email,
+                contact_name=input.name,
+                phone=input.phone,
+                locale=input.locale,
+                timezone=input.timezone,
+                sales_rep=input.sales_rep,
+                shipping_option_id=input.shipping_option_id,
+            )
+
+        priced, errors = await attempt(run)
+        return QuoteOrderPayload(
+            quote=QuoteType.from_domain(priced) if priced is not None else None,
+            user_errors=errors,
+        )

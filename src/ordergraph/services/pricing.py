@@ -1,0 +1,121 @@
+"""The one pricing step: what an order costs, how it ships and when it arrives.
+
+``placeOrder`` records what ``price_order`` returns and ``quoteOrder`` shows it, so a quote
+always equals the order placed right after it with the same input. Reads only; the caller
+decides whether anything is written. Discounts and taxes do not exist yet: their totals are
+zero in the order currency, and ``total`` already adds them where they will go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ordergraph.domain.carrier_services import OrderShippingOption
+from ordergraph.domain.catalog import Warehouse
+from ordergraph.domain.customers import Address
+from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.money import Money
+from ordergraph.domain.orders import OrderLine
+from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.promises import Lane, promise_from
+from ordergraph.domain.routing import RoutingPlan
+from ordergraph.domain.shipping import shipping_cost
+from ordergraph.services.checkout import Capture, Checkout, prepare_checkout
+from ordergraph.services.deps import Deps
+from ordergraph.services.shipping_options import ShippingQuote, quote_options, select_option
+
+
+@dataclass(frozen=True, slots=True)
+class PricedOrder:
+    checkout: Checkout
+    options: list[ShippingQuote]  # every carrier service option, cheapest first
+    option: OrderShippingOption | None  # the one the order ships with (None: fixed rate)
+    shipping_total: Money
+    promised_delivery_at: datetime
+
+    @property
+    def currency(self) -> str:
+        return self.checkout.currency
+
+    @property
+    def lines(self) -> list[OrderLine]:
+        return self.checkout.lines
+
+    @property
+    def plan(self) -> RoutingPlan:
+        return self.checkout.plan
+
+    @property
+    def subtotal(self) -> Money:
+        return self.checkout.subtotal
+
+    @property
+    def discount_total(self) -> Money:
+        """Zero until discounts exist."""
+        return Money(0, self.currency)
+
+    @property
+    def tax_total(self) -> Money:
+        """Zero until taxes exist."""
+        return Money(0, self.currency)
+
+    @property
+    def total(self) -> Money:
+        """What the order's ``total`` will be: lines, less discounts, plus tax and shipping."""
+        return self.subtotal + self.discount_total * -1 + self.tax_total + self.shipping_total
+
+
+async def price_order(
+    uow: UnitOfWork, deps: Deps, capture: Capture, now: datetime, option_id: str | None
+) -> PricedOrder:
+    """Price and route ``capture`` and choose its shipping: the option asked for
+    (``SHIPPING_OPTION_INVALID`` if it no longer holds), else the cheapest carrier service
+    option, else (no service serves it) the fixed rate table. Constant statements in lines."""
+    address = capture.address
+    checkout = await prepare_checkout(uow, capture.requested, capture.demand, address)
+    options = await quote_options(uow, deps, checkout, address, now)
+    option = select_option(deps, options, now, option_id)
+    if option is not None:
+        shipping, promise = option.price, option.window.latest
+    else:
+        # no carrier service serves this order: the fixed rate table prices it, as before
+        shipping = fixed_rate(deps, checkout, address)
+        promise = promise_delivery(deps, checkout.warehouses, checkout.plan, address, now)
+    return PricedOrder(checkout, options, option, shipping, promise)
+
+
+def fixed_rate(deps: Deps, checkout: Checkout, address: Address) -> Money:
+    """The fallback price from ``ORDERGRAPH_SHIPPING_RATES`` (or the built-in table)."""
+    shipping = shipping_cost(
+        deps.policy.shipping_rates,
+        region=address.region,
+        country_code=address.country_code,
+        weight_grams=checkout.weight_grams,
+        subtotal=checkout.subtotal,
+    )
+    if shipping is None:
+        raise InvalidInput(
+            f"no shipping rate for {address.region or address.country_code} in {checkout.currency}",
+            field=["shippingAddress", "countryCode"],
+            code="SHIPPING_UNAVAILABLE",
+        )
+    return shipping
+
+
+def promise_delivery(
+    deps: Deps,
+    warehouses: list[Warehouse],
+    plan: RoutingPlan,
+    address: Address,
+    now: datetime,
+) -> datetime:
+    """Handling time plus the slowest lane among the warehouses the order ships from."""
+    by_id = {w.id: w for w in warehouses}
+    return promise_from(
+        now,
+        (Lane(by_id[i].region, by_id[i].country_code) for i in plan.warehouse_ids),
+        Lane(address.region, address.country_code),
+        deps.policy.transit,
+        deps.policy.handling_time,
+    )

@@ -299,6 +299,7 @@ def choose_carrier(
 class ChosenBy(enum.StrEnum):
     CUSTOMER = "CUSTOMER"  # placeOrder got its shippingOptionId
     CHEAPEST = "CHEAPEST"  # placeOrder got none and took the cheapest option
+    RULE = "RULE"  # an automation rule chose it (chooseCarrierService); the price stays
 
 
 @dataclass(frozen=True, slots=True)

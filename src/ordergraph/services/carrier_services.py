@@ -300,4 +300,10 @@ async def choose_carrier_service(
         if option is not None and option.chosen_by in (ChosenBy.CUSTOMER, ChosenBy.RULE)
         else None
     )
-    return choose_carrier(candidates, deps.policy.carrier_policy, preferred_service_id=preferred)
+    by_rule = option is not None and option.chosen_by is ChosenBy.RULE
+    return choose_carrier(
+        candidates,
+        deps.policy.carrier_policy,
+        preferred_service_id=preferred,
+        preferred_by="an automation rule" if by_rule else "the customer at checkout",
+    )

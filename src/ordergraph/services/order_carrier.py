@@ -33,9 +33,9 @@ async def choose_order_carrier_service(
     carrier_service_id: int,
     idempotency_key: str | None = None,
 ) -> OrderShippingOption:
-    """``NOT_FOUND`` for an unknown service, ``CARRIER_SERVICE_INACTIVE``, and
-    ``CARRIER_SERVICE_NOT_SERVING`` when it misses a lane from a warehouse holding the order's
-    stock to its address; ``ILLEGAL_TRANSITION`` once nothing is left to ship."""
+    """``NOT_FOUND`` for an unknown service; ``SHIPPING_UNAVAILABLE`` when it is inactive or
+    misses a lane from a warehouse holding the order's stock to its address;
+    ``ILLEGAL_TRANSITION`` once nothing is left to ship."""
     actor.require(Scope.ORDERS_WRITE)
 
     async def run(uow: UnitOfWork) -> OrderShippingOption:
@@ -75,7 +75,7 @@ async def _usable_service(uow: UnitOfWork, service_id: int) -> CarrierService:
         raise InvalidInput(
             f"carrier service {service.name} is inactive",
             field=["carrierServiceId"],
-            code="CARRIER_SERVICE_INACTIVE",
+            code="SHIPPING_UNAVAILABLE",
         )
     return service
 
@@ -100,7 +100,7 @@ def _check_lanes(service: CarrierService, origins: list[Warehouse], order: Order
         raise InvalidInput(
             f"{service.name} does not serve {', '.join(w.region for w in missed)} → {where}",
             field=["carrierServiceId"],
-            code="CARRIER_SERVICE_NOT_SERVING",
+            code="SHIPPING_UNAVAILABLE",
         )
 
 

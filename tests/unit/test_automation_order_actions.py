@@ -7,8 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from ordergraph.domain.automation import ActionKind, ActionSpec, ActionStatus, PastEvent, RunOutcome
+from ordergraph.domain.automation import (
+    ActionKind,
+    ActionSpec,
+    ActionStatus,
+    PastEvent,
+    RunOutcome,
+    check_actions,
+)
 from ordergraph.domain.carrier_services import ChosenBy
+from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.orders import Channel, Order, OrderStatus, PaymentStatus, RequestedLine
 from ordergraph.services.automation import ClaimedRun, create_rule, execute_run
 from ordergraph.services.cancellation import expire_unpaid_orders
@@ -84,6 +92,14 @@ def order_of(shop: Shop, order_id: int) -> Order:
 
 def choose(service_id: int) -> ActionSpec:
     return ActionSpec(ActionKind.CHOOSE_CARRIER_SERVICE, {"carrierServiceId": service_id})
+
+
+def test_choose_carrier_service_needs_a_service() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_actions([ActionSpec(ActionKind.CHOOSE_CARRIER_SERVICE, {})])
+    assert caught.value.code == "REQUIRED"
+    assert caught.value.field == ("actions", "0", "carrierServiceId")
+    assert check_actions([CONFIRM]) == [CONFIRM]
 
 
 async def test_confirm_routes_the_order_without_payment_and_it_no_longer_expires(

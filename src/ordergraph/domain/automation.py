@@ -40,6 +40,8 @@ class ActionKind(enum.StrEnum):
     NOTIFY = "notify"
     APPROVE_RETURN = "approveReturn"
     SET_WAREHOUSE = "setWarehouse"
+    CONFIRM = "confirm"  # on payment terms: CONFIRMED, payment stays PENDING
+    CHOOSE_CARRIER_SERVICE = "chooseCarrierService"
 
 
 class ActionStatus(enum.StrEnum):
@@ -193,6 +195,10 @@ def check_actions(actions: Sequence[ActionSpec]) -> list[ActionSpec]:
             params["tags"] = check_tags(params.get("tags") or [], [*where, "tags"])
         if action.kind is ActionKind.SET_WAREHOUSE and not params.get("warehouseId"):
             raise InvalidInput("needs a warehouse", field=[*where, "warehouseId"], code="REQUIRED")
+        if action.kind is ActionKind.CHOOSE_CARRIER_SERVICE and not params.get("carrierServiceId"):
+            raise InvalidInput(
+                "needs a carrier service", field=[*where, "carrierServiceId"], code="REQUIRED"
+            )
         checked.append(ActionSpec(action.kind, params))
     return checked
 

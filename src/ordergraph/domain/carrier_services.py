@@ -258,10 +258,12 @@ def choose_carrier(
     policy: CarrierPolicy,
     *,
     preferred_service_id: int | None = None,
+    preferred_by: str = "the customer at checkout",
 ) -> CarrierChoice | None:
     """Pick one candidate and say why each was or was not taken; None if there are none.
 
-    A service the customer chose at checkout wins when it serves the lane."""
+    A service the customer chose at checkout (or a rule chose since: ``preferred_by``) wins
+    when it serves the lane."""
     found = list(candidates)
     if not found:
         return None
@@ -275,7 +277,7 @@ def choose_carrier(
     preferred = next((c for c in found if c.service.id == preferred_service_id), None)
     meeting = [c for c in found if c.meets_promise]
     if preferred is not None:
-        chosen, why = preferred, "chosen by the customer at checkout"
+        chosen, why = preferred, f"chosen by {preferred_by}"
     elif policy is CarrierPolicy.FASTEST:
         chosen, why = min(found, key=fastest), "fastest estimated delivery"
     elif meeting:
@@ -299,6 +301,7 @@ def choose_carrier(
 class ChosenBy(enum.StrEnum):
     CUSTOMER = "CUSTOMER"  # placeOrder got its shippingOptionId
     CHEAPEST = "CHEAPEST"  # placeOrder got none and took the cheapest option
+    RULE = "RULE"  # an automation rule chose it (chooseCarrierService); the price stays
 
 
 @dataclass(frozen=True, slots=True)

@@ -249,19 +249,24 @@ class Order:
 
     def confirm(
         self,
-        payment_status: PaymentStatus,
+        payment_status: PaymentStatus | None,
         now: datetime,
         actor: str,
         ship_by: datetime | None = None,
     ) -> None:
         """Payment secured: PLACED → CONFIRMED; the reservation no longer expires, and the
-        warehouses have until ``ship_by`` to ship."""
+        warehouses have until ``ship_by`` to ship. ``payment_status`` None: confirmed on payment
+        terms (cash on delivery, invoice), the payment stays as it is (PENDING)."""
         self._move(OrderStatus.CONFIRMED, now)
-        self.payment_status = move_payment(self.payment_status, payment_status)
+        if payment_status is not None:
+            self.payment_status = move_payment(self.payment_status, payment_status)
         self.confirmed_at = now
         self.ship_by_at = ship_by
         self.expires_at = None
-        self.record("order.confirmed", actor, {"paymentStatus": payment_status.value})
+        payload: dict[str, Any] = {"paymentStatus": self.payment_status.value}
+        if payment_status is None:
+            payload["paymentTerms"] = True
+        self.record("order.confirmed", actor, payload)
 
     def payment_failed(self, now: datetime, actor: str, code: str) -> None:
         self._move_payment(PaymentStatus.FAILED, now)

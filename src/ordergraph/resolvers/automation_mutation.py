@@ -37,7 +37,14 @@ def _specs(actions: list[AutomationActionInput]) -> list[ActionSpec]:
                 "Warehouse",
                 ["actions", str(index), "setWarehouse", "warehouseId"],
             )
-        specs.append(action_spec(action, warehouse))
+        service = None
+        if action.choose_carrier_service:
+            service = input_id(
+                action.choose_carrier_service.carrier_service_id,
+                "CarrierService",
+                ["actions", str(index), "chooseCarrierService", "carrierServiceId"],
+            )
+        specs.append(action_spec(action, warehouse, service))
     return specs
 
 

@@ -398,7 +398,9 @@ RULES: dict[str, dict[str, Rule]] = {
     "AutomationRule": _all(
         "id name trigger condition actions enabled version createdAt updatedAt createdBy"
     ),
-    "AutomationAction": _all("kind holdType reason tags notificationType warehouseId"),
+    "AutomationAction": _all(
+        "kind holdType reason tags notificationType warehouseId carrierServiceId"
+    ),
     "AutomationActionOutcome": _all("kind status message"),
     "AutomationRun": _all(
         "id ruleId eventId eventType status matched error actions createdAt finishedAt"

@@ -45,6 +45,22 @@ class SetWarehouseActionInput:
     warehouse_id: strawberry.ID
 
 
+@strawberry.input(
+    description="Confirm a PLACED order without payment (payment terms: trusted B2B customers, "
+    "cash on delivery): CONFIRMED with fulfillments, payment stays PENDING, no unpaid expiry."
+)
+class ConfirmActionInput:
+    note: str | None = strawberry.field(default=None, description="Not used; inputs need a field.")
+
+
+@strawberry.input(
+    description="Set the order's carrier service (shippingOption chosenBy RULE), preferred by "
+    "shipFulfillment without a carrier where it serves the lane; the price paid stays."
+)
+class ChooseCarrierServiceActionInput:
+    carrier_service_id: strawberry.ID
+
+
 @strawberry.input(one_of=True, description="Exactly one action.")
 class AutomationActionInput:
     hold: HoldActionInput | None = strawberry.UNSET
@@ -53,10 +69,15 @@ class AutomationActionInput:
     notify: NotifyActionInput | None = strawberry.UNSET
     approve_return: ApproveReturnActionInput | None = strawberry.UNSET
     set_warehouse: SetWarehouseActionInput | None = strawberry.UNSET
+    confirm: ConfirmActionInput | None = strawberry.UNSET
+    choose_carrier_service: ChooseCarrierServiceActionInput | None = strawberry.UNSET
 
 
-def action_spec(action: AutomationActionInput, warehouse_pk: int | None) -> ActionSpec:
-    """The domain's action from the (one-of) input; ``warehouse_pk`` decoded by the caller."""
+def action_spec(
+    action: AutomationActionInput, warehouse_pk: int | None, service_pk: int | None = None
+) -> ActionSpec:
+    """The domain's action from the (one-of) input; ``warehouse_pk`` and ``service_pk``
+    decoded by the caller."""
     if action.hold:
         return ActionSpec(
             ActionKind.HOLD, {"type": action.hold.type.value, "reason": action.hold.reason}
@@ -70,6 +91,10 @@ def action_spec(action: AutomationActionInput, warehouse_pk: int | None) -> Acti
         return ActionSpec(ActionKind.NOTIFY, {"type": action.notify.type.value})
     if action.approve_return:
         return ActionSpec(ActionKind.APPROVE_RETURN, {})
+    if action.confirm:
+        return ActionSpec(ActionKind.CONFIRM, {})
+    if action.choose_carrier_service:
+        return ActionSpec(ActionKind.CHOOSE_CARRIER_SERVICE, {"carrierServiceId": service_pk})
     return ActionSpec(ActionKind.SET_WAREHOUSE, {"warehouseId": warehouse_pk})
 
 

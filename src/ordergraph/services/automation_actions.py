@@ -23,7 +23,7 @@ from ordergraph.domain.notifications import NotificationRequest, NotificationTyp
 from ordergraph.domain.orders import HoldType, Order
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
-from ordergraph.services import holds, rerouting, returns
+from ordergraph.services import holds, order_carrier, payment_terms, rerouting, returns
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import load_order_for_update
@@ -102,6 +102,20 @@ async def _dispatch(
                 idempotency_key=key,
             )
             return _ok(kind) if moved else _skipped(kind, "no pending fulfillment to move")
+        case ActionKind.CONFIRM:
+            await payment_terms.confirm_on_terms(
+                deps, actor, order_id=order_id, idempotency_key=key
+            )
+            return _ok(kind, "confirmed on payment terms; payment PENDING")
+        case ActionKind.CHOOSE_CARRIER_SERVICE:
+            option = await order_carrier.choose_order_carrier_service(
+                deps,
+                actor,
+                order_id=order_id,
+                carrier_service_id=int(params["carrierServiceId"]),
+                idempotency_key=key,
+            )
+            return _ok(kind, f"{option.carrier} {option.service}")
     return _failed(kind, f"unknown action {kind}")  # pragma: no cover
 
 

@@ -260,7 +260,8 @@ async def choose_carrier_service(
 ) -> CarrierChoice | None:
     """For ``shipFulfillment`` without a carrier: every active service serving the lane from
     ``warehouse`` to the order's address, priced and estimated, then the policy's pick (the
-    service the customer chose at checkout, where it serves the lane). None: no service."""
+    service the customer chose at checkout, or a rule chose since, where it serves the lane).
+    None: no service."""
     assert warehouse.id is not None
     assert order.id is not None
     to = order.shipping_address
@@ -296,7 +297,13 @@ async def choose_carrier_service(
         )
     preferred = (
         option.carrier_service_id
-        if option is not None and option.chosen_by is ChosenBy.CUSTOMER
+        if option is not None and option.chosen_by in (ChosenBy.CUSTOMER, ChosenBy.RULE)
         else None
     )
-    return choose_carrier(candidates, deps.policy.carrier_policy, preferred_service_id=preferred)
+    by_rule = option is not None and option.chosen_by is ChosenBy.RULE
+    return choose_carrier(
+        candidates,
+        deps.policy.carrier_policy,
+        preferred_service_id=preferred,
+        preferred_by="an automation rule" if by_rule else "the customer at checkout",
+    )

@@ -128,12 +128,11 @@ async def _apply(
     who = actor.actor
     if decision.effect is Effect.CONFIRM:
         assert decision.status is not None
-        order.confirm(decision.status, now, who, ship_by=now + deps.policy.handling_time)
         if decision.status is PaymentStatus.AUTHORIZED:
             order.authorization_expires_at = (
                 transaction.created_at + deps.gateway.authorization_validity
             )
-        await create_fulfillments(uow, order, actor)
+        await confirm_and_route(uow, deps, order, decision.status, now, actor)
     elif decision.effect is Effect.MOVE:
         assert decision.status is not None
         if decision.status is PaymentStatus.FAILED:
@@ -263,6 +262,20 @@ async def _flag_unsettled(deps: Deps, actor: Principal, answer: PaymentTransacti
         await uow.orders.save(order)
         publish(uow, order)
         await uow.commit()
+
+
+async def confirm_and_route(
+    uow: UnitOfWork,
+    deps: Deps,
+    order: Order,
+    payment_status: PaymentStatus | None,
+    now: datetime,
+    actor: Principal,
+) -> None:
+    """PLACED → CONFIRMED with its fulfillments: the one path that a settled payment and a
+    confirmation on payment terms (``payment_status`` None: it stays PENDING) both take."""
+    order.confirm(payment_status, now, actor.actor, ship_by=now + deps.policy.handling_time)
+    await create_fulfillments(uow, order, actor)
 
 
 async def create_fulfillments(uow: UnitOfWork, order: Order, actor: Principal) -> None:

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,9 +22,11 @@ from ordergraph.domain.carrier_services import (
     ChosenBy,
     DeliveryWindow,
     OrderShippingOption,
+    TransitStats,
     WindowBasis,
     delivery_window,
 )
+from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.money import Money
@@ -110,21 +112,34 @@ async def quote_options(
         price = service.price(checkout.weight_grams, checkout.subtotal)
         if price is None:
             continue
-        window: DeliveryWindow | None = None
-        for origin in origins:
-            assert origin.id is not None
-            lane = service.lane_for(origin.region, address.region, address.country_code)
-            pickup = service.pickup(origin.id, ready)
-            stats = history.get((service.carrier, service.service, origin.region))
-            zone = service.cutoff_at(origin.id).timezone
-            found = delivery_window(service, lane, pickup, stats, timezone=zone)
-            window = found if window is None else window.widened(found)
-        assert window is not None
+        window = service_window(service, origins, address, ready, history)
         quote = ShippingQuote(service, price, window)
         quotes.append(
             ShippingQuote(service, price, window, encode_option(deps.secret_key, quote, now))
         )
     return sorted(quotes, key=lambda q: (q.price.minor_units, q.window.latest, q.service.name))
+
+
+def service_window(
+    service: CarrierService,
+    origins: Sequence[Warehouse],
+    address: Address,
+    ready: datetime,
+    history: Mapping[tuple[str, str, str], TransitStats],
+) -> DeliveryWindow:
+    """When parcels ready at ``ready`` in every origin arrive on ``service`` (which serves
+    each lane): the later of each end."""
+    window: DeliveryWindow | None = None
+    for origin in origins:
+        assert origin.id is not None
+        lane = service.lane_for(origin.region, address.region, address.country_code)
+        pickup = service.pickup(origin.id, ready)
+        stats = history.get((service.carrier, service.service, origin.region))
+        zone = service.cutoff_at(origin.id).timezone
+        found = delivery_window(service, lane, pickup, stats, timezone=zone)
+        window = found if window is None else window.widened(found)
+    assert window is not None
+    return window
 
 
 def select_option(

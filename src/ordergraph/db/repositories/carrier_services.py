@@ -209,6 +209,9 @@ class SqlCarrierServiceRepository:
 
     async def record_order_option(self, order_id: int, option: OrderShippingOption) -> None:
         await self._conn.execute(
+            sa.delete(order_shipping_options).where(order_shipping_options.c.order_id == order_id)
+        )
+        await self._conn.execute(
             sa.insert(order_shipping_options).values(
                 order_id=order_id,
                 carrier_service_id=option.carrier_service_id,

@@ -25,19 +25,22 @@ __all__ = [
 @strawberry.type(name="AutomationAction", description="One thing a rule does.")
 class AutomationActionType:
     kind: str = strawberry.field(
-        description="hold, releaseHold, addTags, notify, approveReturn or setWarehouse."
+        description="hold, releaseHold, addTags, notify, approveReturn, setWarehouse, confirm "
+        "or chooseCarrierService."
     )
     hold_type: str | None = None
     reason: str | None = None
     tags: list[str] | None = None
     notification_type: str | None = None
     warehouse_id: strawberry.ID | None = None
+    carrier_service_id: strawberry.ID | None = None
 
     @classmethod
     def from_domain(cls, action: ActionSpec) -> AutomationActionType:
         p = action.params
         hold_type = p.get("type") if action.kind.value in ("hold", "releaseHold") else None
         warehouse = p.get("warehouseId")
+        service = p.get("carrierServiceId")
         return cls(
             kind=action.kind.value,
             hold_type=hold_type,
@@ -46,6 +49,9 @@ class AutomationActionType:
             notification_type=p.get("type") if action.kind.value == "notify" else None,
             warehouse_id=strawberry.ID(encode_id("Warehouse", int(warehouse)))
             if warehouse is not None
+            else None,
+            carrier_service_id=strawberry.ID(encode_id("CarrierService", int(service)))
+            if service is not None
             else None,
         )
 

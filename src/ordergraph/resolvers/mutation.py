@@ -13,6 +13,7 @@ from ordergraph.resolvers.common import attempt, input_id, one_credential_check
 from ordergraph.resolvers.feedback import FeedbackMutation
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.import_mutation import ImportMutation
+from ordergraph.resolvers.market_mutation import MarketMutation
 from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
@@ -59,6 +60,7 @@ class Mutation(
     StockMutation,
     AutomationMutation,
     CarrierMutation,
+    MarketMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

@@ -4,7 +4,9 @@ cases on the fake unit of work (a country in at most one active market, versions
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from ordergraph.config import Settings
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.errors import (
     DomainError,
@@ -227,3 +229,19 @@ async def test_resolving_a_country_falls_back_to_the_default_market(deps: Deps) 
     with pytest.raises(InvalidInput) as exc:
         resolve_market("Narnia", [eu], deps)
     assert exc.value.code in {"INVALID_COUNTRY", "TOO_LONG"}
+
+
+# --- configuration -----------------------------------------------------------------------
+
+
+def test_the_default_currency_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ORDERGRAPH_DEFAULT_CURRENCY", raising=False)
+    assert Settings().order_policy().default_currency == "EUR"
+    monkeypatch.setenv("ORDERGRAPH_DEFAULT_CURRENCY", " jpy ")
+    assert Settings().order_policy().default_currency == "JPY"
+
+
+@pytest.mark.parametrize("value", ["EURO", "XYZ", ""])
+def test_a_default_currency_must_be_an_iso_4217_code(value: str) -> None:
+    with pytest.raises(ValidationError, match="ORDERGRAPH_DEFAULT_CURRENCY"):
+        Settings(ORDERGRAPH_DEFAULT_CURRENCY=value)

@@ -17,7 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.availability import AvailabilityPolicy
 from ordergraph.domain.carrier_services import CarrierPolicy
-from ordergraph.domain.money import Money
+from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.money import Money, clean_currency
 from ordergraph.domain.notifications import NotificationPolicy, NotificationType
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.promises import TransitTimes
@@ -117,6 +118,18 @@ class Settings(BaseSettings):
     carrier_policy: Literal["cheapest", "fastest"] = Field(
         default="cheapest", validation_alias="ORDERGRAPH_CARRIER_POLICY"
     )
+    # The default market's currency: what applies where no market claims the country (the
+    # demo catalog and the built-in shipping rates are in EUR)
+    default_currency: str = Field(default="EUR", validation_alias="ORDERGRAPH_DEFAULT_CURRENCY")
+
+    @field_validator("default_currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        try:
+            return clean_currency(value, ["ORDERGRAPH_DEFAULT_CURRENCY"])
+        except InvalidInput as exc:
+            raise ValueError(f"ORDERGRAPH_DEFAULT_CURRENCY: {value!r} {exc.message}") from exc
+
     # Unset: links use the address the client called (its Host header), and work off a request
     # (mail, CLI) uses HOST and PORT. Set it behind a proxy or load balancer.
     public_base_url: str | None = Field(default=None, validation_alias="PUBLIC_BASE_URL")
@@ -279,6 +292,7 @@ class Settings(BaseSettings):
                 exact=self.availability_exact, low_threshold=self.availability_low_threshold
             ),
             carrier_policy=CarrierPolicy(self.carrier_policy),
+            default_currency=self.default_currency,
         )
         if not self.shipping_rates:
             return base

@@ -49,6 +49,7 @@ from ordergraph.domain.inventory import (
     LevelChange,
     LevelField,
 )
+from ordergraph.domain.markets import Market, check_countries_free
 from ordergraph.domain.notifications import (
     NotificationOutbox,
     NotificationRequest,
@@ -69,6 +70,7 @@ from ordergraph.domain.ports import (
     IdempotencyRepository,
     InboundShipmentRepository,
     InventoryRepository,
+    MarketRepository,
     OrderRepository,
     PaymentRepository,
     PrivacyRepository,
@@ -262,6 +264,7 @@ class FakeState:
     carrier_services: dict[int, CarrierService] = field(default_factory=dict)
     order_options: dict[int, OrderShippingOption] = field(default_factory=dict)
     carrier_choices: dict[int, CarrierChoice] = field(default_factory=dict)
+    markets: dict[int, Market] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -296,6 +299,7 @@ class FakeState:
             carrier_services=dict(self.carrier_services),
             order_options=dict(self.order_options),
             carrier_choices=dict(self.carrier_choices),
+            markets=dict(self.markets),
         )
 
 
@@ -1514,6 +1518,49 @@ class FakeInboundShipmentRepository:
         self._state.inbound[shipment.id] = copy.deepcopy(shipment)
 
 
+class FakeMarketRepository:
+    """Markets in memory, with the database's rules: unique handles, and a country in at most
+    one active market."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    def _check(self, market: Market) -> None:
+        others = [m for m in self._state.markets.values() if m.id != market.id]
+        if any(m.handle == market.handle for m in others):
+            raise Duplicate(f"a market with handle {market.handle} exists", field=["handle"])
+        check_countries_free(market, others)
+
+    async def add(self, market: Market) -> Market:
+        self._check(market)
+        market.id = self._store.next_id("markets")
+        self._state.markets[market.id] = copy.deepcopy(market)
+        return market
+
+    async def get(self, market_id: int) -> Market | None:
+        found = self._state.markets.get(market_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def get_by_handle(self, handle: str) -> Market | None:
+        for found in self._state.markets.values():
+            if found.handle == handle:
+                return copy.deepcopy(found)
+        return None
+
+    async def update(self, market: Market, *, previous_version: int) -> bool:
+        assert market.id is not None
+        current = self._state.markets.get(market.id)
+        if current is None or current.version != previous_version:
+            return False
+        self._check(market)
+        self._state.markets[market.id] = copy.deepcopy(market)
+        return True
+
+    async def list_active(self) -> list[Market]:
+        return [copy.deepcopy(m) for _, m in sorted(self._state.markets.items()) if m.active]
+
+
 class FakeCarrierServiceRepository:
     """Carrier services in memory; no transit history (the static windows apply)."""
 
@@ -1648,6 +1695,7 @@ class FakeUnitOfWork:
     carrier_events: CarrierEventRepository
     automation: AutomationRepository
     carrier_services: CarrierServiceRepository
+    markets: MarketRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1735,6 +1783,7 @@ class FakeUnitOfWork:
         self.carrier_events = FakeCarrierEventRepository(self._state, self._store)
         self.automation = FakeAutomationRepository(self._state, self._store)
         self.carrier_services = FakeCarrierServiceRepository(self._state, self._store)
+        self.markets = FakeMarketRepository(self._state, self._store)
 
 
 class SequentialCodes:

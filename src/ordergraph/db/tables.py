@@ -812,3 +812,43 @@ carrier_events = sa.Table(
     sa.Index("ix_carrier_events_outcome", "outcome", "id"),
     sa.Index("ix_carrier_events_tracking_number", "tracking_number"),
 )
+
+markets = sa.Table(
+    "markets",
+    metadata,
+    _id(),
+    sa.Column("handle", sa.String(63), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("tax_display", sa.String(16), nullable=False),
+    sa.Column("channels", Json, nullable=False),  # ["WEB", "APP", ...]
+    sa.Column("rounding_mode", sa.String(16), nullable=False),
+    sa.Column("rounding_rule", sa.String(16), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.UniqueConstraint("handle", name="uq_markets_handle"),
+    sa.CheckConstraint("tax_display IN ('INCLUSIVE', 'EXCLUSIVE')", name="tax_display_known"),
+    sa.CheckConstraint(
+        "rounding_mode IN ('PER_UNIT', 'PER_LINE', 'PER_ORDER')", name="rounding_mode_known"
+    ),
+    sa.CheckConstraint("rounding_rule IN ('HALF_UP', 'HALF_EVEN')", name="rounding_rule_known"),
+)
+
+# A market's countries; ``active`` mirrors the market's so that the partial unique index can
+# hold every country to at most one active market, even against concurrent claims.
+market_countries = sa.Table(
+    "market_countries",
+    metadata,
+    sa.Column("market_id", BigId, sa.ForeignKey("markets.id"), primary_key=True),
+    sa.Column("country_code", sa.String(2), primary_key=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Index(
+        "ux_market_countries_active_country",
+        "country_code",
+        unique=True,
+        postgresql_where=sa.text("active"),
+        sqlite_where=sa.text("active"),
+    ),
+)

@@ -28,6 +28,7 @@ from ordergraph.db.repositories.carrier_services import SqlCarrierServiceReposit
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
+from ordergraph.db.repositories.markets import SqlMarketRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
@@ -54,6 +55,7 @@ from ordergraph.domain.ports import (
     IdempotencyRepository,
     InboundShipmentRepository,
     InventoryRepository,
+    MarketRepository,
     OrderRepository,
     PaymentRepository,
     PrivacyRepository,
@@ -94,6 +96,7 @@ class SqlUnitOfWork:
     webhooks: WebhookRepository
     transfers: TransferRepository
     carrier_services: CarrierServiceRepository
+    markets: MarketRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
@@ -149,6 +152,7 @@ class SqlUnitOfWork:
         self.automation = SqlAutomationRepository(conn)
         self.carrier_services = SqlCarrierServiceRepository(conn)
         self.carrier_events = SqlCarrierEventRepository(conn)
+        self.markets = SqlMarketRepository(conn)
         return self
 
     async def __aexit__(

@@ -28,6 +28,7 @@ from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inbound import InboundShipment
 from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
+from ordergraph.domain.markets import Market
 from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.orders import Order
 from ordergraph.domain.payments import PaymentTransaction
@@ -160,6 +161,26 @@ class InboundShipmentRepository(Protocol):
 
     async def save(self, shipment: InboundShipment) -> None:
         """Write back status, timestamps, version and each line's received quantity."""
+        ...
+
+
+class MarketRepository(Protocol):
+    async def add(self, market: Market) -> Market:
+        """Insert with its countries; fills in the id. ``Duplicate`` for a taken handle and
+        ``MarketCountryTaken`` when a concurrent market claimed one of its countries first."""
+        ...
+
+    async def get(self, market_id: int) -> Market | None: ...
+
+    async def get_by_handle(self, handle: str) -> Market | None: ...
+
+    async def update(self, market: Market, *, previous_version: int) -> bool:
+        """Store it (countries replaced) if still at ``previous_version``; False if not.
+        ``MarketCountryTaken`` as in ``add``."""
+        ...
+
+    async def list_active(self) -> list[Market]:
+        """Every active market with its countries, by id (a bounded, staff-managed list)."""
         ...
 
 
@@ -596,6 +617,7 @@ class UnitOfWork(Protocol):
     automation: AutomationRepository
     carrier_services: CarrierServiceRepository
     carrier_events: CarrierEventRepository
+    markets: MarketRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -32,6 +32,7 @@ class Scope(enum.StrEnum):
     CUSTOMERS_PRIVACY = "customers:privacy"  # GDPR export and erasure
     AUTOMATION_WRITE = "automation:write"  # automation rules: create, change, backtest
     SHIPPING_WRITE = "shipping:write"  # carrier services: lanes, rates, cut-offs, calendars
+    PRICING_WRITE = "pricing:write"  # markets (and next: price lists, taxes, discounts)
 
 
 # What each role may do when its token names no scopes of its own.

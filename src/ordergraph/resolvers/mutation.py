@@ -13,6 +13,7 @@ from ordergraph.resolvers.common import attempt, input_id, one_credential_check
 from ordergraph.resolvers.feedback import FeedbackMutation
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.import_mutation import ImportMutation
+from ordergraph.resolvers.market_mutation import MarketMutation
 from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
@@ -61,6 +62,7 @@ class Mutation(
     AutomationMutation,
     CarrierMutation,
     QuoteMutation,
+    MarketMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

@@ -20,6 +20,7 @@ from ordergraph.resolvers.carrier_query import CarrierQuery
 from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.feedback import FeedbackQuery
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
+from ordergraph.resolvers.market_query import MarketQuery
 from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.notifications import NotificationQuery
 from ordergraph.resolvers.order_query import OrderQuery
@@ -54,6 +55,7 @@ class Query(
     AutomationQuery,
     CarrierQuery,
     CarrierEventQuery,
+    MarketQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

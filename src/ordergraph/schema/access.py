@@ -134,6 +134,7 @@ PAYLOADS = {
     "InventoryLevelPayload": "inventoryLevel userErrors",
     "SetInventoryLevelsPayload": "inventoryLevels userErrors",
     "AutomationRulePayload": "rule userErrors",
+    "MarketPayload": "market userErrors",
     "TestAutomationRulePayload": "results userErrors",
     "CarrierServicePayload": "carrierService userErrors",
 }
@@ -196,6 +197,9 @@ RULES: dict[str, dict[str, Rule]] = {
         # as placeOrder: orders:place or orders:write, checked by the use case
         "shippingOptions": SIGNED_IN.with_args(lines=Arg.FILTER, shippingAddress=Arg.FILTER),
         "unmatchedCarrierEvents": ORDERS_READ.with_args(first=Arg.PAGE, after=Arg.PAGE),
+        # storefront level: a country picker and a checkout need the market, nothing secret
+        "markets": needs(Scope.CATALOG_READ).with_args(**PAGED, active=Arg.FILTER),
+        "marketFor": needs(Scope.CATALOG_READ).with_args(countryCode=Arg.FILTER),
     },
     "Mutation": {
         **_all(
@@ -243,6 +247,8 @@ RULES: dict[str, dict[str, Rule]] = {
         **_all("createAutomationRule updateAutomationRule testAutomationRule", MUTATION),
         # shipping:write, checked by the use case (services/carrier_services.py)
         **_all("createCarrierService updateCarrierService", MUTATION),
+        # pricing:write, checked by the use case (services/markets.py)
+        **_all("createMarket updateMarket", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -375,6 +381,11 @@ RULES: dict[str, dict[str, Rule]] = {
         "originRegion destinationCountry destinationRegion transitDaysMin transitDaysMax"
     ),
     "CarrierRate": _all("maxWeightGrams price freeOver"),
+    "Market": _all(
+        "id handle name countries currency currencyExponent taxDisplay channels rounding active "
+        "isDefault version createdAt updatedAt"
+    ),
+    "MarketRounding": _all("mode rule"),
     "CarrierService": _all(
         "id carrier service active version lanes rates cutoffs workingDays holidays createdAt "
         "updatedAt"
@@ -429,6 +440,7 @@ for _name in (
     "AutomationRule",
     "CarrierService",
     "CarrierEvent",
+    "Market",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

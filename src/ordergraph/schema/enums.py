@@ -13,11 +13,13 @@ from ordergraph.domain.catalog import ProductStatus
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.inbound import InboundStatus
 from ordergraph.domain.inventory import LevelField, MovementKind
+from ordergraph.domain.markets import TaxDisplay
 from ordergraph.domain.notifications import NotificationStatus, NotificationType
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
 from ordergraph.domain.refunds import RefundStatus
 from ordergraph.domain.returns import ReturnDisposition, ReturnReason, ReturnStatus
+from ordergraph.domain.rounding import RoundingMode, RoundingRule
 from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.domain.transfers import TransferStatus
 
@@ -58,6 +60,13 @@ strawberry.enum(
     MovementKind, name="InventoryMovementReason", description="Why a stock movement happened."
 )
 strawberry.enum(
+    TaxDisplay, name="TaxDisplay", description="Whether shown prices include tax or exclude it."
+)
+strawberry.enum(
+    RoundingMode, name="RoundingMode", description="Where computed amounts are rounded."
+)
+strawberry.enum(RoundingRule, name="RoundingRule", description="How exact halves are rounded.")
+strawberry.enum(
     LevelField, name="InventoryLevelField", description="Which quantity of a level moved."
 )
 
@@ -87,8 +96,11 @@ __all__ = [
     "ReturnDisposition",
     "ReturnReason",
     "ReturnStatus",
+    "RoundingMode",
+    "RoundingRule",
     "ShipmentStatus",
     "SortDirection",
+    "TaxDisplay",
     "TransactionKind",
     "TransactionStatus",
     "TransferStatus",

@@ -69,6 +69,7 @@ class ErrorCode(enum.Enum):
     UNKNOWN_CARRIER = "UNKNOWN_CARRIER"  # a carrier service names a carrier not in the registry
     CARRIER_REQUIRED = "CARRIER_REQUIRED"  # shipFulfillment without carrier: no service serves
     SHIPPING_OPTION_INVALID = "SHIPPING_OPTION_INVALID"  # changed, expired or not ours
+    MARKET_COUNTRY_TAKEN = "MARKET_COUNTRY_TAKEN"  # another active market sells there
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -42,6 +42,8 @@ class OrderPolicy:
     availability: AvailabilityPolicy = field(default_factory=AvailabilityPolicy)
     # how shipFulfillment without a carrier picks a carrier service (ORDERGRAPH_CARRIER_POLICY)
     carrier_policy: CarrierPolicy = CarrierPolicy.CHEAPEST
+    # the default market's currency, where no market claims a country (ORDERGRAPH_DEFAULT_CURRENCY)
+    default_currency: str = "EUR"
 
 
 def new_tracking_code() -> str:

@@ -812,3 +812,16 @@ carrier_events = sa.Table(
     sa.Index("ix_carrier_events_outcome", "outcome", "id"),
     sa.Index("ix_carrier_events_tracking_number", "tracking_number"),
 )
+
+# Issued invoices (domain/invoices.py): one per order, numbered by the counter row
+# "invoice:<year>" in the issuing transaction; ``document`` is the frozen snapshot drawn on
+# every request.
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, unique=True),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("document", Json, nullable=False),
+)

@@ -117,7 +117,7 @@ def _lines(pdf: FPDF, invoice: Invoice) -> None:
     align = ["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"]
     pdf.set_font("Helvetica", size=9)
     with pdf.table(
-        col_widths=(38, 46, 10, 24, 14, 24, 24),
+        col_widths=(48, 38, 10, 22, 12, 22, 28),
         text_align=tuple(Align.coerce(a) for a in align),
         headings_style=HEADING,
         line_height=5.5,

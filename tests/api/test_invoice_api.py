@@ -152,9 +152,7 @@ async def test_the_same_number_and_document_come_back_on_every_request(
     assert first.status_code == 200, first.text
     again = await fetch(http, placed["id"], admin.token)
     key = decode_id(placed["id"])[1]
-    by_number = await http.get(
-        invoice_url(key), headers={"Authorization": f"Bearer {admin.token}"}
-    )
+    by_number = await http.get(invoice_url(key), headers={"Authorization": f"Bearer {admin.token}"})
 
     assert again.content == first.content
     assert by_number.content == first.content

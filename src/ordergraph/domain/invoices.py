@@ -29,6 +29,10 @@ INVOICEABLE = frozenset(
 NO_TAX = Decimal("0")
 
 
+class OrderNotPaid(Exception):
+    """Asked for the invoice of an order not paid (yet): there is none to issue."""
+
+
 def may_invoice(payment_status: PaymentStatus) -> bool:
     return payment_status in INVOICEABLE
 

@@ -15,18 +15,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ordergraph.db.queries.invoice import invoice_source, order_customer
-from ordergraph.db.repositories.invoices import issue_invoice, stored_invoice
+from ordergraph.db.queries.invoice import order_customer
+from ordergraph.db.repositories.invoices import invoice_for_order
 from ordergraph.documents import render_invoice
 from ordergraph.domain.access import Reach, may_read_invoice, order_reach
 from ordergraph.domain.clock import Clock
-from ordergraph.domain.invoices import Invoice, Seller, may_invoice, not_invoiceable
+from ordergraph.domain.invoices import OrderNotPaid, Seller
 from ordergraph.web.documents import (
     Authenticate,
     attachment_name,
@@ -38,32 +37,6 @@ from ordergraph.web.documents import (
 
 def invoice_path(order_id: str) -> str:
     return f"/orders/{order_id}/invoice.pdf"
-
-
-class NotPaid(Exception):
-    pass
-
-
-async def invoice_for_order(
-    engine: AsyncEngine, order_id: int, seller: Seller, clock: Clock
-) -> Invoice:
-    """The order's invoice, issued now if it has none. Raises ``NotPaid`` for an unpaid order
-    and ``LookupError`` for no such order."""
-    for _ in range(2):  # a second try reads the invoice a concurrent request just issued
-        try:
-            async with engine.begin() as conn:
-                found = await stored_invoice(conn, order_id)
-                if found is not None:
-                    return found
-                source = await invoice_source(conn, order_id)
-                if source is None:
-                    raise LookupError(order_id)
-                if not may_invoice(source.payment_status):
-                    raise NotPaid(not_invoiceable(source.order_number, source.payment_status))
-                return await issue_invoice(conn, source, seller, clock.now())
-        except IntegrityError:
-            continue
-    raise RuntimeError(f"order {order_id}: its invoice was neither found nor issued")
 
 
 def invoice_endpoint(
@@ -88,10 +61,10 @@ def invoice_endpoint(
         if not exists or not may_read_invoice(principal, customer_id):
             return refused(404, "no such order")  # another customer's order is not there
         try:
-            invoice = await invoice_for_order(engine(), key, seller, clock)
+            invoice = await invoice_for_order(engine(), key, seller, clock.now)
         except LookupError:
             return refused(404, "no such order")
-        except NotPaid as exc:
+        except OrderNotPaid as exc:
             return refused(409, str(exc))
         pdf = await asyncio.to_thread(render_invoice, invoice)
         return pdf_response(pdf, attachment_name("invoice", invoice.number))

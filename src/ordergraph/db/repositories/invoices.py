@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ordergraph.db.queries.invoice import invoice_source
 from ordergraph.db.repositories.transfers import next_counter
 from ordergraph.db.tables import invoices
 from ordergraph.domain.invoices import (
     Invoice,
     InvoiceSource,
+    OrderNotPaid,
     Seller,
     invoice_counter,
     invoice_number,
+    may_invoice,
+    not_invoiceable,
 )
 
 
@@ -49,3 +56,40 @@ async def issue_invoice(
         )
     )
     return invoice
+
+
+@asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction; on SQLite an IMMEDIATE one, so that it queues for the write lock
+    instead of failing when it upgrades its read lock (as the unit of work does)."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+        async with conn.begin():
+            yield conn
+
+
+async def invoice_for_order(
+    engine: AsyncEngine, order_id: int, seller: Seller, now: Callable[[], datetime]
+) -> Invoice:
+    """The order's invoice, issued now if it has none yet. Raises ``OrderNotPaid`` for an
+    unpaid order and ``LookupError`` for no such order."""
+    async with engine.connect() as conn:  # every request but the first: a plain read
+        found = await stored_invoice(conn, order_id)
+    if found is not None:
+        return found
+    for _ in range(2):  # the second try reads what a concurrent first request issued
+        try:
+            async with writing(engine) as conn:
+                found = await stored_invoice(conn, order_id)
+                if found is not None:
+                    return found
+                source = await invoice_source(conn, order_id)
+                if source is None:
+                    raise LookupError(order_id)
+                if not may_invoice(source.payment_status):
+                    raise OrderNotPaid(not_invoiceable(source.order_number, source.payment_status))
+                return await issue_invoice(conn, source, seller, now())
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"order {order_id}: its invoice was neither found nor issued")

@@ -68,6 +68,7 @@ from ordergraph.web.graphiql import (
     graphiql_csp,
     graphiql_html,
 )
+from ordergraph.web.invoice import invoice_endpoint
 from ordergraph.web.middleware import MaxBodySize, Metrics
 from ordergraph.web.packing_slip import packing_slip_endpoint
 from ordergraph.web.payment_webhooks import stripe_webhook_endpoint
@@ -525,6 +526,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "/fulfillments/{id}/packing-slip.pdf",
                 # the primary, not a replica: a slip is printed right after confirmation
                 packing_slip_endpoint(lambda: _engine(runtime), http_principal, settings.shop_name),
+            ),
+            Route(
+                "/orders/{id}/invoice.pdf",
+                invoice_endpoint(
+                    lambda: _engine(runtime), http_principal, settings.seller(), runtime.clock
+                ),
             ),
             Route(
                 "/account/verify/{token}",

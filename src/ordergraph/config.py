@@ -18,6 +18,7 @@ from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.availability import AvailabilityPolicy
 from ordergraph.domain.carrier_services import CarrierPolicy
 from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.invoices import Seller, seller_address_lines
 from ordergraph.domain.money import Money, clean_currency
 from ordergraph.domain.notifications import NotificationPolicy, NotificationType
 from ordergraph.domain.payments import PaymentGateway
@@ -212,6 +213,9 @@ class Settings(BaseSettings):
         default="ordergraph <orders@ordergraph.localhost>", validation_alias="ORDERGRAPH_MAIL_FROM"
     )
     shop_name: str = Field(default="ordergraph", validation_alias="ORDERGRAPH_SHOP_NAME")
+    # the seller on invoices: postal address lines separated by ";" and the VAT number
+    seller_address: str = Field(default="", validation_alias="ORDERGRAPH_SELLER_ADDRESS")
+    seller_vat_id: str | None = Field(default=None, validation_alias="ORDERGRAPH_SELLER_VAT_ID")
     mail_templates_dir: str | None = Field(
         default=None, validation_alias="ORDERGRAPH_MAIL_TEMPLATES_DIR"
     )
@@ -228,6 +232,14 @@ class Settings(BaseSettings):
     notification_lease_seconds: float = Field(
         default=120, gt=0, validation_alias="ORDERGRAPH_NOTIFICATION_LEASE_SECONDS"
     )
+
+    def seller(self) -> Seller:
+        """Who sells, as invoices print it."""
+        return Seller(
+            name=self.shop_name,
+            address_lines=seller_address_lines(self.seller_address),
+            vat_id=self.seller_vat_id or None,
+        )
 
     def mailer(self) -> Mailer:
         """The notification consumer's transport, templates and settings."""

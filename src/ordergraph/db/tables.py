@@ -852,3 +852,16 @@ market_countries = sa.Table(
         sqlite_where=sa.text("active"),
     ),
 )
+
+# Issued invoices (domain/invoices.py): one per order, numbered by the counter row
+# "invoice:<year>" in the issuing transaction; ``document`` is the frozen snapshot drawn on
+# every request.
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, unique=True),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("document", Json, nullable=False),
+)

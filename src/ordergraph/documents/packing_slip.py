@@ -10,44 +10,27 @@ characters are folded to their base letter (``Łódź`` → ``Lódz``) or shown 
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import datetime
-
-import pycountry
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 
+from ordergraph.documents.pdf import (
+    CONTENT_WIDTH,
+    HEADING,
+    MARGIN,
+    PAGE_WIDTH,
+    SKU,
+    address_lines,
+    day,
+    latin1,
+    new_document,
+)
 from ordergraph.domain.customers import Address
 from ordergraph.domain.packing_slips import PackingSlip
 
-PAGE_WIDTH = 210.0  # A4, millimetres
-MARGIN = 15.0
-CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+__all__ = ["code39_text", "code39_width", "latin1", "render_packing_slip"]
+
 BAR_WIDE = 0.9  # Code 39 wide bar, mm; fpdf2 makes narrow bars a third of it
 BAR_HEIGHT = 14.0
-HEADING = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
-SKU = FontFace(family="Courier", emphasis="BOLD", size_pt=9)  # 0 and O apart; 25 fit a line
-# letters that Unicode does not decompose to a Latin-1 base letter
-_FOLDS = str.maketrans(
-    {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe", "\u0131": "i", "€": "EUR"}
-)
-
-
-def latin1(text: str) -> str:
-    """``text`` as the core fonts can show it."""
-    shown = []
-    for char in unicodedata.normalize("NFC", text.translate(_FOLDS)):
-        if char.isprintable() and ord(char) < 256:
-            shown.append(char)
-            continue
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        printable = base.isprintable() and all(ord(c) < 256 for c in base)
-        shown.append(base if base and printable else "?")
-    return "".join(shown)
-
-
 CODE39_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%")
 
 
@@ -62,48 +45,10 @@ def code39_width(text: str, wide: float = BAR_WIDE) -> float:
     return (len(text) + 2) * (3 * wide + 7 * wide / 3)
 
 
-def _day(moment: datetime) -> str:
-    return moment.strftime("%d %b %Y")
-
-
-def _country(code: str) -> str:
-    found = pycountry.countries.get(alpha_2=code)
-    return f"{found.name} ({code})" if found is not None else code
-
-
-def address_lines(address: Address) -> list[str]:
-    place = " ".join(part for part in (address.postal_code, address.city) if part)
-    lines = [address.name, address.line1, address.line2, place, address.region]
-    lines.append(_country(address.country_code))
-    if address.phone:
-        lines.append(f"Phone: {address.phone}")
-    return [line for line in lines if line]
-
-
-class _SlipPdf(FPDF):
-    def __init__(self, number: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.number = latin1(number)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("Helvetica", size=8)
-        self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"Packing slip {self.number} - page {self.page_no()} of {{nb}}", align="C")
-        self.set_text_color(0, 0, 0)
-
-
 def render_packing_slip(slip: PackingSlip, *, shop_name: str, reference: str) -> bytes:
     """The slip as PDF bytes. ``reference`` is the fulfillment's API ID, printed for staff."""
     number = slip.number
-    pdf = _SlipPdf(number)
-    pdf.set_title(latin1(f"Packing slip {number}"))
-    pdf.set_author(latin1(shop_name))
-    pdf.set_creator("ordergraph")
-    pdf.set_creation_date(slip.order_date)
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
+    pdf = new_document(title=f"Packing slip {number}", author=shop_name, created=slip.order_date)
 
     _header(pdf, slip, shop_name)
     _facts(pdf, slip, reference)
@@ -137,7 +82,7 @@ def _facts(pdf: FPDF, slip: PackingSlip, reference: str) -> None:
     top = pdf.get_y()
     facts = [
         ("Order", slip.order_number),
-        ("Order date", _day(slip.order_date)),
+        ("Order date", day(slip.order_date)),
         ("Fulfillment", slip.number),
         ("Fulfillment ID", reference),
         ("Warehouse", f"{slip.warehouse_code} - {slip.warehouse_name}"),
@@ -225,7 +170,7 @@ def _sign_off(pdf: FPDF, slip: PackingSlip) -> None:
         0,
         4.5,
         latin1(
-            f"Order {slip.order_number} placed {_day(slip.order_date)}. Please check the "
+            f"Order {slip.order_number} placed {day(slip.order_date)}. Please check the "
             "contents against this slip; contact us quoting the order number about anything "
             "missing."
         ),

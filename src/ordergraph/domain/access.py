@@ -10,6 +10,8 @@ The GraphQL field rules (``ordergraph.schema.access``) are built on these.
   placed it (a storefront paying for or cancelling its own guest order).
 - Packing slips are staff paperwork: printing one needs ``orders:read`` (it carries the
   recipient's address), so a customer gets none, not even for its own order.
+- An invoice is the buyer's as much as the shop's: staff with ``orders:read`` and the order's
+  own customer may have it; a storefront may not (it reads no orders).
 - An event is visible to whoever may read what it is about: order events as orders, stock
   events with a catalog or inventory scope, customer events with ``customers:read``, token
   events only to admins.
@@ -70,6 +72,10 @@ def may_act_on_order(
 
 def may_print_packing_slip(principal: Principal) -> bool:
     return principal.can(Scope.ORDERS_READ)
+
+
+def may_read_invoice(principal: Principal, customer_id: int | None) -> bool:
+    return may_read_order(principal, customer_id)
 
 
 # The scope that reads what an event type is about, by the type's prefix.

@@ -317,6 +317,8 @@ RULES: dict[str, dict[str, Rule]] = {
             "payments placedBy authorizationExpiresAt notifications feedback source "
             "externalId salesRep tags shippingOption"
         ),
+        # staff and the order's customer (domain.access.may_read_invoice), else null
+        "invoice": PARENT,
         "automationRuns": ORDERS_READ,  # staff only, as automation.* events on the timeline
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,
@@ -328,6 +330,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "RenderedNotification": _all("subject text html"),
     # seen by whoever may see the order, and by staff with orders:read in orderFeedback
     "OrderFeedback": _all("rating comment submittedAt order"),
+    "Invoice": _all("number issuedAt url"),
     "OrderEvent": _all("id sequence type occurredAt actor payload order"),
     "OrderHold": _all("id type reason active createdAt createdBy releasedAt releasedBy"),
     "OrderLine": _all("id sku name quantity unitPrice total product"),

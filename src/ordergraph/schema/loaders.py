@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from ordergraph.db.queries import batches
 from ordergraph.db.queries import carrier_services as carrier_reads
 from ordergraph.db.queries import feedback as feedback_reads
+from ordergraph.db.queries import invoice as invoice_reads
 from ordergraph.db.queries import notifications as notification_reads
 from ordergraph.db.queries import orders as order_reads
 from ordergraph.db.queries.notifications import NotificationRow
@@ -23,6 +24,7 @@ from ordergraph.domain.customers import Customer
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import InventoryLevel
+from ordergraph.domain.invoices import IssuedInvoice
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.refunds import Refund
@@ -65,6 +67,7 @@ class Loaders:
     payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
     notifications_by_order_id: DataLoader[int, list[NotificationRow]]
     feedback_by_order_id: DataLoader[int, OrderFeedback | None]
+    invoice_by_order_id: DataLoader[int, IssuedInvoice | None]
     shipping_option_by_order_id: DataLoader[int, OrderShippingOption | None]
     carrier_choice_by_shipment_id: DataLoader[int, dict[str, Any] | None]
 
@@ -92,6 +95,7 @@ class Loaders:
             payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
             notifications_by_order_id=_loader(engine, notification_reads.notifications_by_order_id),
             feedback_by_order_id=_loader(engine, feedback_reads.feedback_by_order_id),
+            invoice_by_order_id=_loader(engine, invoice_reads.invoices_by_order_id),
             shipping_option_by_order_id=_loader(engine, carrier_reads.shipping_options_by_order_id),
             carrier_choice_by_shipment_id=_loader(
                 engine, carrier_reads.carrier_choices_by_shipment_id

@@ -10,7 +10,6 @@ refusal is plain text. The PDF is drawn in a worker thread, never on the event l
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,13 +20,18 @@ from starlette.responses import Response
 from ordergraph.db.queries.packing_slip import packing_slip
 from ordergraph.documents import render_packing_slip
 from ordergraph.domain.access import may_print_packing_slip
-from ordergraph.domain.errors import InvalidInput
-from ordergraph.domain.principals import Principal
-from ordergraph.schema.ids import decode_int_id, encode_id, is_int_key
-
-# How the app authenticates a plain HTTP request, as /graphql does: anonymous without a token;
-# raises HTTPException (401, or 429 after many bad tokens) for a token it does not know.
-Authenticate = Callable[[Request], Awaitable[Principal]]
+from ordergraph.schema.ids import encode_id
+from ordergraph.web.documents import (
+    Authenticate,
+    object_key,
+    pdf_response,
+)
+from ordergraph.web.documents import (
+    attachment_name as _attachment_name,
+)
+from ordergraph.web.documents import (
+    refused as _refused,
+)
 
 
 def packing_slip_path(fulfillment_id: str) -> str:
@@ -36,25 +40,12 @@ def packing_slip_path(fulfillment_id: str) -> str:
 
 def fulfillment_key(value: str) -> int | None:
     """The fulfillment's number from its API ID or the plain number; ``None`` for neither."""
-    if is_int_key(value):
-        return int(value)
-    try:
-        return decode_int_id(value, "Fulfillment", ("id",))
-    except InvalidInput:
-        return None
+    return object_key(value, "Fulfillment")
 
 
 def attachment_name(number: str) -> str:
-    """``packing-slip-OG-100001-F1.pdf``; anything but letters, digits, ``-`` and ``_`` is
-    dropped so the header can never be broken out of."""
-    return f"packing-slip-{re.sub(r'[^A-Za-z0-9_-]', '', number)}.pdf"
-
-
-def _refused(status: int, message: str) -> Response:
-    headers = {"Cache-Control": "no-store", "Content-Type": "text/plain; charset=utf-8"}
-    if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return Response(message + "\n", status_code=status, headers=headers)
+    """``packing-slip-OG-100001-F1.pdf``."""
+    return _attachment_name("packing-slip", number)
 
 
 def packing_slip_endpoint(
@@ -79,13 +70,6 @@ def packing_slip_endpoint(
             shop_name=shop_name,
             reference=encode_id("Fulfillment", slip.fulfillment_id),
         )
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Cache-Control": "no-store",
-                "Content-Disposition": f'inline; filename="{attachment_name(slip.number)}"',
-            },
-        )
+        return pdf_response(pdf, attachment_name(slip.number))
 
     return packing_slip_pdf

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from ordergraph.db.repositories.orders import order_from_row
 from ordergraph.db.tables import automation_runs
-from ordergraph.domain.access import may_see_on_timeline
+from ordergraph.domain.access import may_read_invoice, may_see_on_timeline
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
@@ -27,6 +27,7 @@ from ordergraph.schema.types.automation_rule import AutomationRunType
 from ordergraph.schema.types.customer import AddressType, CustomerType
 from ordergraph.schema.types.feedback import OrderFeedbackType
 from ordergraph.schema.types.fulfillment import FulfillmentType
+from ordergraph.schema.types.invoice import InvoiceType
 from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
 from ordergraph.schema.types.notification import NotificationObject
@@ -349,6 +350,21 @@ class OrderType(Node):
     async def feedback(self, info: Info) -> OrderFeedbackType | None:
         found = await info.context.loaders.feedback_by_order_id.load(self.pk)
         return OrderFeedbackType.from_domain(found) if found else None
+
+    @strawberry.field(
+        description=(
+            "The order's invoice, once issued (GET /orders/{id}/invoice.pdf issues it for a "
+            "paid order); for staff with orders:read and the order's customer, else null."
+        )
+    )
+    async def invoice(self, info: Info) -> InvoiceType | None:
+        if not may_read_invoice(info.context.principal, self.customer_pk):
+            return None  # a storefront sees the order it placed, not its invoice
+        found = await info.context.loaders.invoice_by_order_id.load(self.pk)
+        if found is None:
+            return None
+        url = f"{info.context.public_base_url}/orders/{self.id}/invoice.pdf"
+        return InvoiceType.from_domain(found, url)
 
     @strawberry.field(description="The order's timeline, in order.")
     async def events(self, info: Info) -> list[OrderEventType]:

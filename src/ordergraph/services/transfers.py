@@ -6,7 +6,8 @@ transfer's own row and its event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from ordergraph.domain.catalog import Warehouse
@@ -120,13 +121,8 @@ async def receive_transfer(
     deps: Deps, actor: Principal, *, transfer_id: int, idempotency_key: str | None = None
 ) -> InventoryTransfer:
     """IN_TRANSIT → RECEIVED: the units leave in-transit and go on hand at the destination."""
-    actor.require(Scope.INVENTORY_WRITE)
 
-    async def run(uow: UnitOfWork) -> InventoryTransfer:
-        transfer = await uow.transfers.get(transfer_id, for_update=True)
-        if transfer is None:
-            raise NotFound("no such transfer", field=["transferId"])
-        now = deps.clock.now()
+    async def arrive(uow: UnitOfWork, transfer: InventoryTransfer, now: datetime) -> None:
         transfer.receive(now)
         await stock_ledger.receive_transfer(
             uow,
@@ -137,33 +133,16 @@ async def receive_transfer(
             reference=transfer.number,
             now=now,
         )
-        await uow.transfers.save(transfer)
-        uow.record(_event("received", transfer, actor))
-        return transfer
 
-    return await run_command(
-        deps,
-        actor,
-        operation="receiveTransfer",
-        request={"id": transfer_id},
-        run=run,
-        remember=_remember,
-        recall=_recall,
-        idempotency_key=idempotency_key,
-    )
+    return await _settle(deps, actor, transfer_id, idempotency_key, "receiveTransfer", arrive)
 
 
 async def cancel_transfer(
     deps: Deps, actor: Principal, *, transfer_id: int, idempotency_key: str | None = None
 ) -> InventoryTransfer:
     """IN_TRANSIT → CANCELLED: the units leave in-transit and go back on hand at the source."""
-    actor.require(Scope.INVENTORY_WRITE)
 
-    async def run(uow: UnitOfWork) -> InventoryTransfer:
-        transfer = await uow.transfers.get(transfer_id, for_update=True)
-        if transfer is None:
-            raise NotFound("no such transfer", field=["transferId"])
-        now = deps.clock.now()
+    async def call_back(uow: UnitOfWork, transfer: InventoryTransfer, now: datetime) -> None:
         transfer.cancel(now)
         await stock_ledger.cancel_transfer(
             uow,
@@ -175,14 +154,35 @@ async def cancel_transfer(
             reference=transfer.number,
             now=now,
         )
+
+    return await _settle(deps, actor, transfer_id, idempotency_key, "cancelTransfer", call_back)
+
+
+async def _settle(
+    deps: Deps,
+    actor: Principal,
+    transfer_id: int,
+    idempotency_key: str | None,
+    operation: str,
+    step: Callable[[UnitOfWork, InventoryTransfer, datetime], Awaitable[None]],
+) -> InventoryTransfer:
+    """End a transfer in transit: lock it, take ``step`` (its transition and ledger moves),
+    store it and record the event — one command either way it ends."""
+    actor.require(Scope.INVENTORY_WRITE)
+
+    async def run(uow: UnitOfWork) -> InventoryTransfer:
+        transfer = await uow.transfers.get(transfer_id, for_update=True)
+        if transfer is None:
+            raise NotFound("no such transfer", field=["transferId"])
+        await step(uow, transfer, deps.clock.now())
         await uow.transfers.save(transfer)
-        uow.record(_event("cancelled", transfer, actor))
+        uow.record(_event(transfer.status.value.lower(), transfer, actor))
         return transfer
 
     return await run_command(
         deps,
         actor,
-        operation="cancelTransfer",
+        operation=operation,
         request={"id": transfer_id},
         run=run,
         remember=_remember,

@@ -55,6 +55,7 @@ from ordergraph.domain.notifications import (
     NotificationRequest,
     plan_notification,
 )
+from ordergraph.domain.order_pricing import PriceDetails
 from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
@@ -239,6 +240,7 @@ class FakeState:
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     tokens: dict[int, StoredToken] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
+    price_details: dict[int, PriceDetails] = field(default_factory=dict)
     allocations: dict[int, StoredAllocationRow] = field(default_factory=dict)
     fulfillments: dict[int, StoredFulfillment] = field(default_factory=dict)
     payments: dict[int, PaymentTransaction] = field(default_factory=dict)
@@ -827,6 +829,12 @@ class FakeOrderRepository:
             hold.id = self._store.next_id("order_holds")
         self._state.orders[order.id] = copy_order(order)
         return order
+
+    async def add_price_details(self, order_id: int, details: PriceDetails) -> None:
+        self._state.price_details[order_id] = details
+
+    async def price_details(self, order_id: int) -> PriceDetails:
+        return self._state.price_details.get(order_id, PriceDetails((), ()))
 
     async def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
         found = self._state.orders.get(order_id)

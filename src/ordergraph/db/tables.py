@@ -203,6 +203,15 @@ orders = sa.Table(
     sa.Column("sales_rep", sa.String(200)),
     sa.Column("import_fingerprint", sa.String(64)),
     sa.Column("tags", Json),  # labels (automation rules add them)
+    # pricing (domain/price_calculation.py): totals over lines and shipping; ``total_minor`` is
+    # subtotal - discount + shipping (+ tax unless prices include it)
+    sa.Column("discount_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("tax_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("shipping_discount_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("shipping_tax_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("prices_include_tax", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("tax_policy", sa.String(16)),  # TaxPolicyUsed; NULL for orders before taxes
+    sa.Column("market_id", BigId),  # NULL: the built-in default market
     sa.UniqueConstraint("source", "external_id", name="uq_orders_source_external_id"),
     sa.Index("ix_orders_sales_rep", "sales_rep", "created_at", "id"),
     sa.Index("ix_orders_external_id", "external_id"),
@@ -222,8 +231,39 @@ order_lines = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price_minor", sa.BigInteger, nullable=False),
-    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),  # unit price x quantity
+    sa.Column("discount_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("tax_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("tax_class", sa.String(16)),
     sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+# One rate's tax on one order line (``order_line_id``) or on shipping (NULL); ``rate`` is the
+# percentage as a decimal string ("21", "8.875"), ``taxable_minor`` the net amount it applied to.
+order_tax_lines = sa.Table(
+    "order_tax_lines",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id")),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("rate", sa.String(16), nullable=False),
+    sa.Column("taxable_minor", sa.BigInteger, nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+)
+
+# One discount's share of one order line (or of shipping: NULL), as it was when placed: refunds,
+# cancellations and edits give back exactly these shares.
+order_discounts = sa.Table(
+    "order_discounts",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id")),
+    sa.Column("discount_id", BigId),
+    sa.Column("code", sa.String(64)),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
 )
 
 outbox = sa.Table(

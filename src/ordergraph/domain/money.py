@@ -99,5 +99,10 @@ class Money:
             raise ValueError(f"cannot add {other.currency} to {self.currency}")
         return Money(self.minor_units + other.minor_units, self.currency)
 
+    def __sub__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot subtract {other.currency} from {self.currency}")
+        return Money(self.minor_units - other.minor_units, self.currency)
+
     def __mul__(self, factor: int) -> Money:
         return Money(self.minor_units * factor, self.currency)

@@ -143,10 +143,21 @@ class OrderLine:
     name: str
     quantity: int
     unit_price: Money
+    discount: int = 0  # minor units: the discounts' shares of this line
+    tax: int = 0  # minor units: the line's tax (inside the price when ``tax_included``)
+    tax_included: bool = False
+    tax_class: str | None = None
 
     @property
     def total(self) -> Money:
+        """Unit price times quantity, before discounts (and as displayed: with or without tax)."""
         return self.unit_price * self.quantity
+
+    @property
+    def charged(self) -> Money:
+        """What the customer pays for the line: less its discounts, plus tax unless included."""
+        extra = 0 if self.tax_included else self.tax
+        return Money(self.total.minor_units - self.discount + extra, self.unit_price.currency)
 
 
 @dataclass(slots=True)
@@ -201,6 +212,11 @@ class Order:
     import_fingerprint: str | None = None  # digest of the imported content (replays match it)
     holds: list[Hold] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)  # labels staff and rules put on it
+    shipping_discount: int = 0  # minor units taken off ``shipping_total``
+    shipping_tax: int = 0  # minor units of tax on shipping
+    prices_include_tax: bool = False  # the market's tax display when it was placed
+    tax_policy: str | None = None  # TaxPolicyUsed (NONE / PROVIDER / FALLBACK); None: older
+    market_id: int | None = None  # None: the built-in default market
     version: int = 1
     pending_events: list[DomainEvent] = field(default_factory=list)
 
@@ -212,8 +228,28 @@ class Order:
         return total
 
     @property
+    def discount_total(self) -> Money:
+        """Every discount's share, of the lines and of shipping."""
+        lines = sum(line.discount for line in self.lines)
+        return Money(lines + self.shipping_discount, self.currency)
+
+    @property
+    def tax_total(self) -> Money:
+        """Tax on the lines and on shipping (contained in the prices when they include it)."""
+        return Money(sum(line.tax for line in self.lines) + self.shipping_tax, self.currency)
+
+    @property
+    def shipping_charged(self) -> Money:
+        """What the customer pays for shipping: less its discount, plus tax unless included."""
+        extra = 0 if self.prices_include_tax else self.shipping_tax
+        minor = self.shipping_total.minor_units - self.shipping_discount + extra
+        return Money(minor, self.currency)
+
+    @property
     def total(self) -> Money:
-        return self.subtotal + self.shipping_total
+        """Subtotal less discounts, plus shipping, plus tax unless the prices include it."""
+        tax = Money(0, self.currency) if self.prices_include_tax else self.tax_total
+        return self.subtotal - self.discount_total + self.shipping_total + tax
 
     @property
     def active_holds(self) -> list[Hold]:

@@ -30,6 +30,7 @@ from ordergraph.domain.inbound import InboundShipment
 from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
 from ordergraph.domain.markets import Market
 from ordergraph.domain.notifications import NotificationOutbox
+from ordergraph.domain.order_pricing import PriceDetails
 from ordergraph.domain.orders import Order
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.principals import Principal, Role, Scope
@@ -380,6 +381,12 @@ class OrderRepository(Protocol):
         ...
 
     async def add_allocations(self, order_id: int, allocations: list[StoredAllocation]) -> None: ...
+
+    async def add_price_details(self, order_id: int, details: PriceDetails) -> None:
+        """Store the order's tax lines and discount shares (once, when it is placed)."""
+        ...
+
+    async def price_details(self, order_id: int) -> PriceDetails: ...
     async def active_allocations(self, order_id: int) -> list[StoredAllocation]: ...
     async def release_allocations(self, order_id: int, now: datetime) -> None: ...
 

@@ -1,7 +1,9 @@
 """The refund calculator: one breakdown for every case, never more than was captured.
 
-Amounts are integer minor units throughout; a line's amount is its unit price times the units,
-so 3 x 0.10 is exactly 0.30 and no rounding can drift.
+Amounts are integer minor units throughout. A refunded unit gives back its share of what the
+line was charged (price less its discounts, plus tax unless included), floored on the running
+count of refunded units (``unit_share``), so a line refunded in any number of parts gives back
+exactly its charged total, and shipping gives back what shipping was charged.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime
 from ordergraph.domain.errors import DomainError, InvalidInput
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import Order
+from ordergraph.domain.price_calculation import unit_share
 
 
 class RefundStatus(enum.StrEnum):
@@ -113,10 +116,14 @@ def calculate_refund(
                 field=["lines", str(index), "quantity"],
             )
         if units:
-            lines.append(RefundLine(line_id, units, line.unit_price * units))
+            # the units' share of what was charged for the line (its discounts and tax
+            # included), so refunding a line in parts gives back exactly what it cost
+            before = refunded_units.get(line_id, 0)
+            amount = unit_share(line.charged.minor_units, line.quantity, before, units)
+            lines.append(RefundLine(line_id, units, Money(amount, currency)))
 
     shipping = (
-        Money(order.shipping_total.minor_units - shipping_refunded.minor_units, currency)
+        Money(order.shipping_charged.minor_units - shipping_refunded.minor_units, currency)
         if request.shipping or request.everything
         else zero
     )

@@ -24,8 +24,8 @@ class QuoteMutation:
         description="What placeOrder would charge, ship and promise for this input, through "
         "the same code and refusing what it would refuse (OUT_OF_STOCK, NOT_FOUND, "
         "SHIPPING_OPTION_INVALID, …), writing nothing: no order, reservation, idempotency "
-        "record or event (idempotencyKey is ignored). Same permission as placeOrder. "
-        "discountTotal and taxTotal are zero until discounts and taxes exist."
+        "record or event (idempotencyKey is ignored); discount codes are checked but no use is "
+        "taken. Same permission as placeOrder."
     )
     async def quote_order(self, info: Info, input: PlaceOrderInput) -> QuoteOrderPayload:
         actor = authenticated(info)

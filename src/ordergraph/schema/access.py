@@ -315,7 +315,8 @@ RULES: dict[str, dict[str, Rule]] = {
             "promisedDeliveryAt confirmedAt cancelledAt cancelReason shipByAt deliveredAt "
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
             "payments placedBy authorizationExpiresAt notifications feedback source "
-            "externalId salesRep tags shippingOption"
+            "externalId salesRep tags shippingOption discountTotal taxTotal shippingDiscount "
+            "shippingTax pricesIncludeTax taxPolicy taxLines discountAllocations"
         ),
         # staff and the order's customer (domain.access.may_read_invoice), else null
         "invoice": PARENT,
@@ -333,7 +334,12 @@ RULES: dict[str, dict[str, Rule]] = {
     "Invoice": _all("number issuedAt url"),
     "OrderEvent": _all("id sequence type occurredAt actor payload order"),
     "OrderHold": _all("id type reason active createdAt createdBy releasedAt releasedBy"),
-    "OrderLine": _all("id sku name quantity unitPrice total product"),
+    "OrderLine": _all(
+        "id sku name quantity unitPrice total product discountTotal discountedTotal taxTotal "
+        "chargedTotal taxLines"
+    ),
+    "TaxLine": _all("name rate taxableAmount amount"),
+    "DiscountAllocation": _all("orderLineId discountId code name amount"),
     "PageInfo": _all("hasNextPage hasPreviousPage startCursor endCursor"),
     "PaymentTransaction": _all(
         "id gateway kind status amount reference errorCode message createdAt targetReference "
@@ -398,9 +404,13 @@ RULES: dict[str, dict[str, Rule]] = {
     "ShippingOption": _all("id carrier service price deliveryWindow"),
     "Quote": _all(
         "lines subtotal discountTotal taxTotal shippingTotal total promisedDeliveryAt "
-        "shippingOptions shippingOption routing"
+        "shippingOptions shippingOption routing shippingDiscount shippingTax pricesIncludeTax "
+        "taxPolicy taxLines discounts"
     ),
-    "QuoteLine": _all("sku name quantity unitPrice total"),
+    "QuoteLine": _all(
+        "sku name quantity unitPrice total discountTotal taxTotal chargedTotal taxLines"
+    ),
+    "QuoteDiscount": _all("code name automatic amount"),
     "ShipmentEvent": _all("status occurredAt location description recordedAt applied"),
     "ShipmentLine": _all("orderLineId sku quantity"),
     "ProductAttribute": _all("key value"),

@@ -25,6 +25,7 @@ from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.domain.invoices import IssuedInvoice
+from ordergraph.domain.order_pricing import PriceDetails
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.refunds import Refund
@@ -56,6 +57,7 @@ class Loaders:
     order_by_id: DataLoader[int, Order | None]
     lines_by_order_id: DataLoader[int, list[OrderLine]]
     holds_by_order_id: DataLoader[int, list[Hold]]
+    price_details_by_order_id: DataLoader[int, PriceDetails]
     fulfillments_by_order_id: DataLoader[int, list[Fulfillment]]
     shipments_by_order_id: DataLoader[int, list[Shipment]]
     fulfillment_by_id: DataLoader[int, Fulfillment | None]
@@ -84,6 +86,7 @@ class Loaders:
             order_by_id=_loader(engine, order_reads.orders_by_id),
             lines_by_order_id=_loader(engine, order_reads.lines_by_order_id),
             holds_by_order_id=_loader(engine, order_reads.holds_by_order_id),
+            price_details_by_order_id=_loader(engine, order_reads.price_details_by_order_id),
             fulfillments_by_order_id=_loader(engine, order_reads.fulfillments_by_order_id),
             shipments_by_order_id=_loader(engine, order_reads.shipments_by_order_id),
             fulfillment_by_id=_loader(engine, order_reads.fulfillments_by_id),

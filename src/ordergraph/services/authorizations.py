@@ -20,6 +20,7 @@ from ordergraph.domain.payments import (
     captured_total,
     open_holds,
 )
+from ordergraph.domain.price_calculation import unit_share
 from ordergraph.domain.principals import SYSTEM, Principal
 from ordergraph.domain.shipments import Shipment
 from ordergraph.services.deps import CapturePolicy, Deps
@@ -46,10 +47,21 @@ def shipment_share(order: Order, shipment: Shipment, captured: Money) -> tuple[M
     final = order.status in {OrderStatus.SHIPPED, OrderStatus.DELIVERED}
     if final:
         return Money(left, order.currency), True
-    prices = {line.id: line.unit_price.minor_units for line in order.lines}
-    value = sum(prices.get(line.order_line_id, 0) * line.quantity for line in shipment.lines)
+    # each unit carries its share of the line's charged total (discounts and tax included);
+    # the final capture takes whatever is left, so floored shares never lose a cent
+    by_id = {line.id: line for line in order.lines}
+    value = sum(
+        unit_share(
+            by_id[sl.order_line_id].charged.minor_units,
+            by_id[sl.order_line_id].quantity,
+            0,
+            sl.quantity,
+        )
+        for sl in shipment.lines
+        if sl.order_line_id in by_id
+    )
     if captured.minor_units == 0:
-        value += order.shipping_total.minor_units  # the first parcel carries the shipping
+        value += order.shipping_charged.minor_units  # the first parcel carries the shipping
     return Money(min(value, left), order.currency), False
 
 

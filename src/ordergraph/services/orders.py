@@ -8,6 +8,7 @@ from typing import Any
 
 from ordergraph.domain.customers import AddressFields
 from ordergraph.domain.errors import NotFound
+from ordergraph.domain.order_pricing import price_details
 from ordergraph.domain.orders import Channel, Order, OrderStatus, PaymentStatus, RequestedLine
 from ordergraph.domain.ports import RetryableConflict, StoredAllocation, UnitOfWork
 from ordergraph.domain.principals import Principal
@@ -109,6 +110,11 @@ async def place_order(
             currency=priced.currency,
             lines=priced.lines,
             shipping_total=priced.shipping_total,
+            shipping_discount=priced.breakdown.shipping.discount,
+            shipping_tax=priced.breakdown.shipping.tax,
+            prices_include_tax=priced.breakdown.inclusive,
+            tax_policy=priced.tax_policy.value,
+            market_id=priced.market.id,
             shipping_address=address,
             placed_by=actor.actor,
             locale=capture.locale,
@@ -122,9 +128,10 @@ async def place_order(
             promised_delivery_at=priced.promised_delivery_at,
         )
         await uow.orders.add(order)
+        assert order.id is not None
+        await uow.orders.add_price_details(order.id, price_details(order.lines, priced.breakdown))
         await reserve_stock(uow, order, plan, actor, now)
         if option is not None:
-            assert order.id is not None
             await uow.carrier_services.record_order_option(order.id, option)
         order.record(
             "order.placed",

@@ -2,8 +2,9 @@
 
 ``placeOrder`` records what ``price_order`` returns and ``quoteOrder`` shows it, so a quote
 always equals the order placed right after it with the same input. Reads only; the caller
-decides whether anything is written. Discounts and taxes do not exist yet: their totals are
-zero in the order currency, and ``total`` already adds them where they will go.
+decides whether anything is written. The money itself is computed by the pure
+``domain.price_calculation.calculate_prices``: discounts, then tax on what is left, rounded by
+the market's policy, with lines + shipping = total checked on every call.
 """
 
 from __future__ import annotations
@@ -14,15 +15,26 @@ from datetime import datetime
 from ordergraph.domain.carrier_services import OrderShippingOption
 from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.customers import Address
+from ordergraph.domain.discounts import Discount
 from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.markets import Market, TaxDisplay
 from ordergraph.domain.money import Money
+from ordergraph.domain.order_pricing import priced_lines
 from ordergraph.domain.orders import OrderLine
 from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.price_calculation import (
+    PriceBreakdown,
+    PricingLine,
+    PricingRequest,
+    calculate_prices,
+)
 from ordergraph.domain.promises import Lane, promise_from
 from ordergraph.domain.routing import RoutingPlan
 from ordergraph.domain.shipping import shipping_cost
+from ordergraph.domain.taxes import TaxPolicyUsed
 from ordergraph.services.checkout import Capture, Checkout, prepare_checkout
 from ordergraph.services.deps import Deps
+from ordergraph.services.markets import the_default_market
 from ordergraph.services.shipping_options import ShippingQuote, quote_options, select_option
 
 
@@ -31,8 +43,12 @@ class PricedOrder:
     checkout: Checkout
     options: list[ShippingQuote]  # every carrier service option, cheapest first
     option: OrderShippingOption | None  # the one the order ships with (None: fixed rate)
-    shipping_total: Money
+    shipping_total: Money  # the shipping price, before its discount and tax
     promised_delivery_at: datetime
+    market: Market
+    breakdown: PriceBreakdown
+    tax_policy: TaxPolicyUsed
+    discounts: tuple[Discount, ...] = ()  # the discounts applied (their uses are taken)
 
     @property
     def currency(self) -> str:
@@ -40,7 +56,8 @@ class PricedOrder:
 
     @property
     def lines(self) -> list[OrderLine]:
-        return self.checkout.lines
+        """The lines with their discount and tax."""
+        return priced_lines(self.checkout.lines, self.breakdown)
 
     @property
     def plan(self) -> RoutingPlan:
@@ -52,18 +69,17 @@ class PricedOrder:
 
     @property
     def discount_total(self) -> Money:
-        """Zero until discounts exist."""
-        return Money(0, self.currency)
+        return Money(self.breakdown.discount_total, self.currency)
 
     @property
     def tax_total(self) -> Money:
-        """Zero until taxes exist."""
-        return Money(0, self.currency)
+        return Money(self.breakdown.tax_total, self.currency)
 
     @property
     def total(self) -> Money:
-        """What the order's ``total`` will be: lines, less discounts, plus tax and shipping."""
-        return self.subtotal + self.discount_total * -1 + self.tax_total + self.shipping_total
+        """The order's ``total``: lines less discounts, plus shipping, plus tax unless the
+        prices include it."""
+        return Money(self.breakdown.total, self.currency)
 
 
 async def price_order(
@@ -71,8 +87,10 @@ async def price_order(
 ) -> PricedOrder:
     """Price and route ``capture`` and choose its shipping: the option asked for
     (``SHIPPING_OPTION_INVALID`` if it no longer holds), else the cheapest carrier service
-    option, else (no service serves it) the fixed rate table. Constant statements in lines."""
+    option, else (no service serves it) the fixed rate table. Then discounts and tax
+    (``DISCOUNT_INVALID``, ``TAX_UNAVAILABLE``). Constant statements in lines."""
     address = capture.address
+    market = the_default_market(deps)
     checkout = await prepare_checkout(uow, capture.requested, capture.demand, address)
     options = await quote_options(uow, deps, checkout, address, now)
     option = select_option(deps, options, now, option_id)
@@ -82,7 +100,27 @@ async def price_order(
         # no carrier service serves this order: the fixed rate table prices it, as before
         shipping = fixed_rate(deps, checkout, address)
         promise = promise_delivery(deps, checkout.warehouses, checkout.plan, address, now)
-    return PricedOrder(checkout, options, option, shipping, promise)
+    breakdown = calculate_prices(
+        PricingRequest(
+            currency=checkout.currency,
+            inclusive=market.tax_display is TaxDisplay.INCLUSIVE,
+            rounding=market.rounding,
+            lines=[
+                PricingLine(
+                    line.sku,
+                    line.quantity,
+                    line.unit_price.minor_units,
+                    group=checkout.products[line.sku].group_handle,
+                )
+                for line in checkout.lines
+            ],
+            shipping=shipping.minor_units,
+            line_rates={},
+        )
+    )
+    return PricedOrder(
+        checkout, options, option, shipping, promise, market, breakdown, TaxPolicyUsed.NONE
+    )
 
 
 def fixed_rate(deps: Deps, checkout: Checkout, address: Address) -> Money:

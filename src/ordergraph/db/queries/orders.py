@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordergraph.db.repositories.fulfillments import load_fulfillments
-from ordergraph.db.repositories.orders import hold_from_row, line_from_row, order_from_row
+from ordergraph.db.repositories.orders import (
+    hold_from_row,
+    line_from_row,
+    load_price_details,
+    order_from_row,
+)
 from ordergraph.db.repositories.payments import transaction_from_row
 from ordergraph.db.repositories.returns import load_refunds, load_returns
 from ordergraph.db.repositories.shipments import load_shipments
@@ -30,6 +35,7 @@ from ordergraph.db.tables import (
     shipments,
 )
 from ordergraph.domain.fulfillments import Fulfillment
+from ordergraph.domain.order_pricing import PriceDetails
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.refunds import Refund
@@ -120,7 +126,11 @@ async def orders_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Order | 
     async with engine.connect() as conn:
         rows = (await conn.execute(sa.select(orders).where(orders.c.id.in_(ids)))).mappings()
         found = {r["id"]: r for r in rows}
-        lines = await _lines(conn, list(found), {i: r["currency"] for i, r in found.items()})
+        lines = await _lines(
+            conn,
+            list(found),
+            {i: (r["currency"], r["prices_include_tax"]) for i, r in found.items()},
+        )
         holds = await _holds(conn, list(found))
     return [
         order_from_row(found[i], lines.get(i, []), holds.get(i, [])) if i in found else None
@@ -129,8 +139,10 @@ async def orders_by_id(engine: AsyncEngine, ids: Sequence[int]) -> list[Order | 
 
 
 async def _lines(
-    conn: Any, order_ids: list[int], currency: dict[int, str]
+    conn: Any, order_ids: list[int], heads: dict[int, tuple[str, bool]]
 ) -> dict[int, list[OrderLine]]:
+    """Lines grouped by order; ``heads`` gives each order's currency and whether its prices
+    include tax."""
     grouped: dict[int, list[OrderLine]] = defaultdict(list)
     if order_ids:
         rows = await conn.execute(
@@ -139,7 +151,7 @@ async def _lines(
             .order_by(order_lines.c.id)
         )
         for m in rows.mappings():
-            grouped[m["order_id"]].append(line_from_row(m, currency[m["order_id"]]))
+            grouped[m["order_id"]].append(line_from_row(m, *heads[m["order_id"]]))
     return grouped
 
 
@@ -158,14 +170,22 @@ async def _holds(conn: Any, order_ids: list[int]) -> dict[int, list[Hold]]:
 
 async def lines_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[OrderLine]]:
     async with engine.connect() as conn:
-        currencies = {
-            r.id: r.currency
+        heads = {
+            r.id: (r.currency, r.prices_include_tax)
             for r in await conn.execute(
-                sa.select(orders.c.id, orders.c.currency).where(orders.c.id.in_(ids))
+                sa.select(orders.c.id, orders.c.currency, orders.c.prices_include_tax).where(
+                    orders.c.id.in_(ids)
+                )
             )
         }
-        grouped = await _lines(conn, list(currencies), currencies)
+        grouped = await _lines(conn, list(heads), heads)
     return [grouped.get(i, []) for i in ids]
+
+
+async def price_details_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[PriceDetails]:
+    async with engine.connect() as conn:
+        found = await load_price_details(conn, list(ids))
+    return [found[i] for i in ids]
 
 
 async def holds_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[list[Hold]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,13 +16,16 @@ from ordergraph.db.tables import (
     fulfillment_lines,
     fulfillments,
     order_allocations,
+    order_discounts,
     order_holds,
     order_lines,
+    order_tax_lines,
     orders,
 )
 from ordergraph.domain.customers import Address
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.money import Money
+from ordergraph.domain.order_pricing import OrderDiscountLine, OrderTaxLine, PriceDetails
 from ordergraph.domain.orders import (
     Channel,
     Hold,
@@ -38,14 +42,47 @@ NUMBER_PREFIX = "OG-"
 FIRST_NUMBER = 100001
 
 
-def line_from_row(m: sa.RowMapping, currency: str) -> OrderLine:
+def line_from_row(m: sa.RowMapping, currency: str, tax_included: bool = False) -> OrderLine:
     return OrderLine(
         id=m["id"],
         sku=m["sku"],
         name=m["name"],
         quantity=m["quantity"],
         unit_price=Money(m["unit_price_minor"], currency),
+        discount=m["discount_minor"],
+        tax=m["tax_minor"],
+        tax_included=tax_included,
+        tax_class=m["tax_class"],
     )
+
+
+async def load_price_details(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, PriceDetails]:
+    """Tax lines and discount shares of the orders ``ids``: two statements for any number."""
+    taxes: dict[int, list[OrderTaxLine]] = {i: [] for i in ids}
+    discounts: dict[int, list[OrderDiscountLine]] = {i: [] for i in ids}
+    if ids:
+        t, d = order_tax_lines.c, order_discounts.c
+        for m in (
+            await conn.execute(sa.select(order_tax_lines).where(t.order_id.in_(ids)).order_by(t.id))
+        ).mappings():
+            taxes[m["order_id"]].append(
+                OrderTaxLine(
+                    m["order_line_id"],
+                    m["name"],
+                    Decimal(m["rate"]),
+                    m["taxable_minor"],
+                    m["amount_minor"],
+                )
+            )
+        for m in (
+            await conn.execute(sa.select(order_discounts).where(d.order_id.in_(ids)).order_by(d.id))
+        ).mappings():
+            discounts[m["order_id"]].append(
+                OrderDiscountLine(
+                    m["order_line_id"], m["discount_id"], m["code"], m["name"], m["amount_minor"]
+                )
+            )
+    return {i: PriceDetails(tuple(taxes[i]), tuple(discounts[i])) for i in ids}
 
 
 def hold_from_row(m: sa.RowMapping) -> Hold:
@@ -98,6 +135,11 @@ def order_from_row(m: sa.RowMapping, lines: Sequence[OrderLine], holds: Sequence
         external_id=m["external_id"],
         import_fingerprint=m["import_fingerprint"],
         tags=list(m["tags"] or []),
+        shipping_discount=m["shipping_discount_minor"],
+        shipping_tax=m["shipping_tax_minor"],
+        prices_include_tax=m["prices_include_tax"],
+        tax_policy=m["tax_policy"],
+        market_id=m["market_id"],
     )
 
 
@@ -108,6 +150,10 @@ def _order_values(order: Order) -> dict[str, Any]:
         "subtotal_minor": order.subtotal.minor_units,
         "shipping_minor": order.shipping_total.minor_units,
         "total_minor": order.total.minor_units,
+        "discount_minor": order.discount_total.minor_units,
+        "tax_minor": order.tax_total.minor_units,
+        "shipping_discount_minor": order.shipping_discount,
+        "shipping_tax_minor": order.shipping_tax,
         "expires_at": order.expires_at,
         "tags": list(order.tags),
         "promised_delivery_at": order.promised_delivery_at,
@@ -189,6 +235,9 @@ class SqlOrderRepository:
                 source=order.source,
                 external_id=order.external_id,
                 import_fingerprint=order.import_fingerprint,
+                prices_include_tax=order.prices_include_tax,
+                tax_policy=order.tax_policy,
+                market_id=order.market_id,
                 **_order_values(order),
             )
             .returning(orders.c.id)
@@ -203,6 +252,9 @@ class SqlOrderRepository:
                     quantity=line.quantity,
                     unit_price_minor=line.unit_price.minor_units,
                     total_minor=line.total.minor_units,
+                    discount_minor=line.discount,
+                    tax_minor=line.tax,
+                    tax_class=line.tax_class,
                 )
                 .returning(order_lines.c.id)
             )
@@ -227,7 +279,10 @@ class SqlOrderRepository:
         )
         return order_from_row(
             row,
-            [line_from_row(m, row["currency"]) for m in lines.mappings()],
+            [
+                line_from_row(m, row["currency"], row["prices_include_tax"])
+                for m in lines.mappings()
+            ],
             [hold_from_row(m) for m in holds.mappings()],
         )
 
@@ -255,6 +310,43 @@ class SqlOrderRepository:
                     .where(order_holds.c.id == hold.id, order_holds.c.released_at.is_(None))
                     .values(released_at=hold.released_at, released_by=hold.released_by)
                 )
+
+    async def add_price_details(self, order_id: int, details: PriceDetails) -> None:
+        if details.taxes:
+            await self._conn.execute(
+                sa.insert(order_tax_lines),
+                [
+                    {
+                        "order_id": order_id,
+                        "order_line_id": t.order_line_id,
+                        "name": t.name,
+                        "rate": str(t.rate),
+                        "taxable_minor": t.taxable,
+                        "amount_minor": t.amount,
+                    }
+                    for t in details.taxes
+                ],
+            )
+        if details.discounts:
+            await self._conn.execute(
+                sa.insert(order_discounts),
+                [
+                    {
+                        "order_id": order_id,
+                        "order_line_id": d.order_line_id,
+                        "discount_id": d.discount_id,
+                        "code": d.code,
+                        "name": d.name,
+                        "amount_minor": d.amount,
+                    }
+                    for d in details.discounts
+                ],
+            )
+
+    async def price_details(self, order_id: int) -> PriceDetails:
+        return (await load_price_details(self._conn, [order_id])).get(
+            order_id, PriceDetails((), ())
+        )
 
     async def add_allocations(self, order_id: int, allocations: list[StoredAllocation]) -> None:
         if allocations:

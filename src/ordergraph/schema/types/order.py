@@ -32,6 +32,7 @@ from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
 from ordergraph.schema.types.notification import NotificationObject
 from ordergraph.schema.types.order_event import OrderEventType
+from ordergraph.schema.types.order_pricing import DiscountAllocationType, TaxLineType, summarize
 from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.returns import RefundType, ReturnType
 from ordergraph.schema.types.shipment import ShipmentType
@@ -45,11 +46,26 @@ class OrderLineType(Node):
     name: str
     quantity: int
     unit_price: MoneyType
-    total: MoneyType
+    total: MoneyType = strawberry.field(
+        description="Unit price times quantity, before discounts (as displayed: with tax in a "
+        "market whose prices include it)."
+    )
+    discount_total: MoneyType = strawberry.field(description="The discounts' shares of it.")
+    discounted_total: MoneyType = strawberry.field(description="total - discountTotal.")
+    tax_total: MoneyType = strawberry.field(
+        description="Tax on the discounted total (inside it when prices include tax)."
+    )
+    charged_total: MoneyType = strawberry.field(
+        description="What the customer pays for the line: discountedTotal, plus taxTotal "
+        "unless prices include tax."
+    )
+    order_pk: strawberry.Private[int | None] = None
+    line_pk: strawberry.Private[int] = 0
 
     @classmethod
-    def from_domain(cls, line: OrderLine) -> OrderLineType:
+    def from_domain(cls, line: OrderLine, order_id: int | None = None) -> OrderLineType:
         assert line.id is not None
+        currency = line.unit_price.currency
         return cls(
             id=strawberry.ID(encode_id("OrderLine", line.id)),
             sku=line.sku,
@@ -57,7 +73,25 @@ class OrderLineType(Node):
             quantity=line.quantity,
             unit_price=MoneyType.from_domain(line.unit_price),
             total=MoneyType.from_domain(line.total),
+            discount_total=MoneyType.from_domain(Money(line.discount, currency)),
+            discounted_total=MoneyType.from_domain(line.total - Money(line.discount, currency)),
+            tax_total=MoneyType.from_domain(Money(line.tax, currency)),
+            charged_total=MoneyType.from_domain(line.charged),
+            order_pk=order_id,
+            line_pk=line.id,
         )
+
+    @strawberry.field(description="Tax per rate on this line.")
+    async def tax_lines(self, info: Info) -> list[TaxLineType]:
+        if self.order_pk is None:
+            return []
+        details = await info.context.loaders.price_details_by_order_id.load(self.order_pk)
+        currency = self.unit_price.currency
+        return [
+            TaxLineType.from_domain(t, currency)
+            for t in details.taxes
+            if t.order_line_id == self.line_pk
+        ]
 
     @strawberry.field
     async def product(self, info: Info) -> ProductType | None:
@@ -213,9 +247,33 @@ class OrderType(Node):
     email: str
     contact_name: str | None
     phone: str | None
-    subtotal: MoneyType
-    shipping_total: MoneyType
-    total: MoneyType
+    subtotal: MoneyType = strawberry.field(
+        description="The lines' prices before discounts, as displayed."
+    )
+    shipping_total: MoneyType = strawberry.field(
+        description="The shipping price, before its discount (and as displayed)."
+    )
+    total: MoneyType = strawberry.field(
+        description="subtotal - discountTotal + shippingTotal, + taxTotal unless prices "
+        "include tax; the amount charged."
+    )
+    discount_total: MoneyType = strawberry.field(
+        description="Every discount's share, of the lines and of shipping."
+    )
+    tax_total: MoneyType = strawberry.field(
+        description="Tax on the lines and on shipping (contained in the prices when "
+        "pricesIncludeTax)."
+    )
+    shipping_discount: MoneyType = strawberry.field(description="Taken off shippingTotal.")
+    shipping_tax: MoneyType = strawberry.field(description="Tax on shipping.")
+    prices_include_tax: bool = strawberry.field(
+        description="The market's tax display when the order was placed."
+    )
+    tax_policy: str | None = strawberry.field(
+        description="How tax was decided: NONE (no tax configured for the destination), "
+        "PROVIDER, or FALLBACK (the provider failed; the market's fallback rate). Null for "
+        "orders placed before taxes existed."
+    )
     shipping_address: AddressType
     placed_by: str
     created_at: datetime
@@ -258,13 +316,20 @@ class OrderType(Node):
         return bool(self.at_risk_reasons)
 
     @classmethod
-    def from_domain(cls, order: Order, totals: tuple[int, int, int] | None = None) -> OrderType:
+    def from_domain(
+        cls, order: Order, totals: tuple[int, int, int, int, int] | None = None
+    ) -> OrderType:
+        """``totals`` (subtotal, shipping, total, discount, tax) as stored, for an order read
+        without its lines."""
         assert order.id is not None
-        subtotal, shipping, total = totals or (
+        subtotal, shipping, total, discount, tax = totals or (
             order.subtotal.minor_units,
             order.shipping_total.minor_units,
             order.total.minor_units,
+            order.discount_total.minor_units,
+            order.tax_total.minor_units,
         )
+        currency = order.currency
         return cls(
             id=strawberry.ID(encode_id("Order", order.id)),
             pk=order.id,
@@ -280,6 +345,12 @@ class OrderType(Node):
             subtotal=MoneyType.from_domain(Money(subtotal, order.currency)),
             shipping_total=MoneyType.from_domain(Money(shipping, order.currency)),
             total=MoneyType.from_domain(Money(total, order.currency)),
+            discount_total=MoneyType.from_domain(Money(discount, currency)),
+            tax_total=MoneyType.from_domain(Money(tax, currency)),
+            shipping_discount=MoneyType.from_domain(Money(order.shipping_discount, currency)),
+            shipping_tax=MoneyType.from_domain(Money(order.shipping_tax, currency)),
+            prices_include_tax=order.prices_include_tax,
+            tax_policy=order.tax_policy,
             shipping_address=AddressType.from_domain(order.shipping_address),
             placed_by=order.placed_by,
             created_at=order.created_at,
@@ -304,14 +375,35 @@ class OrderType(Node):
         """From an ``orders`` row alone: totals as stored, lines left to the loaders."""
         return cls.from_domain(
             order_from_row(row, [], []),
-            (row["subtotal_minor"], row["shipping_minor"], row["total_minor"]),
+            (
+                row["subtotal_minor"],
+                row["shipping_minor"],
+                row["total_minor"],
+                row["discount_minor"],
+                row["tax_minor"],
+            ),
         )
 
     @strawberry.field
     async def lines(self, info: Info) -> list[OrderLineType]:
         return [
-            OrderLineType.from_domain(line)
+            OrderLineType.from_domain(line, self.pk)
             for line in await info.context.loaders.lines_by_order_id.load(self.pk)
+        ]
+
+    @strawberry.field(
+        description="Tax per rate over the whole order (lines and shipping): the invoice's "
+        "totals per rate."
+    )
+    async def tax_lines(self, info: Info) -> list[TaxLineType]:
+        details = await info.context.loaders.price_details_by_order_id.load(self.pk)
+        return summarize(list(details.taxes), self.total.currency)
+
+    @strawberry.field(description="Each discount's share of each line and of shipping.")
+    async def discount_allocations(self, info: Info) -> list[DiscountAllocationType]:
+        details = await info.context.loaders.price_details_by_order_id.load(self.pk)
+        return [
+            DiscountAllocationType.from_domain(d, self.total.currency) for d in details.discounts
         ]
 
     @strawberry.field

@@ -15,6 +15,7 @@ from ordergraph.domain.carrier_services import OrderShippingOption
 from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.customers import Address
 from ordergraph.domain.errors import InvalidInput
+from ordergraph.domain.markets import Market
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import OrderLine
 from ordergraph.domain.ports import UnitOfWork
@@ -23,6 +24,7 @@ from ordergraph.domain.routing import RoutingPlan
 from ordergraph.domain.shipping import shipping_cost
 from ordergraph.services.checkout import Capture, Checkout, prepare_checkout
 from ordergraph.services.deps import Deps
+from ordergraph.services.price_lists import market_and_prices
 from ordergraph.services.shipping_options import ShippingQuote, quote_options, select_option
 
 
@@ -37,6 +39,10 @@ class PricedOrder:
     @property
     def currency(self) -> str:
         return self.checkout.currency
+
+    @property
+    def market(self) -> Market:
+        return self.checkout.market
 
     @property
     def lines(self) -> list[OrderLine]:
@@ -71,9 +77,23 @@ async def price_order(
 ) -> PricedOrder:
     """Price and route ``capture`` and choose its shipping: the option asked for
     (``SHIPPING_OPTION_INVALID`` if it no longer holds), else the cheapest carrier service
-    option, else (no service serves it) the fixed rate table. Constant statements in lines."""
+    option, else (no service serves it) the fixed rate table. Lines are priced in the order's
+    market from its price lists in force at ``now`` (``market_and_prices``). Constant
+    statements in lines."""
     address = capture.address
-    checkout = await prepare_checkout(uow, capture.requested, capture.demand, address)
+    market, prices = await market_and_prices(
+        uow,
+        deps,
+        country_code=address.country_code,
+        market_id=capture.market_id,
+        channel=capture.channel,
+        customer_id=capture.customer_id,
+        skus=list(capture.demand),
+        now=now,
+    )
+    checkout = await prepare_checkout(
+        uow, capture.requested, capture.demand, address, market, prices
+    )
     options = await quote_options(uow, deps, checkout, address, now)
     option = select_option(deps, options, now, option_id)
     if option is not None:

@@ -226,8 +226,13 @@ async def test_bad_lists_and_bad_prices_are_user_errors_and_write_nothing(
     refused = await set_prices(
         admin,
         price_list["id"],
-        [(sku, "1000"), ("NO-SUCH-SKU", "1"), (sku + "X", "1"), (sku, "1")]
-        + [("X-" + unique, "12.5")],
+        [
+            (sku, "1000"),
+            ("NO-SUCH-SKU", "1"),
+            (sku + "X", "1"),
+            (sku, "1"),
+            ("X-" + unique, "12.5"),
+        ],
     )
     assert refused["priceList"] is None
     assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [

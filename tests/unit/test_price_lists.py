@@ -198,7 +198,8 @@ async def test_prices_in_force_follow_the_chooser_and_skip_the_default_market(
     assert market.id is not None
     general = await create_price_list(deps, ADMIN, name="General", market_id=market.id)
     web = await create_price_list(deps, ADMIN, name="Web", market_id=market.id, channel=Channel.WEB)
-    assert general.id is not None and web.id is not None
+    assert general.id is not None
+    assert web.id is not None
     await set_prices(deps, ADMIN, price_list_id=general.id, prices=[("A", "9"), ("B", "8")])
     await set_prices(deps, ADMIN, price_list_id=web.id, prices=[("A", "7.50")])
     async with deps.uow() as uow:

@@ -21,13 +21,8 @@ from ordergraph.schema.price_list_io import (
 from ordergraph.schema.types.price_list import PriceListType
 from ordergraph.services import price_lists
 
-# input field → the use case's name for "clear it" (an explicit null)
-_CLEARABLE = {
-    "channel": "channel",
-    "customer_group": "customer_group",
-    "starts_at": "starts_at",
-    "ends_at": "ends_at",
-}
+# an explicit null clears these (a blank customerGroup too); absent leaves them
+_CLEARABLE = ("channel", "customer_group", "starts_at", "ends_at")
 
 
 async def _payload(info: Info, done: PriceList | None, errors: list[UserError]) -> PriceListPayload:
@@ -72,15 +67,11 @@ class PriceListMutation:
     )
     async def update_price_list(self, info: Info, input: UpdatePriceListInput) -> PriceListPayload:
         actor = authenticated(info)
+        given = {name: getattr(input, name) for name in _CLEARABLE}
         cleared = frozenset(
             name
-            for attribute, name in _CLEARABLE.items()
-            if getattr(input, attribute) is None
-            or (
-                attribute == "customer_group"
-                and isinstance(input.customer_group, str)
-                and not input.customer_group.strip()
-            )
+            for name, value in given.items()
+            if value is None or (isinstance(value, str) and not value.strip())
         )
 
         async def run() -> PriceList:

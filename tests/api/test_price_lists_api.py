@@ -13,7 +13,9 @@ from typing import Any
 
 from tests.api.test_markets_api import create as create_market
 from tests.api.test_place_order_api import address, create_product, create_warehouse, receive
+from tests.api.test_query_counts import queries
 from tests.support.graphql import GraphQLClient
+from tests.support.live import LiveApi
 
 MONEY = "{ amount currency }"
 PRICE_LIST = f"""
@@ -402,3 +404,28 @@ async def test_a_customer_group_is_staff_business(
         UPDATE_CUSTOMER, {"input": {"customerId": customer_id, "group": None}}
     )
     assert cleared["customer"]["group"] is None
+
+
+# --- statements ---------------------------------------------------------------------------------
+
+
+async def test_list_prices_take_the_same_statements_for_one_line_or_many(
+    admin: GraphQLClient, live: LiveApi, unique: str
+) -> None:
+    market = await new_market(admin, unique, ["FI"])
+    skus = await stocked_skus(admin, unique, *(["10.00"] * 6))
+    general = await new_list(admin, market["id"])
+    web = await new_list(admin, market["id"], channel="WEB")
+    await priced(admin, general["id"], [(sku, "9.00") for sku in skus])
+    await priced(admin, web["id"], [(sku, "8.00") for sku in skus[::2]])
+
+    live.sql.clear()
+    one = await admin.mutate(QUOTE, {"input": order(skus[:1], "FI")})
+    few = queries(live)
+    live.sql.clear()
+    many = await admin.mutate(QUOTE, {"input": order(skus, "FI")})
+    assert len(queries(live)) == len(few), (few, queries(live))
+    assert len(one["quote"]["lines"]) == 1
+    assert {line["unitPrice"]["amount"] for line in many["quote"]["lines"]} == {"8.00", "9.00"}
+    # the prices of every SKU and list come in one statement
+    assert sum("price_list_prices" in statement for statement in few) == 1, few

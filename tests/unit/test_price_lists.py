@@ -11,12 +11,13 @@ import pytest
 from ordergraph.domain.customers import clean_customer_group
 from ordergraph.domain.errors import DomainError, InvalidInput, NotFound, VersionConflict
 from ordergraph.domain.money import Money
-from ordergraph.domain.orders import Channel
+from ordergraph.domain.orders import Channel, RequestedLine
 from ordergraph.domain.price_lists import (
     ListedPrice,
     MarketUnavailable,
     PriceList,
     PricesRejected,
+    PriceUnavailable,
     check_price_rows,
     check_window,
     choose_prices,
@@ -31,7 +32,8 @@ from ordergraph.services.price_lists import (
     set_prices,
     update_price_list,
 )
-from tests.unit.fakes import DEFAULT_NOW, Shop
+from ordergraph.services.quotes import quote_order
+from tests.unit.fakes import DEFAULT_NOW, Shop, address
 
 ADMIN = Principal(role=Role.ADMIN, scopes=scopes_for(Role.ADMIN, None), name="ops", token_id=1)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -325,3 +327,41 @@ def test_price_rejections_are_domain_errors_with_their_rows() -> None:
     error = PricesRejected([InvalidInput("x", field=["prices", "3", "sku"])])
     assert isinstance(error, DomainError)
     assert list(error.errors[0].field or ()) == ["prices", "3", "sku"]
+
+
+async def test_a_quote_in_a_market_prices_from_its_lists_and_knows_its_market(
+    deps: Deps, shop: Shop
+) -> None:
+    await shop.add_warehouse("AMS", "EU-WEST", "NL")
+    await shop.add_product("A", "10.00")
+    await shop.add_product("B", "10.00", currency="USD")
+    for sku in ("A", "B"):
+        await shop.receive(sku, "AMS", 5)
+    market = await create_market(
+        deps, ADMIN, handle="eu", name="EU", countries=["NL"], currency="EUR"
+    )
+    assert market.id is not None
+    price_list = await create_price_list(deps, ADMIN, name="General", market_id=market.id)
+    assert price_list.id is not None
+    await set_prices(deps, ADMIN, price_list_id=price_list.id, prices=[("A", "7.00")])
+
+    quoted = await quote_order(
+        deps,
+        ADMIN,
+        channel=Channel.WEB,
+        lines=[RequestedLine("A", 2)],
+        shipping_address=address(country_code="NL"),
+        email="a@example.com",
+    )
+    assert quoted.market.id == market.id
+    assert [(line.sku, line.unit_price) for line in quoted.lines] == [("A", Money(700, "EUR"))]
+    with pytest.raises(PriceUnavailable) as refused:
+        await quote_order(
+            deps,
+            ADMIN,
+            channel=Channel.WEB,
+            lines=[RequestedLine("A", 1), RequestedLine("B", 1)],
+            shipping_address=address(country_code="NL"),
+            email="a@example.com",
+        )
+    assert list(refused.value.field or ()) == ["lines", "1", "sku"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -74,6 +74,7 @@ from ordergraph.domain.ports import (
     MarketRepository,
     OrderRepository,
     PaymentRepository,
+    PriceListRepository,
     PrivacyRepository,
     ProductRepository,
     RefundRepository,
@@ -88,6 +89,7 @@ from ordergraph.domain.ports import (
     WarehouseRepository,
     WebhookRepository,
 )
+from ordergraph.domain.price_lists import ListedPrice, PriceList
 from ordergraph.domain.principals import Principal, Role, Scope, scopes_for
 from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
@@ -267,6 +269,8 @@ class FakeState:
     order_options: dict[int, OrderShippingOption] = field(default_factory=dict)
     carrier_choices: dict[int, CarrierChoice] = field(default_factory=dict)
     markets: dict[int, Market] = field(default_factory=dict)
+    price_lists: dict[int, PriceList] = field(default_factory=dict)
+    list_prices: dict[tuple[int, str], int] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -302,6 +306,8 @@ class FakeState:
             order_options=dict(self.order_options),
             carrier_choices=dict(self.carrier_choices),
             markets=dict(self.markets),
+            price_lists=dict(self.price_lists),
+            list_prices=dict(self.list_prices),
         )
 
 
@@ -702,10 +708,15 @@ class FakeCustomerRepository:
             phone=customer.phone,
             locale=customer.locale,
             timezone=customer.timezone,
+            group=customer.group,
             email_verified_at=customer.email_verified_at,
             version=customer.version,
         )
         return True
+
+    async def group_of(self, customer_id: int) -> str | None:
+        found = await self.get(customer_id)
+        return found.group if found is not None else None
 
 
 class FakeIdempotencyRepository:
@@ -1569,6 +1580,63 @@ class FakeMarketRepository:
         return [copy.deepcopy(m) for _, m in sorted(self._state.markets.items()) if m.active]
 
 
+class FakePriceListRepository:
+    """Price lists and their prices in memory; ``candidates`` filters as the SQL does."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, price_list: PriceList) -> PriceList:
+        price_list.id = self._store.next_id("price_lists")
+        self._state.price_lists[price_list.id] = copy.deepcopy(price_list)
+        return price_list
+
+    async def get(self, price_list_id: int) -> PriceList | None:
+        found = self._state.price_lists.get(price_list_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def update(self, price_list: PriceList, *, previous_version: int) -> bool:
+        assert price_list.id is not None
+        current = self._state.price_lists.get(price_list.id)
+        if current is None or current.version != previous_version:
+            return False
+        self._state.price_lists[price_list.id] = copy.deepcopy(price_list)
+        return True
+
+    async def set_prices(
+        self, price_list_id: int, prices: Mapping[str, int], removed: Sequence[str]
+    ) -> None:
+        for sku in removed:
+            self._state.list_prices.pop((price_list_id, sku), None)
+        for sku, amount in prices.items():
+            self._state.list_prices[(price_list_id, sku)] = amount
+
+    async def candidates(
+        self,
+        *,
+        market_id: int,
+        channel: Channel,
+        customer_group: str | None,
+        skus: Sequence[str],
+        now: datetime,
+    ) -> tuple[list[PriceList], list[ListedPrice]]:
+        lists = [
+            copy.deepcopy(pl)
+            for pl in self._state.price_lists.values()
+            if pl.market_id == market_id
+            and pl.in_force(now)
+            and pl.matches(channel, customer_group)
+        ]
+        ids = {pl.id for pl in lists}
+        listed = [
+            ListedPrice(list_id, sku, amount)
+            for (list_id, sku), amount in sorted(self._state.list_prices.items())
+            if list_id in ids and sku in skus
+        ]
+        return lists, listed
+
+
 class FakeCarrierServiceRepository:
     """Carrier services in memory; no transit history (the static windows apply)."""
 
@@ -1704,6 +1772,7 @@ class FakeUnitOfWork:
     automation: AutomationRepository
     carrier_services: CarrierServiceRepository
     markets: MarketRepository
+    price_lists: PriceListRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1792,6 +1861,7 @@ class FakeUnitOfWork:
         self.automation = FakeAutomationRepository(self._state, self._store)
         self.carrier_services = FakeCarrierServiceRepository(self._state, self._store)
         self.markets = FakeMarketRepository(self._state, self._store)
+        self.price_lists = FakePriceListRepository(self._state, self._store)
 
 
 class SequentialCodes:

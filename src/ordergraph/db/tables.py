@@ -126,6 +126,7 @@ customers = sa.Table(
     sa.Column("timezone", sa.String(64)),
     sa.Column("email_verified_at", UTCDateTime),  # set by verifyCustomerEmail (or a reset)
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("customer_group", sa.String(32)),  # a handle such as "wholesale", for price lists
 )
 
 # One-time links mailed to a customer (VERIFY_EMAIL, RESET_PASSWORD): only the SHA-256 digest
@@ -904,4 +905,37 @@ invoices = sa.Table(
     sa.Column("number", sa.String(32), nullable=False, unique=True),
     sa.Column("issued_at", UTCDateTime, nullable=False),
     sa.Column("document", Json, nullable=False),
+)
+
+# A market's price lists (domain/price_lists.py): prices in the market's currency, for one
+# channel and/or customer group or for all, in force from starts_at until ends_at.
+price_lists = sa.Table(
+    "price_lists",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("market_id", BigId, sa.ForeignKey("markets.id"), nullable=False),
+    sa.Column("channel", sa.String(16)),
+    sa.Column("customer_group", sa.String(32)),
+    sa.Column("starts_at", UTCDateTime),
+    sa.Column("ends_at", UTCDateTime),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint(
+        "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at", name="window_ordered"
+    ),
+    sa.Index("ix_price_lists_market_id", "market_id", "id"),
+)
+
+price_list_prices = sa.Table(
+    "price_list_prices",
+    metadata,
+    sa.Column("price_list_id", BigId, sa.ForeignKey("price_lists.id"), primary_key=True),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+    # prices_in_force looks SKUs up across a market's lists
+    sa.Index("ix_price_list_prices_sku", "sku", "price_list_id"),
 )

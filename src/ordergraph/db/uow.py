@@ -30,6 +30,7 @@ from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
 from ordergraph.db.repositories.markets import SqlMarketRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
+from ordergraph.db.repositories.price_lists import SqlPriceListRepository
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
@@ -58,6 +59,7 @@ from ordergraph.domain.ports import (
     MarketRepository,
     OrderRepository,
     PaymentRepository,
+    PriceListRepository,
     PrivacyRepository,
     ProductRepository,
     RefundRepository,
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
     transfers: TransferRepository
     carrier_services: CarrierServiceRepository
     markets: MarketRepository
+    price_lists: PriceListRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
@@ -153,6 +156,7 @@ class SqlUnitOfWork:
         self.carrier_services = SqlCarrierServiceRepository(conn)
         self.carrier_events = SqlCarrierEventRepository(conn)
         self.markets = SqlMarketRepository(conn)
+        self.price_lists = SqlPriceListRepository(conn)
         return self
 
     async def __aexit__(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
+from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.validation import (
     clean_country,
     clean_email,
@@ -18,6 +21,20 @@ from ordergraph.domain.validation import (
 
 MAX_NAME = 200
 MAX_LINE = 200
+_GROUP_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def clean_customer_group(value: str | None, field: Sequence[str]) -> str | None:
+    """A short handle such as ``wholesale``; None or blank for none."""
+    if value is None or not value.strip():
+        return None
+    group = clean_text(value, field, max_length=32).lower()
+    if not _GROUP_RE.match(group):
+        raise InvalidInput(
+            "may contain only lower-case letters, digits, '_' and '-' (e.g. wholesale)",
+            field=field,
+        )
+    return group
 
 
 class AddressFields(TypedDict):
@@ -89,6 +106,7 @@ class Customer:
     email_verified_at: datetime | None = None  # the customer followed a mailed link
     locale: str | None = None  # BCP 47, for mail
     timezone: str | None = None  # IANA, for dates in mail
+    group: str | None = None  # customer group handle (e.g. wholesale) for price lists
     version: int = 1
 
     @classmethod
@@ -121,10 +139,11 @@ class Customer:
         phone: str | None = None,
         locale: str | None = None,
         timezone: str | None = None,
+        group: str | None = None,
         clear: frozenset[str] = frozenset(),
     ) -> list[str]:
         """Validate and apply the given fields (None: unchanged; the names in ``clear`` —
-        phone, locale, timezone — are removed); the names of those that changed. Any change
+        phone, locale, timezone, group — are removed); the names of those that changed. Any change
         bumps ``version``; one invalid field applies nothing. A new email is unverified."""
         country = self.default_address.country_code if self.default_address else None
         wanted: dict[str, str | None] = {
@@ -133,6 +152,7 @@ class Customer:
             "phone": clean_phone(phone, ["phone"], country=country),
             "locale": clean_locale(locale, ["locale"]),
             "timezone": clean_timezone(timezone, ["timezone"]),
+            "group": clean_customer_group(group, ["group"]),
         }
         changed: list[str] = []
         for attribute, value in wanted.items():

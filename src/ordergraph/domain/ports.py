@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -31,8 +31,9 @@ from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, Level
 from ordergraph.domain.markets import Market
 from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.order_pricing import PriceDetails
-from ordergraph.domain.orders import Order
+from ordergraph.domain.orders import Channel, Order
 from ordergraph.domain.payments import PaymentTransaction
+from ordergraph.domain.price_lists import ListedPrice, PriceList
 from ordergraph.domain.principals import Principal, Role, Scope
 from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
@@ -185,6 +186,37 @@ class MarketRepository(Protocol):
         ...
 
 
+class PriceListRepository(Protocol):
+    async def add(self, price_list: PriceList) -> PriceList:
+        """Insert; fills in the id."""
+        ...
+
+    async def get(self, price_list_id: int) -> PriceList | None: ...
+
+    async def update(self, price_list: PriceList, *, previous_version: int) -> bool:
+        """Store it if still at ``previous_version``; False if not."""
+        ...
+
+    async def set_prices(
+        self, price_list_id: int, prices: Mapping[str, int], removed: Sequence[str]
+    ) -> None:
+        """Upsert ``prices`` (SKU → minor units) and delete the ``removed`` SKUs' prices."""
+        ...
+
+    async def candidates(
+        self,
+        *,
+        market_id: int,
+        channel: Channel,
+        customer_group: str | None,
+        skus: Sequence[str],
+        now: datetime,
+    ) -> tuple[list[PriceList], list[ListedPrice]]:
+        """The market's lists that may apply at ``now`` with their prices for ``skus``
+        (``choose_prices`` decides); one statement whatever the number of SKUs."""
+        ...
+
+
 class CarrierServiceRepository(Protocol):
     async def add(self, service: CarrierService) -> CarrierService:
         """Insert with its lanes and rates; fills in the id."""
@@ -238,6 +270,10 @@ class CustomerRepository(Protocol):
     async def add(self, customer: Customer) -> Customer: ...
     async def get(self, customer_id: int) -> Customer | None: ...
     async def get_by_email(self, email: str) -> Customer | None: ...
+
+    async def group_of(self, customer_id: int) -> str | None:
+        """The customer's group handle (None for none or no such customer)."""
+        ...
 
     async def update(self, customer: Customer, *, previous_version: int) -> bool:
         """Store the profile if still at ``previous_version``; ``Duplicate`` for a taken
@@ -625,6 +661,7 @@ class UnitOfWork(Protocol):
     carrier_services: CarrierServiceRepository
     carrier_events: CarrierEventRepository
     markets: MarketRepository
+    price_lists: PriceListRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

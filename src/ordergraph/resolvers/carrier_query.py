@@ -9,7 +9,9 @@ from ordergraph.db.queries import carrier_services as reads
 from ordergraph.domain.errors import DomainError
 from ordergraph.domain.orders import RequestedLine
 from ordergraph.domain.principals import Scope
+from ordergraph.resolvers.common import input_id
 from ordergraph.schema.context import Info, authenticated, require
+from ordergraph.schema.enums import Channel
 from ordergraph.schema.order_inputs import OrderLineInput
 from ordergraph.schema.pagination import Connection, Edge, paginate
 from ordergraph.schema.types.carrier_service import CarrierServiceType
@@ -54,7 +56,12 @@ class CarrierQuery:
         "window from cut-offs, working days and (once 20 deliveries exist) transit history."
     )
     async def shipping_options(
-        self, info: Info, lines: list[OrderLineInput], shipping_address: AddressInput
+        self,
+        info: Info,
+        lines: list[OrderLineInput],
+        shipping_address: AddressInput,
+        channel: Channel = Channel.WEB,
+        market_id: strawberry.ID | None = None,
     ) -> list[ShippingOptionType]:
         actor = authenticated(info)
         try:
@@ -63,6 +70,10 @@ class CarrierQuery:
                 actor,
                 lines=[RequestedLine(line.sku, line.quantity) for line in lines],
                 shipping_address=shipping_address.to_fields(),
+                channel=channel,
+                market_id=(
+                    input_id(market_id, "Market", ["marketId"]) if market_id is not None else None
+                ),
             )
         except DomainError as exc:
             where = ".".join(exc.field or ())

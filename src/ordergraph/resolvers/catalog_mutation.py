@@ -26,7 +26,7 @@ from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.warehouse import WarehouseType
 from ordergraph.services import catalog_updates, customers
 
-CLEARABLE = ("phone", "locale", "timezone")
+CLEARABLE = ("phone", "locale", "timezone", "group")
 
 
 @strawberry.type
@@ -139,7 +139,7 @@ class CatalogMutation:
         )
 
     @strawberry.mutation(
-        description="Change a customer's name, email, phone, locale or time zone "
+        description="Change a customer's name, email, phone, locale, time zone or group "
         "(needs customers:write)."
     )
     async def update_customer(
@@ -164,6 +164,7 @@ class CatalogMutation:
                 phone=given["phone"] if isinstance(given["phone"], str) else None,
                 locale=given["locale"] if isinstance(given["locale"], str) else None,
                 timezone=given["timezone"] if isinstance(given["timezone"], str) else None,
+                group=given["group"] if isinstance(given["group"], str) else None,
                 clear=cleared,
             )
 

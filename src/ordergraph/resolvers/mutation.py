@@ -16,6 +16,7 @@ from ordergraph.resolvers.import_mutation import ImportMutation
 from ordergraph.resolvers.market_mutation import MarketMutation
 from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
+from ordergraph.resolvers.price_list_mutation import PriceListMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
 from ordergraph.resolvers.quote_mutation import QuoteMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
@@ -63,6 +64,7 @@ class Mutation(
     CarrierMutation,
     QuoteMutation,
     MarketMutation,
+    PriceListMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

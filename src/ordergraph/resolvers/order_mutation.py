@@ -58,6 +58,11 @@ class OrderMutation:
                 timezone=input.timezone,
                 sales_rep=input.sales_rep,
                 shipping_option_id=input.shipping_option_id,
+                market_id=(
+                    input_id(input.market_id, "Market", ["marketId"])
+                    if input.market_id is not None
+                    else None
+                ),
             )
 
         order, errors = await attempt(run)

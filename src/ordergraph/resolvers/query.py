@@ -24,6 +24,7 @@ from ordergraph.resolvers.market_query import MarketQuery
 from ordergraph.resolvers.node import resolve_node
 from ordergraph.resolvers.notifications import NotificationQuery
 from ordergraph.resolvers.order_query import OrderQuery
+from ordergraph.resolvers.price_list_query import PriceListQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
 from ordergraph.resolvers.stock_query import StockQuery
 from ordergraph.resolvers.transfer_query import TransferQuery
@@ -56,6 +57,7 @@ class Query(
     CarrierQuery,
     CarrierEventQuery,
     MarketQuery,
+    PriceListQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

@@ -49,6 +49,11 @@ class QuoteMutation:
                 timezone=input.timezone,
                 sales_rep=input.sales_rep,
                 shipping_option_id=input.shipping_option_id,
+                market_id=(
+                    input_id(input.market_id, "Market", ["marketId"])
+                    if input.market_id is not None
+                    else None
+                ),
             )
 
         priced, errors = await attempt(run)

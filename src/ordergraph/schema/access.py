@@ -103,6 +103,7 @@ PAYLOADS = {
     "ImportOrderPayload": "order replayed userErrors",
     "PaymentPayload": "order payment userErrors",
     "PlaceOrderPayload": "order userErrors",
+    "PriceListPayload": "priceList userErrors",
     "QuoteOrderPayload": "quote userErrors",
     "RedeliverWebhookEventPayload": "delivery userErrors",
     "RefundOrderPayload": "refund breakdown order userErrors",
@@ -195,11 +196,15 @@ RULES: dict[str, dict[str, Rule]] = {
         "automationRules": ORDERS_READ.with_args(**PAGED_FORWARD, enabled=Arg.FILTER),
         "carrierServices": ORDERS_READ.with_args(**PAGED, active=Arg.FILTER),
         # as placeOrder: orders:place or orders:write, checked by the use case
-        "shippingOptions": SIGNED_IN.with_args(lines=Arg.FILTER, shippingAddress=Arg.FILTER),
+        "shippingOptions": SIGNED_IN.with_args(
+            lines=Arg.FILTER, shippingAddress=Arg.FILTER, channel=Arg.FILTER, marketId=Arg.FILTER
+        ),
         "unmatchedCarrierEvents": ORDERS_READ.with_args(first=Arg.PAGE, after=Arg.PAGE),
         # storefront level: a country picker and a checkout need the market, nothing secret
         "markets": needs(Scope.CATALOG_READ).with_args(**PAGED, active=Arg.FILTER),
         "marketFor": needs(Scope.CATALOG_READ).with_args(countryCode=Arg.FILTER),
+        # staff, as carrier rates: prices per channel and customer group are not for shoppers
+        "priceLists": ORDERS_READ.with_args(marketId=Arg.FILTER),
     },
     "Mutation": {
         **_all(
@@ -249,6 +254,8 @@ RULES: dict[str, dict[str, Rule]] = {
         **_all("createCarrierService updateCarrierService", MUTATION),
         # pricing:write, checked by the use case (services/markets.py)
         **_all("createMarket updateMarket", MUTATION),
+        # pricing:write, checked by the use case (services/price_lists.py)
+        **_all("createPriceList updatePriceList setPrices", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -272,6 +279,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "id email name phone createdAt addresses defaultAddress erasedAt emailVerified "
         "emailVerifiedAt locale timezone defaultShippingAddress version"
     )
+    # the group decides prices: staff business, not the customer's own profile
+    | {"group": needs(Scope.CUSTOMERS_READ)}
     # narrowed by domain.access.may_read_order: staff with orders:read, or the customer itself
     | {"orders": SIGNED_IN.with_args(first=Arg.PAGE, after=Arg.PAGE)},
     "CustomerAddress": _all(
@@ -395,6 +404,11 @@ RULES: dict[str, dict[str, Rule]] = {
         "isDefault version createdAt updatedAt"
     ),
     "MarketRounding": _all("mode rule"),
+    "PriceList": _all(
+        "id name market channel customerGroup startsAt endsAt active version createdAt updatedAt"
+    )
+    | {"prices": PARENT.with_args(first=Arg.PAGE, after=Arg.PAGE)},
+    "PriceListPrice": _all("sku amount"),
     "CarrierService": _all(
         "id carrier service active version lanes rates cutoffs workingDays holidays createdAt "
         "updatedAt"
@@ -454,6 +468,7 @@ for _name in (
     "CarrierService",
     "CarrierEvent",
     "Market",
+    "PriceListPrice",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

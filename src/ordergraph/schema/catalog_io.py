@@ -73,7 +73,8 @@ class DeactivateWarehouseInput:
 
 
 @strawberry.input(
-    description="Absent fields stay as they are; null clears phone, locale and timezone."
+    description='Absent fields stay as they are; null (or "") clears phone, locale, timezone '
+    "and group."
 )
 class UpdateCustomerInput:
     customer_id: strawberry.ID
@@ -85,6 +86,11 @@ class UpdateCustomerInput:
     phone: str | None = strawberry.UNSET
     locale: str | None = strawberry.UNSET
     timezone: str | None = strawberry.UNSET
+    group: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A customer group handle (lower-case letters, digits, '_', '-'; e.g. "
+        "wholesale): its price lists apply to the customer's orders.",
+    )
 
 
 @strawberry.type

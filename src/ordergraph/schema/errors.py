@@ -71,6 +71,8 @@ class ErrorCode(enum.Enum):
     SHIPPING_OPTION_INVALID = "SHIPPING_OPTION_INVALID"  # changed, expired or not ours
     MARKET_COUNTRY_TAKEN = "MARKET_COUNTRY_TAKEN"  # another active market sells there
     DISCOUNT_INVALID = "DISCOUNT_INVALID"  # a discount code that does not exist or cannot apply
+    MARKET_UNAVAILABLE = "MARKET_UNAVAILABLE"  # no such market, inactive, or not this channel
+    PRICE_UNAVAILABLE = "PRICE_UNAVAILABLE"  # no list price and no base price in its currency
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -49,6 +49,14 @@ class PlaceOrderInput:
         "holds). Without it: the cheapest option, or the fixed rate table where no carrier "
         "service serves the address.",
     )
+    market_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The market to buy in: it must be active and sell through the channel "
+        "(MARKET_UNAVAILABLE). Without it: the active market selling to the shipping country "
+        "(if it sells through the channel), else the default market. Lines are priced from "
+        "the market's price lists in force, else the product's price in the market currency "
+        "(PRICE_UNAVAILABLE).",
+    )
 
 
 @strawberry.input

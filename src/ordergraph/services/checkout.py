@@ -15,9 +15,11 @@ from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.channels import sales_rep_for
 from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
+from ordergraph.domain.markets import Market
 from ordergraph.domain.money import Money
 from ordergraph.domain.orders import Channel, OrderLine, OutOfStock, RequestedLine, merge_lines
 from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.price_lists import PriceUnavailable
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.routing import Destination, RoutingPlan, plan_routing
 from ordergraph.domain.validation import (
@@ -35,6 +37,7 @@ class Capture:
     """The checked input of ``placeOrder`` (and ``quoteOrder``): who orders what, shipped where."""
 
     channel: Channel
+    market_id: int | None
     requested: list[RequestedLine]
     demand: dict[str, int]
     address: Address
@@ -60,6 +63,7 @@ def validate_capture(
     locale: str | None = None,
     timezone: str | None = None,
     sales_rep: str | None = None,
+    market_id: int | None = None,
 ) -> Capture:
     """Who may order (orders:place, or orders:write to order for a customer account) and the
     input cleaned; raises the userError-mapped domain errors. Reads nothing."""
@@ -85,6 +89,7 @@ def validate_capture(
         raise InvalidInput("a guest order needs an email", field=["email"], code="REQUIRED")
     return Capture(
         channel=channel,
+        market_id=market_id,
         requested=requested,
         demand=demand,
         address=address,
@@ -112,6 +117,7 @@ async def order_email(uow: UnitOfWork, capture: Capture) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Checkout:
     products: Mapping[str, Product]
+    market: Market
     currency: str
     lines: list[OrderLine]
     subtotal: Money
@@ -131,22 +137,17 @@ async def prepare_checkout(
     requested: Sequence[RequestedLine],
     demand: Mapping[str, int],
     address: Address,
+    market: Market,
+    prices: Mapping[str, Money],
 ) -> Checkout:
-    """Price ``demand`` from the catalog and route it to warehouses with the stock; raises
-    ``NotFound`` for an unknown SKU, ``MIXED_CURRENCY`` and ``OutOfStock``. Three statements."""
+    """Price ``demand`` and route it to warehouses with the stock; raises ``NotFound`` for an
+    unknown SKU, ``OutOfStock``, and the pricing errors of ``line_prices``. Three statements."""
     products = await uow.products.get_many(list(demand))
     for index, line in enumerate(requested):
         if line.sku not in products:
             raise NotFound(f"no product has SKU {line.sku}", field=["lines", str(index), "sku"])
         products[line.sku].check_sellable(["lines", str(index), "sku"])
-    currencies = {p.price.currency for p in products.values()}
-    if len(currencies) > 1:
-        raise InvalidInput(
-            "all lines of an order must be priced in one currency",
-            field=["lines"],
-            code="MIXED_CURRENCY",
-        )
-    (currency,) = currencies
+    currency, unit_prices = line_prices(requested, products, market, prices)
 
     warehouses = await uow.warehouses.list_all()
     available = await uow.inventory.availability(list(demand))
@@ -157,9 +158,38 @@ async def prepare_checkout(
         raise OutOfStock(plan.shortfall)
 
     lines = [
-        OrderLine(None, sku, products[sku].name, quantity, products[sku].price)
+        OrderLine(None, sku, products[sku].name, quantity, unit_prices[sku])
         for sku, quantity in demand.items()
     ]
     subtotal = sum((line.total for line in lines), Money(0, currency))
     weight = sum(products[line.sku].weight_grams * line.quantity for line in lines)
-    return Checkout(products, currency, lines, subtotal, weight, warehouses, plan)
+    return Checkout(products, market, currency, lines, subtotal, weight, warehouses, plan)
+
+
+def line_prices(
+    requested: Sequence[RequestedLine],
+    products: Mapping[str, Product],
+    market: Market,
+    prices: Mapping[str, Money],
+) -> tuple[str, dict[str, Money]]:
+    """The order currency and each SKU's unit price. The default market keeps the catalog:
+    the products' one currency (``MIXED_CURRENCY`` otherwise) and their base prices. A
+    configured market prices in its currency: the list price in force, else the base price
+    when it is in that currency, else ``PRICE_UNAVAILABLE`` on the line."""
+    if market.id is None:
+        currencies = {p.price.currency for p in products.values()}
+        if len(currencies) > 1:
+            raise InvalidInput(
+                "all lines of an order must be priced in one currency",
+                field=["lines"],
+                code="MIXED_CURRENCY",
+            )
+        (currency,) = currencies
+        return currency, {sku: product.price for sku, product in products.items()}
+    unit_prices: dict[str, Money] = {}
+    for index, line in enumerate(requested):
+        price = prices.get(line.sku, products[line.sku].price)
+        if price.currency != market.currency:
+            raise PriceUnavailable(line.sku, market.currency, index)
+        unit_prices[line.sku] = price
+    return market.currency, unit_prices

@@ -155,9 +155,10 @@ async def update_customer(
     phone: str | None = None,
     locale: str | None = None,
     timezone: str | None = None,
+    group: str | None = None,
     clear: frozenset[str] = frozenset(),
 ) -> Customer:
-    """Staff change a customer's profile (needs customers:write). A taken email is
+    """Staff change a customer's profile and group (needs customers:write). A taken email is
     ``DUPLICATE``; a new email is unverified until the customer verifies it again."""
     actor.require(Scope.CUSTOMERS_WRITE)
 
@@ -168,7 +169,13 @@ async def update_customer(
         check_version(expected_version, customer.version, "customer")
         previous = customer.version
         changed = customer.update(
-            name=name, email=email, phone=phone, locale=locale, timezone=timezone, clear=clear
+            name=name,
+            email=email,
+            phone=phone,
+            locale=locale,
+            timezone=timezone,
+            group=group,
+            clear=clear,
         )
         if "email" in changed:
             taken = await uow.customers.get_by_email(customer.email)

@@ -74,6 +74,7 @@ async def place_order(
     timezone: str | None = None,
     sales_rep: str | None = None,
     shipping_option_id: str | None = None,
+    market_id: int | None = None,
 ) -> Order:
     """Capture an order: priced from the catalog, stock reserved, routed — or nothing at all.
 
@@ -90,6 +91,7 @@ async def place_order(
         locale=locale,
         timezone=timezone,
         sales_rep=sales_rep,
+        market_id=market_id,
     )
 
     async def run(uow: UnitOfWork) -> Order:
@@ -168,6 +170,7 @@ async def place_order(
             "timezone": timezone,
             **({"salesRep": sales_rep} if sales_rep is not None else {}),
             **({"shippingOption": shipping_option_id} if shipping_option_id else {}),
+            **({"market": market_id} if market_id is not None else {}),
         },
         run=run,
         remember=lambda o: {"id": o.id},

@@ -34,7 +34,7 @@ from ordergraph.domain.shipping import shipping_cost
 from ordergraph.domain.taxes import TaxPolicyUsed
 from ordergraph.services.checkout import Capture, Checkout, prepare_checkout
 from ordergraph.services.deps import Deps
-from ordergraph.services.markets import the_default_market
+from ordergraph.services.price_lists import market_and_prices
 from ordergraph.services.shipping_options import ShippingQuote, quote_options, select_option
 
 
@@ -45,7 +45,6 @@ class PricedOrder:
     option: OrderShippingOption | None  # the one the order ships with (None: fixed rate)
     shipping_total: Money  # the shipping price, before its discount and tax
     promised_delivery_at: datetime
-    market: Market
     breakdown: PriceBreakdown
     tax_policy: TaxPolicyUsed
     discounts: tuple[Discount, ...] = ()  # the discounts applied (their uses are taken)
@@ -53,6 +52,10 @@ class PricedOrder:
     @property
     def currency(self) -> str:
         return self.checkout.currency
+
+    @property
+    def market(self) -> Market:
+        return self.checkout.market
 
     @property
     def lines(self) -> list[OrderLine]:
@@ -87,11 +90,23 @@ async def price_order(
 ) -> PricedOrder:
     """Price and route ``capture`` and choose its shipping: the option asked for
     (``SHIPPING_OPTION_INVALID`` if it no longer holds), else the cheapest carrier service
-    option, else (no service serves it) the fixed rate table. Then discounts and tax
-    (``DISCOUNT_INVALID``, ``TAX_UNAVAILABLE``). Constant statements in lines."""
+    option, else (no service serves it) the fixed rate table. Lines are priced in the order's
+    market from its price lists in force at ``now`` (``market_and_prices``). Constant
+    statements in lines."""
     address = capture.address
-    market = the_default_market(deps)
-    checkout = await prepare_checkout(uow, capture.requested, capture.demand, address)
+    market, prices = await market_and_prices(
+        uow,
+        deps,
+        country_code=address.country_code,
+        market_id=capture.market_id,
+        channel=capture.channel,
+        customer_id=capture.customer_id,
+        skus=list(capture.demand),
+        now=now,
+    )
+    checkout = await prepare_checkout(
+        uow, capture.requested, capture.demand, address, market, prices
+    )
     options = await quote_options(uow, deps, checkout, address, now)
     option = select_option(deps, options, now, option_id)
     if option is not None:
@@ -118,9 +133,7 @@ async def price_order(
             line_rates={},
         )
     )
-    return PricedOrder(
-        checkout, options, option, shipping, promise, market, breakdown, TaxPolicyUsed.NONE
-    )
+    return PricedOrder(checkout, options, option, shipping, promise, breakdown, TaxPolicyUsed.NONE)
 
 
 def fixed_rate(deps: Deps, checkout: Checkout, address: Address) -> Money:

@@ -31,6 +31,7 @@ async def quote_order(
     timezone: str | None = None,
     sales_rep: str | None = None,
     shipping_option_id: str | None = None,
+    market_id: int | None = None,
 ) -> PricedOrder:
     """The priced order ``place_order`` would record now; refuses what it would refuse."""
     capture = validate_capture(
@@ -45,6 +46,7 @@ async def quote_order(
         locale=locale,
         timezone=timezone,
         sales_rep=sales_rep,
+        market_id=market_id,
     )
     async with deps.uow() as uow:  # never committed: reads only, rolled back on exit
         priced = await price_order(uow, deps, capture, deps.clock.now(), shipping_option_id)

@@ -30,12 +30,13 @@ from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.customers import Address, AddressFields
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.money import Money
-from ordergraph.domain.orders import RequestedLine, merge_lines
+from ordergraph.domain.orders import Channel, RequestedLine, merge_lines
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.validation import clean_sku
 from ordergraph.services.checkout import Checkout, prepare_checkout
 from ordergraph.services.deps import Deps
+from ordergraph.services.price_lists import market_and_prices
 
 OPTION_TTL = timedelta(hours=1)
 
@@ -182,8 +183,12 @@ async def shipping_options(
     *,
     lines: Sequence[RequestedLine],
     shipping_address: AddressFields,
+    channel: Channel = Channel.WEB,
+    market_id: int | None = None,
 ) -> list[ShippingQuote]:
-    """The options for a cart, as placeOrder would route it; reads only."""
+    """The options for a cart, as placeOrder would price and route it (the market and its
+    prices as for ``placeOrder`` through ``channel``; a signed-in customer's group); reads
+    only."""
     if not actor.can(Scope.ORDERS_WRITE):
         actor.require(Scope.ORDERS_PLACE)
     requested = [
@@ -193,5 +198,16 @@ async def shipping_options(
     demand = merge_lines(requested)
     address = Address.create(**shipping_address, field_prefix=("shippingAddress",))
     async with deps.uow() as uow:
-        checkout = await prepare_checkout(uow, requested, demand, address)
-        return await quote_options(uow, deps, checkout, address, deps.clock.now())
+        now = deps.clock.now()
+        market, prices = await market_and_prices(
+            uow,
+            deps,
+            country_code=address.country_code,
+            market_id=market_id,
+            channel=channel,
+            customer_id=actor.customer_id,
+            skus=list(demand),
+            now=now,
+        )
+        checkout = await prepare_checkout(uow, requested, demand, address, market, prices)
+        return await quote_options(uow, deps, checkout, address, now)

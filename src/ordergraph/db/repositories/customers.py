@@ -41,6 +41,7 @@ def customer_from_row(
         email_verified_at=m.get("email_verified_at"),
         locale=m.get("locale"),
         timezone=m.get("timezone"),
+        group=m.get("customer_group"),
         version=m.get("version", 1),
     )
 
@@ -80,7 +81,7 @@ class SqlCustomerRepository:
         return customer
 
     async def update(self, customer: Customer, *, previous_version: int) -> bool:
-        """Store the profile (name, email, phone, locale, time zone) if the customer is still
+        """Store the profile (name, email, phone, locale, time zone, group) if the customer is still
         at ``previous_version``; ``Duplicate`` if the new email is taken."""
         try:
             result = await self._conn.execute(
@@ -92,6 +93,7 @@ class SqlCustomerRepository:
                     phone=customer.phone,
                     locale=customer.locale,
                     timezone=customer.timezone,
+                    customer_group=customer.group,
                     email_verified_at=customer.email_verified_at,
                     version=customer.version,
                 )
@@ -99,6 +101,13 @@ class SqlCustomerRepository:
         except IntegrityError as exc:
             raise Duplicate("a customer with this email exists", field=["email"]) from exc
         return result.rowcount == 1
+
+    async def group_of(self, customer_id: int) -> str | None:
+        """The customer's group (None for none, or for no such customer): one statement."""
+        group: str | None = await self._conn.scalar(
+            sa.select(customers.c.customer_group).where(customers.c.id == customer_id)
+        )
+        return group
 
     async def get_by_email(self, email: str) -> Customer | None:
         return await self._get_where(customers.c.email == email)

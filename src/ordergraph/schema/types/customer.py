@@ -110,6 +110,11 @@ class CustomerType(Node):
     )
     locale: str | None = strawberry.field(default=None, description="BCP 47, for mail.")
     timezone: str | None = strawberry.field(default=None, description="IANA, for mail dates.")
+    group: str | None = strawberry.field(
+        default=None,
+        description="The customer group (e.g. wholesale) whose price lists apply; staff only "
+        "(customers:read).",
+    )
     version: int = strawberry.field(
         default=1, description="Bumped by every change (expectedVersion)."
     )
@@ -128,6 +133,7 @@ class CustomerType(Node):
             email_verified_at=customer.email_verified_at,
             locale=customer.locale,
             timezone=customer.timezone,
+            group=customer.group,
             version=customer.version,
         )
 

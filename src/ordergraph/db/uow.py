@@ -33,6 +33,7 @@ from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
+from ordergraph.db.repositories.tax_rates import SqlTaxRateRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
 from ordergraph.db.repositories.transfers import SqlTransferRepository
 from ordergraph.db.repositories.webhooks import SqlWebhookRepository
@@ -65,6 +66,7 @@ from ordergraph.domain.ports import (
     ReturnRepository,
     RiskRepository,
     ShipmentRepository,
+    TaxRateRepository,
     TokenRepository,
     TransferRepository,
     WarehouseRepository,
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
     transfers: TransferRepository
     carrier_services: CarrierServiceRepository
     markets: MarketRepository
+    tax_rates: TaxRateRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
@@ -153,6 +156,7 @@ class SqlUnitOfWork:
         self.carrier_services = SqlCarrierServiceRepository(conn)
         self.carrier_events = SqlCarrierEventRepository(conn)
         self.markets = SqlMarketRepository(conn)
+        self.tax_rates = SqlTaxRateRepository(conn)
         return self
 
     async def __aexit__(

@@ -200,6 +200,8 @@ RULES: dict[str, dict[str, Rule]] = {
         # storefront level: a country picker and a checkout need the market, nothing secret
         "markets": needs(Scope.CATALOG_READ).with_args(**PAGED, active=Arg.FILTER),
         "marketFor": needs(Scope.CATALOG_READ).with_args(countryCode=Arg.FILTER),
+        # like markets: what a storefront needs to show prices with tax, nothing secret
+        "taxRates": needs(Scope.CATALOG_READ).with_args(countryCode=Arg.FILTER),
     },
     "Mutation": {
         **_all(
@@ -247,8 +249,8 @@ RULES: dict[str, dict[str, Rule]] = {
         **_all("createAutomationRule updateAutomationRule testAutomationRule", MUTATION),
         # shipping:write, checked by the use case (services/carrier_services.py)
         **_all("createCarrierService updateCarrierService", MUTATION),
-        # pricing:write, checked by the use case (services/markets.py)
-        **_all("createMarket updateMarket", MUTATION),
+        # pricing:write, checked by the use cases (services/markets.py, services/tax_rates.py)
+        **_all("createMarket updateMarket createTaxRate updateTaxRate", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -344,8 +346,8 @@ RULES: dict[str, dict[str, Rule]] = {
     "PickListLine": _all("sku name quantity orderNumbers fulfillmentIds"),
     "Product": {
         **_all(
-            "id sku name price weightGrams allowBackorder backorderLimit returnable createdAt "
-            "available version status archivedAt attributes group"
+            "id sku name price weightGrams allowBackorder backorderLimit returnable taxClass "
+            "createdAt available version status archivedAt attributes group"
         ),
         "inventoryLevels": INVENTORY_READ,
     },
@@ -385,8 +387,11 @@ RULES: dict[str, dict[str, Rule]] = {
     ),
     "CarrierRate": _all("maxWeightGrams price freeOver"),
     "Market": _all(
-        "id handle name countries currency currencyExponent taxDisplay channels rounding active "
-        "isDefault version createdAt updatedAt"
+        "id handle name countries currency currencyExponent taxDisplay channels rounding "
+        "taxFailurePolicy fallbackTaxRate active isDefault version createdAt updatedAt"
+    ),
+    "TaxRate": _all(
+        "id countryCode region taxClass rate name taxShipping active version createdAt updatedAt"
     ),
     "MarketRounding": _all("mode rule"),
     "CarrierService": _all(

@@ -70,6 +70,7 @@ class ErrorCode(enum.Enum):
     CARRIER_REQUIRED = "CARRIER_REQUIRED"  # shipFulfillment without carrier: no service serves
     SHIPPING_OPTION_INVALID = "SHIPPING_OPTION_INVALID"  # changed, expired or not ours
     MARKET_COUNTRY_TAKEN = "MARKET_COUNTRY_TAKEN"  # another active market sells there
+    TAX_UNAVAILABLE = "TAX_UNAVAILABLE"  # the tax provider failed and the market blocks
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

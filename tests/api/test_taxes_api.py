@@ -98,7 +98,8 @@ async def test_rates_are_created_normalized_and_listed_by_country(
         "version": 1,
     }
     assert (pst["region"], pst["rate"], pst["taxShipping"]) == ("ON", "8", False)
-    assert (reduced["countryCode"], reduced["taxClass"], reduced["rate"]) == ("DE", "REDUCED", "7.25")
+    assert (reduced["countryCode"], reduced["taxClass"]) == ("DE", "REDUCED")
+    assert reduced["rate"] == "7.25"
     # storefronts may read the rates (catalog:read), to show prices with tax
     assert [r["name"] for r in await ours(storefront, "ca", unique)] == [
         f"GST {unique}",
@@ -217,7 +218,10 @@ async def test_products_carry_a_tax_class(admin: GraphQLClient, unique: str) -> 
     wrong = await admin.execute(
         UPDATE_PRODUCT, {"input": {"productId": book["product"]["id"], "taxClass": "LUXURY"}}
     )
-    assert wrong.status in (200, 400) and wrong.errors
+    assert wrong.errors  # not an enum value: a GraphQL validation error, nothing changed
+    assert (await admin.data(PRODUCT, {"sku": f"TAX-BOOK-{unique}"}))["product"]["taxClass"] == (
+        "ZERO"
+    )
 
 
 async def test_markets_declare_a_tax_failure_policy(admin: GraphQLClient, unique: str) -> None:

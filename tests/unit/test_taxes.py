@@ -10,7 +10,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
+from ordergraph.config import Settings
 from ordergraph.domain.errors import Duplicate, Forbidden, InvalidInput, VersionConflict
 from ordergraph.domain.markets import Market, clean_tax_policy
 from ordergraph.domain.ports import TaxProvider, UnitOfWork
@@ -63,7 +65,9 @@ def rate(
     )
 
 
-def market(policy: TaxFailurePolicy = TaxFailurePolicy.BLOCK, fallback: str | None = None) -> Market:
+def market(
+    policy: TaxFailurePolicy = TaxFailurePolicy.BLOCK, fallback: str | None = None
+) -> Market:
     return Market(
         id=1,
         handle="eu",
@@ -114,14 +118,22 @@ def test_the_zero_class_never_yields_a_rate() -> None:
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("21", "21"), ("7.25", "7.25"), ("21.0000", "21"), (" 0 ", "0"), ("100", "100"),
-     ("0.0001", "0.0001")],
+    [
+        ("21", "21"),
+        ("7.25", "7.25"),
+        ("21.0000", "21"),
+        (" 0 ", "0"),
+        ("100", "100"),
+        ("0.0001", "0.0001"),
+    ],
 )
 def test_rates_are_percentages_kept_to_four_decimals(given: str, expected: str) -> None:
     assert format_rate(clean_rate(given, ["rate"])) == expected
 
 
-@pytest.mark.parametrize("given", ["100.0001", "-0.5", "7.00001", "abc", "NaN", "Infinity", "1" * 40])
+@pytest.mark.parametrize(
+    "given", ["100.0001", "-0.5", "7.00001", "abc", "NaN", "Infinity", "1" * 40]
+)
 def test_a_rate_outside_0_to_100_or_too_fine_is_invalid(given: str) -> None:
     with pytest.raises(InvalidInput) as error:
         clean_rate(given, ["rate"])
@@ -346,3 +358,33 @@ async def test_our_own_errors_pass_through_without_counting_against_the_provider
             await resolve(deps, market(TaxFailurePolicy.FALLBACK, "10"))
     assert (provider.calls, await circuit.state("flaky")) == (2, "closed")
 
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def test_the_provider_and_breaker_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("PROVIDER", "BREAKER_FAILURES", "BREAKER_RESET_SECONDS"):
+        monkeypatch.delenv(f"ORDERGRAPH_TAX_{name}", raising=False)
+    monkeypatch.delenv("ORDERGRAPH_TAX_PROVIDER_TIMEOUT_SECONDS", raising=False)
+    default = Settings().tax_circuit()
+    assert (default.failures, default.reset_seconds, default.timeout_seconds) == (5, 30, 5)
+    assert Settings().tax_provider_adapter().name == "table"
+    monkeypatch.setenv("ORDERGRAPH_TAX_BREAKER_FAILURES", "2")
+    monkeypatch.setenv("ORDERGRAPH_TAX_BREAKER_RESET_SECONDS", "90")
+    monkeypatch.setenv("ORDERGRAPH_TAX_PROVIDER_TIMEOUT_SECONDS", "1.5")
+    tuned = Settings().tax_circuit()
+    assert (tuned.failures, tuned.reset_seconds, tuned.timeout_seconds) == (2, 90, 1.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PROVIDER", "avalara"), ("BREAKER_FAILURES", "0"), ("BREAKER_RESET_SECONDS", "-1")],
+)
+def test_a_bad_tax_setting_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(f"ORDERGRAPH_TAX_{name}", value)
+    with pytest.raises(ValidationError, match=f"ORDERGRAPH_TAX_{name}"):
+        Settings()

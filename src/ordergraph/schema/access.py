@@ -135,6 +135,7 @@ PAYLOADS = {
     "SetInventoryLevelsPayload": "inventoryLevels userErrors",
     "AutomationRulePayload": "rule userErrors",
     "MarketPayload": "market userErrors",
+    "TaxRatePayload": "taxRate userErrors",
     "TestAutomationRulePayload": "results userErrors",
     "CarrierServicePayload": "carrierService userErrors",
 }

@@ -44,6 +44,7 @@ from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.clock import Clock, SystemClock
 from ordergraph.domain.notifications import NotificationPolicy
 from ordergraph.domain.payments import PaymentGateway
+from ordergraph.domain.ports import TaxProvider
 from ordergraph.domain.principals import ANONYMOUS, Principal
 from ordergraph.events.automation import AutomationConsumer
 from ordergraph.events.background import every
@@ -51,12 +52,13 @@ from ordergraph.events.broker import Broker
 from ordergraph.events.notifications import Mailer, send_until_drained
 from ordergraph.events.relay import OutboxRelay
 from ordergraph.events.webhooks import WebhookSettings, deliver_due, fan_out
-from ordergraph.gateways import TestGateway
+from ordergraph.gateways import TableTaxProvider, TestGateway
 from ordergraph.schema.context import Context
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.shipments import flag_orders_at_risk
+from ordergraph.services.tax_circuit import TaxCircuit
 from ordergraph.services.throttle import Throttle
 from ordergraph.web.account_pages import reset_endpoint, verify_endpoint
 from ordergraph.web.carrier_events import carrier_events_endpoint
@@ -98,6 +100,8 @@ class Runtime:
     # addresses this process saw refused for bad tokens, until when (spares the store)
     blocked: dict[str, float] = field(default_factory=dict)
     gateway: PaymentGateway = field(default_factory=TestGateway)
+    tax_provider: TaxProvider = field(default_factory=TableTaxProvider)
+    tax_circuit: TaxCircuit = field(default_factory=TaxCircuit)  # shared by every request
     notification_policy: NotificationPolicy = field(default_factory=NotificationPolicy)
     mailer: Mailer | None = None
     accounts: AccountPolicy = field(default_factory=AccountPolicy)
@@ -114,6 +118,8 @@ class Runtime:
             policy=self.policy,
             throttle=self.throttle,
             gateway=self.gateway,
+            tax_provider=self.tax_provider,
+            tax_circuit=self.tax_circuit,
             accounts=self.accounts,
             secret_key=self.settings.secret_key,
         )
@@ -374,6 +380,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         webhooks=settings.webhook_settings(),
         throttle=Throttle(secret=settings.secret_key, rules=settings.throttle_rules()),
         gateway=settings.payment_gateway_adapter(),
+        tax_provider=settings.tax_provider_adapter(),
+        tax_circuit=settings.tax_circuit(),
         notification_policy=settings.notification_policy(),
         mailer=settings.mailer(),
         accounts=settings.account_policy(),

@@ -22,6 +22,7 @@ from ordergraph.domain.invoices import Seller, seller_address_lines
 from ordergraph.domain.money import Money, clean_currency
 from ordergraph.domain.notifications import NotificationPolicy, NotificationType
 from ordergraph.domain.payments import PaymentGateway
+from ordergraph.domain.ports import TaxProvider
 from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import ShippingRate
@@ -32,6 +33,7 @@ from ordergraph.events.webhooks import WebhookSettings
 from ordergraph.mail.render import TemplateRenderer
 from ordergraph.mail.transport import DevMailboxTransport, SmtpTransport
 from ordergraph.services.deps import CapturePolicy, OrderPolicy
+from ordergraph.services.tax_circuit import TaxCircuit
 from ordergraph.services.throttle import DAY, ThrottleRule, ThrottleRules, per_minute
 
 DEV_SECRET = "dev-insecure-secret-change-me"
@@ -164,6 +166,19 @@ class Settings(BaseSettings):
         default="test", validation_alias="ORDERGRAPH_PAYMENT_GATEWAY"
     )
     stripe_api_key: str | None = Field(default=None, validation_alias="ORDERGRAPH_STRIPE_API_KEY")
+    # --- taxes (README "Taxes") ----------------------------------------------------------
+    tax_provider: Literal["table"] = Field(
+        default="table", validation_alias="ORDERGRAPH_TAX_PROVIDER"
+    )
+    tax_breaker_failures: int = Field(
+        default=5, ge=1, le=1000, validation_alias="ORDERGRAPH_TAX_BREAKER_FAILURES"
+    )
+    tax_breaker_reset_seconds: float = Field(
+        default=30, gt=0, le=86400, validation_alias="ORDERGRAPH_TAX_BREAKER_RESET_SECONDS"
+    )
+    tax_provider_timeout_seconds: float = Field(
+        default=5, gt=0, le=120, validation_alias="ORDERGRAPH_TAX_PROVIDER_TIMEOUT_SECONDS"
+    )
     stripe_webhook_secret: str | None = Field(
         default=None, validation_alias="ORDERGRAPH_STRIPE_WEBHOOK_SECRET"
     )
@@ -425,6 +440,20 @@ class Settings(BaseSettings):
         from ordergraph.gateways import TestGateway
 
         return TestGateway()
+
+    def tax_provider_adapter(self) -> TaxProvider:
+        """The configured tax provider: the built-in rate table."""
+        from ordergraph.gateways import TableTaxProvider
+
+        return TableTaxProvider()
+
+    def tax_circuit(self) -> TaxCircuit:
+        """The breaker around the tax provider, one per process."""
+        return TaxCircuit(
+            failures=self.tax_breaker_failures,
+            reset_seconds=self.tax_breaker_reset_seconds,
+            timeout_seconds=self.tax_provider_timeout_seconds,
+        )
 
 
 @lru_cache(maxsize=1)

@@ -83,6 +83,7 @@ from ordergraph.domain.ports import (
     RiskRepository,
     ShipmentRepository,
     StoredAllocation,
+    TaxRateRepository,
     TokenRepository,
     TransferRepository,
     UnitOfWork,
@@ -95,6 +96,7 @@ from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import TERMINAL, Shipment, ShipmentEvent, ShipmentStatus
+from ordergraph.domain.taxes import TaxRate
 from ordergraph.domain.tokens import ApiToken
 from ordergraph.domain.transfers import InventoryTransfer
 from ordergraph.domain.webhooks import (
@@ -271,6 +273,7 @@ class FakeState:
     markets: dict[int, Market] = field(default_factory=dict)
     price_lists: dict[int, PriceList] = field(default_factory=dict)
     list_prices: dict[tuple[int, str], int] = field(default_factory=dict)
+    tax_rates: dict[int, TaxRate] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -308,6 +311,7 @@ class FakeState:
             markets=dict(self.markets),
             price_lists=dict(self.price_lists),
             list_prices=dict(self.list_prices),
+            tax_rates=dict(self.tax_rates),
         )
 
 
@@ -1637,6 +1641,49 @@ class FakePriceListRepository:
         return lists, listed
 
 
+class FakeTaxRateRepository:
+    """Tax rates in memory, with the database's rule: one name per country, region and class."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    def _check(self, rate: TaxRate) -> None:
+        key = (rate.country_code, rate.region, rate.tax_class, rate.name)
+        for other in self._state.tax_rates.values():
+            if (
+                other.id != rate.id
+                and (other.country_code, other.region, other.tax_class, other.name) == key
+            ):
+                raise Duplicate(f"a rate named {rate.name!r} exists", field=["name"])
+
+    async def add(self, rate: TaxRate) -> TaxRate:
+        self._check(rate)
+        rate.id = self._store.next_id("tax_rates")
+        self._state.tax_rates[rate.id] = copy.deepcopy(rate)
+        return rate
+
+    async def get(self, rate_id: int) -> TaxRate | None:
+        found = self._state.tax_rates.get(rate_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def update(self, rate: TaxRate, *, previous_version: int) -> bool:
+        assert rate.id is not None
+        current = self._state.tax_rates.get(rate.id)
+        if current is None or current.version != previous_version:
+            return False
+        self._check(rate)
+        self._state.tax_rates[rate.id] = copy.deepcopy(rate)
+        return True
+
+    async def list_for_country(self, country_code: str) -> list[TaxRate]:
+        return [
+            copy.deepcopy(r)
+            for _, r in sorted(self._state.tax_rates.items())
+            if r.country_code == country_code
+        ]
+
+
 class FakeCarrierServiceRepository:
     """Carrier services in memory; no transit history (the static windows apply)."""
 
@@ -1773,6 +1820,7 @@ class FakeUnitOfWork:
     carrier_services: CarrierServiceRepository
     markets: MarketRepository
     price_lists: PriceListRepository
+    tax_rates: TaxRateRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1862,6 +1910,7 @@ class FakeUnitOfWork:
         self.carrier_services = FakeCarrierServiceRepository(self._state, self._store)
         self.markets = FakeMarketRepository(self._state, self._store)
         self.price_lists = FakePriceListRepository(self._state, self._store)
+        self.tax_rates = FakeTaxRateRepository(self._state, self._store)
 
 
 class SequentialCodes:

@@ -55,6 +55,7 @@ products = sa.Table(
     sa.Column("archived_at", UTCDateTime),
     sa.Column("attributes", Json),  # {"size": "M", "colour": "red"}
     sa.Column("group_handle", sa.String(64)),  # variants of one product share it
+    sa.Column("tax_class", sa.String(16), nullable=False, server_default="STANDARD"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint("status IN ('ACTIVE', 'DRAFT', 'ARCHIVED')", name="status_known"),
     sa.Index("ix_products_group_handle", "group_handle"),
@@ -865,6 +866,9 @@ markets = sa.Table(
     sa.Column("channels", Json, nullable=False),  # ["WEB", "APP", ...]
     sa.Column("rounding_mode", sa.String(16), nullable=False),
     sa.Column("rounding_rule", sa.String(16), nullable=False),
+    sa.Column("tax_failure_policy", sa.String(16), nullable=False, server_default="BLOCK"),
+    # percent * 10 000 (21 % = 210000): exact on both databases, four decimals at most
+    sa.Column("fallback_tax_rate_e4", sa.Integer),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
@@ -875,6 +879,47 @@ markets = sa.Table(
         "rounding_mode IN ('PER_UNIT', 'PER_LINE', 'PER_ORDER')", name="rounding_mode_known"
     ),
     sa.CheckConstraint("rounding_rule IN ('HALF_UP', 'HALF_EVEN')", name="rounding_rule_known"),
+)
+
+# Tax rates (domain/taxes.py): every active rate of a class for a country, country-wide
+# (region NULL) or for the destination's region, applies. One name per country, region and
+# class: two partial unique indexes, because NULL regions are distinct in a plain one.
+tax_rates = sa.Table(
+    "tax_rates",
+    metadata,
+    _id(),
+    sa.Column("country_code", sa.String(2), nullable=False),
+    sa.Column("region", sa.String(16)),
+    sa.Column("tax_class", sa.String(16), nullable=False),
+    sa.Column("rate_e4", sa.Integer, nullable=False),  # percent * 10 000 (21 % = 210000)
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("tax_shipping", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint("rate_e4 >= 0 AND rate_e4 <= 1000000", name="rate_percentage"),
+    sa.CheckConstraint("tax_class IN ('STANDARD', 'REDUCED', 'ZERO')", name="tax_class_known"),
+    sa.Index("ix_tax_rates_country", "country_code"),  # a checkout reads one country's rates
+    sa.Index(
+        "ux_tax_rates_country_class_name",
+        "country_code",
+        "tax_class",
+        "name",
+        unique=True,
+        postgresql_where=sa.text("region IS NULL"),
+        sqlite_where=sa.text("region IS NULL"),
+    ),
+    sa.Index(
+        "ux_tax_rates_region_class_name",
+        "country_code",
+        "region",
+        "tax_class",
+        "name",
+        unique=True,
+        postgresql_where=sa.text("region IS NOT NULL"),
+        sqlite_where=sa.text("region IS NOT NULL"),
+    ),
 )
 
 # A market's countries; ``active`` mirrors the market's so that the partial unique index can

@@ -34,6 +34,7 @@ from ordergraph.db.repositories.price_lists import SqlPriceListRepository
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
 from ordergraph.db.repositories.shipments import SqlRiskRepository, SqlShipmentRepository
+from ordergraph.db.repositories.tax_rates import SqlTaxRateRepository
 from ordergraph.db.repositories.tokens import SqlTokenRepository
 from ordergraph.db.repositories.transfers import SqlTransferRepository
 from ordergraph.db.repositories.webhooks import SqlWebhookRepository
@@ -67,6 +68,7 @@ from ordergraph.domain.ports import (
     ReturnRepository,
     RiskRepository,
     ShipmentRepository,
+    TaxRateRepository,
     TokenRepository,
     TransferRepository,
     WarehouseRepository,
@@ -100,6 +102,7 @@ class SqlUnitOfWork:
     carrier_services: CarrierServiceRepository
     markets: MarketRepository
     price_lists: PriceListRepository
+    tax_rates: TaxRateRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
@@ -157,6 +160,7 @@ class SqlUnitOfWork:
         self.carrier_events = SqlCarrierEventRepository(conn)
         self.markets = SqlMarketRepository(conn)
         self.price_lists = SqlPriceListRepository(conn)
+        self.tax_rates = SqlTaxRateRepository(conn)
         return self
 
     async def __aexit__(

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from ordergraph.domain.errors import DomainError, InvalidInput
 from ordergraph.domain.money import Money
+from ordergraph.domain.taxes import TaxClass
 from ordergraph.domain.validation import (
     clean_code,
     clean_country,
@@ -194,6 +195,7 @@ class Product:
     archived_at: datetime | None = None
     attributes: dict[str, str] = field(default_factory=dict)
     group_handle: str | None = None  # variants of one product share it
+    tax_class: TaxClass = TaxClass.STANDARD
 
     @classmethod
     def create(
@@ -207,6 +209,7 @@ class Product:
         now: datetime,
         backorder_limit: int | None = None,
         returnable: bool = True,
+        tax_class: TaxClass = TaxClass.STANDARD,
     ) -> Product:
         """Validate and build a new product (not yet stored)."""
         clean_price(price, ["price"])
@@ -231,6 +234,7 @@ class Product:
             created_at=now,
             backorder_limit=backorder_limit,
             returnable=returnable,
+            tax_class=tax_class,
         )
 
     @property
@@ -258,6 +262,7 @@ class Product:
         returnable: bool | None = None,
         allow_backorder: bool | None = None,
         backorder_limit: int | None = None,
+        tax_class: TaxClass | None = None,
     ) -> list[str]:
         """Validate and apply the given fields (None: unchanged; ``clear_group`` removes the
         group); the names of those that changed. Any change bumps ``version``; one invalid
@@ -272,6 +277,7 @@ class Product:
                 None if attributes is None else clean_attributes(attributes, ["attributes"])
             ),
             "returnable": returnable,
+            "tax_class": tax_class,
             **self._backorder_terms(allow_backorder, backorder_limit),
         }
         if clear_group:

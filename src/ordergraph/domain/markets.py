@@ -15,11 +15,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from ordergraph.domain.errors import DomainError, InvalidInput
 from ordergraph.domain.money import clean_currency
 from ordergraph.domain.orders import Channel
 from ordergraph.domain.rounding import RoundingPolicy
+from ordergraph.domain.taxes import TaxFailurePolicy, clean_rate
 from ordergraph.domain.validation import clean_country, clean_text
 
 MAX_COUNTRIES = 250  # ISO 3166-1 has 249
@@ -59,6 +61,9 @@ class Market:
     tax_display: TaxDisplay = TaxDisplay.EXCLUSIVE
     channels: frozenset[Channel] = field(default_factory=lambda: frozenset(Channel))
     rounding: RoundingPolicy = field(default_factory=RoundingPolicy)
+    # what checkout does when the tax provider cannot answer; FALLBACK charges the fallback rate
+    tax_failure_policy: TaxFailurePolicy = TaxFailurePolicy.BLOCK
+    fallback_tax_rate: Decimal | None = None  # a percentage; required for FALLBACK
     active: bool = True
     version: int = 1
     created_at: datetime | None = None
@@ -128,6 +133,21 @@ def clean_channels(values: Iterable[Channel]) -> frozenset[Channel]:
             "a market sells through at least one channel", field=["channels"], code="REQUIRED"
         )
     return channels
+
+
+def clean_tax_policy(
+    policy: TaxFailurePolicy, fallback_rate: Decimal | str | None
+) -> tuple[TaxFailurePolicy, Decimal | None]:
+    """The failure policy with its fallback rate (a percentage, 0 to 100); FALLBACK without a
+    rate is ``REQUIRED``. BLOCK may keep a rate, so switching back and forth loses nothing."""
+    rate = clean_rate(fallback_rate, ["fallbackTaxRate"]) if fallback_rate is not None else None
+    if policy is TaxFailurePolicy.FALLBACK and rate is None:
+        raise InvalidInput(
+            "the FALLBACK tax failure policy needs a fallbackTaxRate",
+            field=["fallbackTaxRate"],
+            code="REQUIRED",
+        )
+    return policy, rate
 
 
 def check_countries_free(

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -39,6 +39,7 @@ from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.routing import Allocation
 from ordergraph.domain.shipments import Shipment
+from ordergraph.domain.taxes import TaxAnswer, TaxClass, TaxRate
 from ordergraph.domain.tokens import ApiToken
 from ordergraph.domain.transfers import InventoryTransfer
 from ordergraph.domain.webhooks import Delivery, Webhook
@@ -214,6 +215,43 @@ class PriceListRepository(Protocol):
     ) -> tuple[list[PriceList], list[ListedPrice]]:
         """The market's lists that may apply at ``now`` with their prices for ``skus``
         (``choose_prices`` decides); one statement whatever the number of SKUs."""
+        ...
+
+
+class TaxRateRepository(Protocol):
+    async def add(self, rate: TaxRate) -> TaxRate:
+        """Insert; fills in the id. ``Duplicate`` when the country, region, class and name
+        are taken."""
+        ...
+
+    async def get(self, rate_id: int) -> TaxRate | None: ...
+
+    async def update(self, rate: TaxRate, *, previous_version: int) -> bool:
+        """Store it if still at ``previous_version``; False if not. ``Duplicate`` as in add."""
+        ...
+
+    async def list_for_country(self, country_code: str) -> list[TaxRate]:
+        """Every rate of the country, active or not, every region and class: one statement."""
+        ...
+
+
+class TaxProvider(Protocol):
+    """Who knows the tax rates of a destination: the built-in rate table, or an external
+    service. Raises ``TaxProviderUnavailable`` when it cannot answer now; the market's failure
+    policy decides what happens then."""
+
+    name: str  # recorded with the order: "table", "avalara", ...
+
+    async def rates(
+        self,
+        uow: UnitOfWork,
+        *,
+        country_code: str,
+        region: str | None,
+        classes: Collection[TaxClass],
+    ) -> TaxAnswer:
+        """The rates of every class in ``classes`` and of shipping at the destination;
+        ``configured`` False where no tax is configured for it at all."""
         ...
 
 
@@ -662,6 +700,7 @@ class UnitOfWork(Protocol):
     carrier_events: CarrierEventRepository
     markets: MarketRepository
     price_lists: PriceListRepository
+    tax_rates: TaxRateRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -58,6 +58,7 @@ class CatalogMutation:
                 clear_group=group is None or (isinstance(group, str) and not group.strip()),
                 status=input.status,
                 returnable=input.returnable,
+                tax_class=input.tax_class,
                 allow_backorder=input.allow_backorder,
                 backorder_limit=input.backorder_limit,
             )

@@ -47,6 +47,8 @@ class MarketMutation:
                 channels=input.channels,
                 rounding_mode=rounding.mode,
                 rounding_rule=rounding.rule,
+                tax_failure_policy=input.tax_failure_policy,
+                fallback_tax_rate=input.fallback_tax_rate,
                 active=input.active,
             )
 
@@ -72,6 +74,8 @@ class MarketMutation:
                 channels=input.channels,
                 rounding_mode=input.rounding.mode if input.rounding else None,
                 rounding_rule=input.rounding.rule if input.rounding else None,
+                tax_failure_policy=input.tax_failure_policy,
+                fallback_tax_rate=input.fallback_tax_rate,
                 active=input.active,
             )
 

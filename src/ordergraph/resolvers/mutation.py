@@ -21,6 +21,7 @@ from ordergraph.resolvers.privacy import PrivacyMutation
 from ordergraph.resolvers.quote_mutation import QuoteMutation
 from ordergraph.resolvers.returns_mutation import ReturnsMutation
 from ordergraph.resolvers.stock_mutation import StockMutation
+from ordergraph.resolvers.tax_mutation import TaxMutation
 from ordergraph.resolvers.transfer_mutation import TransferMutation
 from ordergraph.resolvers.webhooks import WebhookMutation
 from ordergraph.schema.context import Info, authenticated
@@ -65,6 +66,7 @@ class Mutation(
     QuoteMutation,
     MarketMutation,
     PriceListMutation,
+    TaxMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(
@@ -103,6 +105,7 @@ class Mutation(
                 allow_backorder=input.allow_backorder,
                 backorder_limit=input.backorder_limit,
                 returnable=input.returnable,
+                tax_class=input.tax_class,
                 idempotency_key=input.idempotency_key,
             )
         )

@@ -27,6 +27,7 @@ from ordergraph.resolvers.order_query import OrderQuery
 from ordergraph.resolvers.price_list_query import PriceListQuery
 from ordergraph.resolvers.returns_query import ReturnsQuery
 from ordergraph.resolvers.stock_query import StockQuery
+from ordergraph.resolvers.tax_query import TaxQuery
 from ordergraph.resolvers.transfer_query import TransferQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
 from ordergraph.schema.context import Info, authenticated, require
@@ -58,6 +59,7 @@ class Query(
     CarrierEventQuery,
     MarketQuery,
     PriceListQuery,
+    TaxQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

@@ -136,6 +136,7 @@ PAYLOADS = {
     "SetInventoryLevelsPayload": "inventoryLevels userErrors",
     "AutomationRulePayload": "rule userErrors",
     "MarketPayload": "market userErrors",
+    "TaxRatePayload": "taxRate userErrors",
     "TestAutomationRulePayload": "results userErrors",
     "CarrierServicePayload": "carrierService userErrors",
 }
@@ -205,6 +206,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "marketFor": needs(Scope.CATALOG_READ).with_args(countryCode=Arg.FILTER),
         # staff, as carrier rates: prices per channel and customer group are not for shoppers
         "priceLists": ORDERS_READ.with_args(marketId=Arg.FILTER),
+        # like markets: what a storefront needs to show prices with tax, nothing secret
+        "taxRates": needs(Scope.CATALOG_READ).with_args(countryCode=Arg.FILTER),
     },
     "Mutation": {
         **_all(
@@ -252,9 +255,9 @@ RULES: dict[str, dict[str, Rule]] = {
         **_all("createAutomationRule updateAutomationRule testAutomationRule", MUTATION),
         # shipping:write, checked by the use case (services/carrier_services.py)
         **_all("createCarrierService updateCarrierService", MUTATION),
-        # pricing:write, checked by the use case (services/markets.py)
-        **_all("createMarket updateMarket", MUTATION),
-        # pricing:write, checked by the use case (services/price_lists.py)
+        # pricing:write, checked by the use cases (services/markets.py, price_lists.py,
+        # tax_rates.py)
+        **_all("createMarket updateMarket createTaxRate updateTaxRate", MUTATION),
         **_all("createPriceList updatePriceList setPrices", MUTATION),
     },
     "Subscription": {
@@ -359,8 +362,8 @@ RULES: dict[str, dict[str, Rule]] = {
     "PickListLine": _all("sku name quantity orderNumbers fulfillmentIds"),
     "Product": {
         **_all(
-            "id sku name price weightGrams allowBackorder backorderLimit returnable createdAt "
-            "available version status archivedAt attributes group"
+            "id sku name price weightGrams allowBackorder backorderLimit returnable taxClass "
+            "createdAt available version status archivedAt attributes group"
         ),
         "inventoryLevels": INVENTORY_READ,
     },
@@ -400,8 +403,11 @@ RULES: dict[str, dict[str, Rule]] = {
     ),
     "CarrierRate": _all("maxWeightGrams price freeOver"),
     "Market": _all(
-        "id handle name countries currency currencyExponent taxDisplay channels rounding active "
-        "isDefault version createdAt updatedAt"
+        "id handle name countries currency currencyExponent taxDisplay channels rounding "
+        "taxFailurePolicy fallbackTaxRate active isDefault version createdAt updatedAt"
+    ),
+    "TaxRate": _all(
+        "id countryCode region taxClass rate name taxShipping active version createdAt updatedAt"
     ),
     "MarketRounding": _all("mode rule"),
     "PriceList": _all(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
-from ordergraph.schema.enums import ProductStatus
+from ordergraph.schema.enums import ProductStatus, TaxClass
 from ordergraph.schema.errors import UserError
 from ordergraph.schema.types.customer import CustomerType
 from ordergraph.schema.types.money import MoneyInput
@@ -42,6 +42,9 @@ class UpdateProductInput:
     )
     status: ProductStatus | None = None
     returnable: bool | None = None
+    tax_class: TaxClass | None = strawberry.field(
+        default=None, description="New orders only: orders placed keep their tax."
+    )
     allow_backorder: bool | None = strawberry.field(
         default=None,
         description="Off sets backorderLimit to 0; on without a limit takes the default. "

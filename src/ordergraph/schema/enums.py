@@ -21,6 +21,7 @@ from ordergraph.domain.refunds import RefundStatus
 from ordergraph.domain.returns import ReturnDisposition, ReturnReason, ReturnStatus
 from ordergraph.domain.rounding import RoundingMode, RoundingRule
 from ordergraph.domain.shipments import ShipmentStatus
+from ordergraph.domain.taxes import TaxClass, TaxFailurePolicy
 from ordergraph.domain.transfers import TransferStatus
 
 # Import enums from here, never straight from the domain, in schema modules: strawberry would
@@ -66,6 +67,12 @@ strawberry.enum(
     RoundingMode, name="RoundingMode", description="Where computed amounts are rounded."
 )
 strawberry.enum(RoundingRule, name="RoundingRule", description="How exact halves are rounded.")
+strawberry.enum(TaxClass, name="TaxClass", description="Which tax rates apply to a product.")
+strawberry.enum(
+    TaxFailurePolicy,
+    name="TaxFailurePolicy",
+    description="What checkout does when the tax provider cannot answer.",
+)
 strawberry.enum(
     LevelField, name="InventoryLevelField", description="Which quantity of a level moved."
 )
@@ -100,7 +107,9 @@ __all__ = [
     "RoundingRule",
     "ShipmentStatus",
     "SortDirection",
+    "TaxClass",
     "TaxDisplay",
+    "TaxFailurePolicy",
     "TransactionKind",
     "TransactionStatus",
     "TransferStatus",

@@ -73,6 +73,7 @@ class ErrorCode(enum.Enum):
     DISCOUNT_INVALID = "DISCOUNT_INVALID"  # a discount code that does not exist or cannot apply
     MARKET_UNAVAILABLE = "MARKET_UNAVAILABLE"  # no such market, inactive, or not this channel
     PRICE_UNAVAILABLE = "PRICE_UNAVAILABLE"  # no list price and no base price in its currency
+    TAX_UNAVAILABLE = "TAX_UNAVAILABLE"  # the tax provider failed and the market blocks
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from ordergraph.domain.inventory import AdjustmentReason
+from ordergraph.schema.enums import TaxClass
 from ordergraph.schema.types.customer import AddressInput
 from ordergraph.schema.types.money import MoneyInput
 
@@ -43,6 +44,9 @@ class CreateProductInput:
     )
     returnable: bool = strawberry.field(
         default=True, description="False for final-sale items: returns are refused."
+    )
+    tax_class: TaxClass = strawberry.field(
+        default=TaxClass.STANDARD, description="Which tax rates apply (ZERO: never taxed)."
     )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from ordergraph.schema.enums import Channel, RoundingMode, RoundingRule, TaxDisplay
+from ordergraph.schema.enums import (
+    Channel,
+    RoundingMode,
+    RoundingRule,
+    TaxDisplay,
+    TaxFailurePolicy,
+)
 from ordergraph.schema.errors import UserError
 from ordergraph.schema.types.market import MarketType
 
@@ -28,6 +34,14 @@ class CreateMarketInput:
         default_factory=lambda: list(Channel), description="Default: every channel."
     )
     rounding: MarketRoundingInput | None = None
+    tax_failure_policy: TaxFailurePolicy = strawberry.field(
+        default=TaxFailurePolicy.BLOCK,
+        description="When the tax provider cannot answer: BLOCK refuses (TAX_UNAVAILABLE), "
+        "FALLBACK charges fallbackTaxRate on every class but ZERO.",
+    )
+    fallback_tax_rate: str | None = strawberry.field(
+        default=None, description='A percentage, "21" = 21 %; required for FALLBACK.'
+    )
     active: bool = True
 
 
@@ -42,6 +56,10 @@ class UpdateMarketInput:
     channels: list[Channel] | None = None
     rounding: MarketRoundingInput | None = strawberry.field(
         default=None, description="Replaces the policy (mode and rule)."
+    )
+    tax_failure_policy: TaxFailurePolicy | None = None
+    fallback_tax_rate: str | None = strawberry.field(
+        default=None, description='A percentage, "21" = 21 %.'
     )
     active: bool | None = None
 

@@ -11,6 +11,7 @@ from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.money import Money
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.taxes import TaxClass
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 
@@ -88,6 +89,7 @@ async def create_product(
     allow_backorder: bool = False,
     backorder_limit: int | None = None,
     returnable: bool = True,
+    tax_class: TaxClass = TaxClass.STANDARD,
     idempotency_key: str | None = None,
 ) -> Product:
     actor.require(Scope.CATALOG_WRITE)
@@ -100,6 +102,7 @@ async def create_product(
         now=deps.clock.now(),
         backorder_limit=backorder_limit,
         returnable=returnable,
+        tax_class=tax_class,
     )
 
     async def run(uow: UnitOfWork) -> Product:
@@ -136,6 +139,8 @@ async def create_product(
             "backorder": allow_backorder,
             "limit": backorder_limit,
             "returnable": returnable,
+            # only when not the default: keys stored before tax classes keep their fingerprint
+            **({"taxClass": tax_class.value} if tax_class is not TaxClass.STANDARD else {}),
         },
         run=run,
         remember=lambda p: {"sku": p.sku},

@@ -17,6 +17,7 @@ from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.money import Money
 from ordergraph.domain.ports import ChangedConcurrently, UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.taxes import TaxClass
 from ordergraph.services import stock_ledger
 from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
@@ -56,6 +57,7 @@ async def update_product(
     clear_group: bool = False,
     status: ProductStatus | None = None,
     returnable: bool | None = None,
+    tax_class: TaxClass | None = None,
     allow_backorder: bool | None = None,
     backorder_limit: int | None = None,
 ) -> Product:
@@ -83,6 +85,7 @@ async def update_product(
             clear_group=clear_group,
             status=status,
             returnable=returnable,
+            tax_class=tax_class,
             allow_backorder=allow_backorder,
             backorder_limit=backorder_limit,
         )

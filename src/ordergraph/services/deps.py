@@ -1,4 +1,5 @@
-"""What every use case is handed: a unit of work, the time, the payment gateway, the policy."""
+"""What every use case is handed: a unit of work, the time, the payment gateway and tax provider,
+the policy."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from ordergraph.domain.availability import AvailabilityPolicy
 from ordergraph.domain.carrier_services import CarrierPolicy
 from ordergraph.domain.clock import Clock
 from ordergraph.domain.payments import PaymentGateway
-from ordergraph.domain.ports import UnitOfWork
+from ordergraph.domain.ports import TaxProvider, UnitOfWork
 from ordergraph.domain.promises import TransitTimes
 from ordergraph.domain.returns import ReturnPolicy
 from ordergraph.domain.shipping import DEFAULT_RATES, ShippingRate
-from ordergraph.gateways import TestGateway
+from ordergraph.gateways import TableTaxProvider, TestGateway
+from ordergraph.services.tax_circuit import TaxCircuit
 from ordergraph.services.throttle import Throttle
 
 
@@ -59,6 +61,9 @@ class Deps:
     policy: OrderPolicy = field(default_factory=OrderPolicy)
     tracking_codes: Callable[[], str] = new_tracking_code
     throttle: Throttle = field(default_factory=Throttle)
+    tax_provider: TaxProvider = field(default_factory=TableTaxProvider)
+    # the breaker around the tax provider: one per process (Runtime), never one per request
+    tax_circuit: TaxCircuit = field(default_factory=TaxCircuit)
 
     def silenced(self) -> Deps:
         """The same, but the events of its commands mail no customer (notifyCustomer: false)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 
 from ordergraph.domain.errors import Duplicate, NotFound, check_version
 from ordergraph.domain.events import DomainEvent
@@ -16,6 +17,7 @@ from ordergraph.domain.markets import (
     clean_handle,
     clean_market_currency,
     clean_name,
+    clean_tax_policy,
     default_market,
     market_for,
 )
@@ -23,6 +25,7 @@ from ordergraph.domain.orders import Channel
 from ordergraph.domain.ports import ChangedConcurrently, UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.rounding import RoundingMode, RoundingPolicy, RoundingRule
+from ordergraph.domain.taxes import TaxFailurePolicy
 from ordergraph.domain.validation import clean_country
 from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
@@ -52,6 +55,8 @@ async def create_market(
     channels: Sequence[Channel] = tuple(Channel),
     rounding_mode: RoundingMode = RoundingMode.PER_LINE,
     rounding_rule: RoundingRule = RoundingRule.HALF_UP,
+    tax_failure_policy: TaxFailurePolicy = TaxFailurePolicy.BLOCK,
+    fallback_tax_rate: Decimal | str | None = None,
     active: bool = True,
 ) -> Market:
     """A new market; ``DUPLICATE`` for a taken handle, ``MARKET_COUNTRY_TAKEN`` for a country
@@ -59,6 +64,7 @@ async def create_market(
     unique index against a concurrent claim)."""
     actor.require(Scope.PRICING_WRITE)
     now = deps.clock.now()
+    policy, fallback = clean_tax_policy(tax_failure_policy, fallback_tax_rate)
     market = Market(
         id=None,
         handle=clean_handle(handle),
@@ -68,6 +74,8 @@ async def create_market(
         tax_display=tax_display,
         channels=clean_channels(channels),
         rounding=RoundingPolicy(rounding_mode, rounding_rule),
+        tax_failure_policy=policy,
+        fallback_tax_rate=fallback,
         active=active,
         created_at=now,
         updated_at=now,
@@ -98,6 +106,8 @@ async def update_market(
     channels: Sequence[Channel] | None = None,
     rounding_mode: RoundingMode | None = None,
     rounding_rule: RoundingRule | None = None,
+    tax_failure_policy: TaxFailurePolicy | None = None,
+    fallback_tax_rate: Decimal | str | None = None,
     active: bool | None = None,
 ) -> Market:
     """Change what is given (a list replaces the old one); ``CONFLICT`` on a stale version.
@@ -107,6 +117,9 @@ async def update_market(
     new_countries = clean_countries(countries) if countries is not None else None
     new_currency = clean_market_currency(currency) if currency is not None else None
     new_channels = clean_channels(channels) if channels is not None else None
+    # validated alone first (bad rate → INVALID before any read), against the stored policy below
+    if fallback_tax_rate is not None:
+        clean_tax_policy(TaxFailurePolicy.BLOCK, fallback_tax_rate)
 
     async def run(uow: UnitOfWork) -> Market:
         found = await uow.markets.get(market_id)
@@ -126,6 +139,10 @@ async def update_market(
             found.channels = new_channels
         found.rounding = RoundingPolicy(
             rounding_mode or found.rounding.mode, rounding_rule or found.rounding.rule
+        )
+        found.tax_failure_policy, found.fallback_tax_rate = clean_tax_policy(
+            tax_failure_policy or found.tax_failure_policy,
+            fallback_tax_rate if fallback_tax_rate is not None else found.fallback_tax_rate,
         )
         if active is not None:
             found.active = active

@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ordergraph.db.repositories.tax_rates import rate_from_e4, rate_to_e4
 from ordergraph.db.tables import market_countries, markets
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.markets import Market, MarketCountryTaken, TaxDisplay
 from ordergraph.domain.orders import Channel
 from ordergraph.domain.rounding import RoundingMode, RoundingPolicy, RoundingRule
+from ordergraph.domain.taxes import TaxFailurePolicy
 
 
 def _row(market: Market) -> dict[str, Any]:
@@ -25,6 +27,10 @@ def _row(market: Market) -> dict[str, Any]:
         "channels": sorted(c.value for c in market.channels),
         "rounding_mode": market.rounding.mode.value,
         "rounding_rule": market.rounding.rule.value,
+        "tax_failure_policy": market.tax_failure_policy.value,
+        "fallback_tax_rate_e4": (
+            None if market.fallback_tax_rate is None else rate_to_e4(market.fallback_tax_rate)
+        ),
         "active": market.active,
         "created_at": market.created_at,
         "updated_at": market.updated_at,
@@ -43,6 +49,10 @@ def market_from_row(row: Any, countries: Sequence[str]) -> Market:
         channels=frozenset(Channel(c) for c in row["channels"]),
         rounding=RoundingPolicy(
             RoundingMode(row["rounding_mode"]), RoundingRule(row["rounding_rule"])
+        ),
+        tax_failure_policy=TaxFailurePolicy(row["tax_failure_policy"]),
+        fallback_tax_rate=(
+            None if (e4 := row["fallback_tax_rate_e4"]) is None else rate_from_e4(e4)
         ),
         active=row["active"],
         version=row["version"],

@@ -12,6 +12,7 @@ from ordergraph.domain.catalog import Product, ProductStatus
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.money import Money
 from ordergraph.domain.ports import ChangedConcurrently
+from ordergraph.domain.taxes import TaxClass
 
 
 def product_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Product:
@@ -31,6 +32,7 @@ def product_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Product
         archived_at=m["archived_at"],
         attributes=dict(m["attributes"] or {}),
         group_handle=m["group_handle"],
+        tax_class=TaxClass(m["tax_class"]),
     )
 
 
@@ -46,6 +48,7 @@ def _changeable_values(product: Product) -> dict[str, object]:
         "archived_at": product.archived_at,
         "attributes": product.attributes or None,
         "group_handle": product.group_handle,
+        "tax_class": product.tax_class.value,
     }
 
 

@@ -8,7 +8,14 @@ import strawberry
 
 from ordergraph.domain.markets import Market
 from ordergraph.domain.rounding import minor_exponent
-from ordergraph.schema.enums import Channel, RoundingMode, RoundingRule, TaxDisplay
+from ordergraph.domain.taxes import format_rate
+from ordergraph.schema.enums import (
+    Channel,
+    RoundingMode,
+    RoundingRule,
+    TaxDisplay,
+    TaxFailurePolicy,
+)
 from ordergraph.schema.ids import encode_id
 
 
@@ -36,6 +43,13 @@ class MarketType:
     tax_display: TaxDisplay
     channels: list[Channel]
     rounding: MarketRoundingType
+    tax_failure_policy: TaxFailurePolicy = strawberry.field(
+        description="When the tax provider cannot answer: BLOCK refuses the checkout "
+        "(TAX_UNAVAILABLE), FALLBACK charges fallbackTaxRate."
+    )
+    fallback_tax_rate: str | None = strawberry.field(
+        description='A percentage as a decimal string ("21" = 21 %); required for FALLBACK.'
+    )
     active: bool
     is_default: bool
     version: int
@@ -54,6 +68,10 @@ class MarketType:
             tax_display=m.tax_display,
             channels=sorted(m.channels),
             rounding=MarketRoundingType(mode=m.rounding.mode, rule=m.rounding.rule),
+            tax_failure_policy=m.tax_failure_policy,
+            fallback_tax_rate=(
+                format_rate(m.fallback_tax_rate) if m.fallback_tax_rate is not None else None
+            ),
             active=m.active,
             is_default=m.is_default,
             version=m.version,

@@ -7,7 +7,7 @@ import strawberry
 from ordergraph.domain.catalog import Product
 from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, require
-from ordergraph.schema.enums import ProductStatus
+from ordergraph.schema.enums import ProductStatus, TaxClass
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.money import MoneyType
@@ -29,6 +29,7 @@ class ProductType(Node):
     allow_backorder: bool
     backorder_limit: int
     returnable: bool
+    tax_class: TaxClass = strawberry.field(description="Which tax rates apply to it.")
     created_at: datetime
     version: int = strawberry.field(description="Bumped by every change (expectedVersion).")
     status: ProductStatus = strawberry.field(description="Only ACTIVE products take new orders.")
@@ -52,6 +53,7 @@ class ProductType(Node):
             allow_backorder=product.allow_backorder,
             backorder_limit=product.backorder_limit,
             returnable=product.returnable,
+            tax_class=product.tax_class,
             created_at=product.created_at,
             version=product.version,
             status=product.status,

@@ -49,6 +49,7 @@ from ordergraph.domain.inventory import (
     LevelChange,
     LevelField,
 )
+from ordergraph.domain.discounts import Discount, UseOutcome, unusable_reason
 from ordergraph.domain.markets import Market, check_countries_free
 from ordergraph.domain.notifications import (
     NotificationOutbox,
@@ -70,6 +71,7 @@ from ordergraph.domain.ports import (
     IdempotencyRepository,
     InboundShipmentRepository,
     InventoryRepository,
+    DiscountRepository,
     MarketRepository,
     OrderRepository,
     PaymentRepository,
@@ -265,6 +267,8 @@ class FakeState:
     order_options: dict[int, OrderShippingOption] = field(default_factory=dict)
     carrier_choices: dict[int, CarrierChoice] = field(default_factory=dict)
     markets: dict[int, Market] = field(default_factory=dict)
+    discounts: dict[int, Discount] = field(default_factory=dict)
+    discount_usages: dict[tuple[int, int], StoredDiscountUsage] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -300,7 +304,18 @@ class FakeState:
             order_options=dict(self.order_options),
             carrier_choices=dict(self.carrier_choices),
             markets=dict(self.markets),
+            discounts=dict(self.discounts),
+            discount_usages=dict(self.discount_usages),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDiscountUsage:
+    """A ``discount_usages`` row, keyed by (discount id, order id)."""
+
+    customer_key: str
+    taken_at: datetime
+    given_back_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1561,6 +1576,91 @@ class FakeMarketRepository:
         return [copy.deepcopy(m) for _, m in sorted(self._state.markets.items()) if m.active]
 
 
+class FakeDiscountRepository:
+    """Discounts in memory with the database's rules: unique codes, and a use taken only
+    within the usage and per-customer limits (one writer at a time, as the row lock makes it)."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, discount: Discount) -> Discount:
+        if discount.code is not None and await self.get_by_code(discount.code) is not None:
+            raise Duplicate(f"the code {discount.code} is taken", field=["code"])
+        discount.id = self._store.next_id("discounts")
+        self._state.discounts[discount.id] = copy.deepcopy(discount)
+        return discount
+
+    async def get(self, discount_id: int) -> Discount | None:
+        found = self._state.discounts.get(discount_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def get_by_code(self, code: str) -> Discount | None:
+        for found in self._state.discounts.values():
+            if found.code == code:
+                return copy.deepcopy(found)
+        return None
+
+    async def update(self, discount: Discount, *, previous_version: int) -> bool:
+        assert discount.id is not None
+        current = self._state.discounts.get(discount.id)
+        if current is None or current.version != previous_version:
+            return False
+        # as the UPDATE: neither the code nor the use count is written
+        self._state.discounts[discount.id] = dataclasses.replace(
+            copy.deepcopy(discount), code=current.code, times_used=current.times_used
+        )
+        return True
+
+    async def for_checkout(
+        self, codes: Sequence[str], currency: str, now: datetime
+    ) -> list[Discount]:
+        wanted = set(codes)
+        return [
+            copy.deepcopy(d)
+            for _, d in sorted(self._state.discounts.items())
+            if (d.code is not None and d.code in wanted)
+            or (d.code is None and unusable_reason(d, now, currency) is None)
+        ]
+
+    async def take_use(
+        self, discount_id: int, *, order_id: int, customer_key: str, now: datetime
+    ) -> UseOutcome:
+        usages = self._state.discount_usages
+        if (discount_id, order_id) in usages:
+            return UseOutcome.ALREADY_TAKEN
+        current = self._state.discounts[discount_id]
+        if current.usage_limit is not None and current.times_used >= current.usage_limit:
+            return UseOutcome.USED_UP
+        held = sum(
+            1
+            for (d_id, _), u in usages.items()
+            if d_id == discount_id and u.customer_key == customer_key and u.given_back_at is None
+        )
+        if current.per_customer_limit is not None and held >= current.per_customer_limit:
+            return UseOutcome.CUSTOMER_LIMIT_REACHED
+        usages[(discount_id, order_id)] = StoredDiscountUsage(customer_key, now)
+        self._state.discounts[discount_id] = dataclasses.replace(
+            current, times_used=current.times_used + 1
+        )
+        return UseOutcome.TAKEN
+
+    async def give_back(self, order_id: int, now: datetime) -> list[int]:
+        usages = self._state.discount_usages
+        ids = sorted(
+            d_id for (d_id, o_id), u in usages.items() if o_id == order_id and not u.given_back_at
+        )
+        for d_id in ids:
+            usages[(d_id, order_id)] = dataclasses.replace(
+                usages[(d_id, order_id)], given_back_at=now
+            )
+            current = self._state.discounts[d_id]
+            self._state.discounts[d_id] = dataclasses.replace(
+                current, times_used=current.times_used - 1
+            )
+        return ids
+
+
 class FakeCarrierServiceRepository:
     """Carrier services in memory; no transit history (the static windows apply)."""
 
@@ -1696,6 +1796,7 @@ class FakeUnitOfWork:
     automation: AutomationRepository
     carrier_services: CarrierServiceRepository
     markets: MarketRepository
+    discounts: DiscountRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -1784,6 +1885,7 @@ class FakeUnitOfWork:
         self.automation = FakeAutomationRepository(self._state, self._store)
         self.carrier_services = FakeCarrierServiceRepository(self._state, self._store)
         self.markets = FakeMarketRepository(self._state, self._store)
+        self.discounts = FakeDiscountRepository(self._state, self._store)
 
 
 class SequentialCodes:

@@ -28,6 +28,7 @@ from ordergraph.db.repositories.carrier_services import SqlCarrierServiceReposit
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
+from ordergraph.db.repositories.discounts import SqlDiscountRepository
 from ordergraph.db.repositories.markets import SqlMarketRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
@@ -55,6 +56,7 @@ from ordergraph.domain.ports import (
     IdempotencyRepository,
     InboundShipmentRepository,
     InventoryRepository,
+    DiscountRepository,
     MarketRepository,
     OrderRepository,
     PaymentRepository,
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
     transfers: TransferRepository
     carrier_services: CarrierServiceRepository
     markets: MarketRepository
+    discounts: DiscountRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
@@ -153,6 +156,7 @@ class SqlUnitOfWork:
         self.carrier_services = SqlCarrierServiceRepository(conn)
         self.carrier_events = SqlCarrierEventRepository(conn)
         self.markets = SqlMarketRepository(conn)
+        self.discounts = SqlDiscountRepository(conn)
         return self
 
     async def __aexit__(

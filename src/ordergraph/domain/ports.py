@@ -28,6 +28,7 @@ from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inbound import InboundShipment
 from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
+from ordergraph.domain.discounts import Discount, UseOutcome
 from ordergraph.domain.markets import Market
 from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.orders import Order
@@ -181,6 +182,42 @@ class MarketRepository(Protocol):
 
     async def list_active(self) -> list[Market]:
         """Every active market with its countries, by id (a bounded, staff-managed list)."""
+        ...
+
+
+class DiscountRepository(Protocol):
+    async def add(self, discount: Discount) -> Discount:
+        """Insert; fills in the id. ``Duplicate`` for a taken code."""
+        ...
+
+    async def get(self, discount_id: int) -> Discount | None: ...
+
+    async def get_by_code(self, code: str) -> Discount | None:
+        """By its upper-case code."""
+        ...
+
+    async def update(self, discount: Discount, *, previous_version: int) -> bool:
+        """Store its terms (not the code, not ``times_used``) if still at ``previous_version``;
+        False if not."""
+        ...
+
+    async def for_checkout(
+        self, codes: Sequence[str], currency: str, now: datetime
+    ) -> list[Discount]:
+        """In one statement: the discounts with these upper-case codes, whatever their state,
+        and the automatic ones that may be usable now in ``currency``; by id."""
+        ...
+
+    async def take_use(
+        self, discount_id: int, *, order_id: int, customer_key: str, now: datetime
+    ) -> UseOutcome:
+        """Record one use of the discount by the order, atomically within its usage limit and
+        per-customer limit (nothing is counted unless TAKEN; the caller rolls back a refusal
+        to drop the use row)."""
+        ...
+
+    async def give_back(self, order_id: int, now: datetime) -> list[int]:
+        """Give back every use the order still holds, once; the discount ids, sorted."""
         ...
 
 
@@ -618,6 +655,7 @@ class UnitOfWork(Protocol):
     carrier_services: CarrierServiceRepository
     carrier_events: CarrierEventRepository
     markets: MarketRepository
+    discounts: DiscountRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -37,6 +37,7 @@ from ordergraph.domain.carrier_services import (
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
+from ordergraph.domain.discounts import Discount, UseOutcome, unusable_reason
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
@@ -49,7 +50,6 @@ from ordergraph.domain.inventory import (
     LevelChange,
     LevelField,
 )
-from ordergraph.domain.discounts import Discount, UseOutcome, unusable_reason
 from ordergraph.domain.markets import Market, check_countries_free
 from ordergraph.domain.notifications import (
     NotificationOutbox,
@@ -65,13 +65,13 @@ from ordergraph.domain.ports import (
     CarrierServiceRepository,
     ChangedConcurrently,
     CustomerRepository,
+    DiscountRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRecord,
     IdempotencyRepository,
     InboundShipmentRepository,
     InventoryRepository,
-    DiscountRepository,
     MarketRepository,
     OrderRepository,
     PaymentRepository,

@@ -25,10 +25,10 @@ from ordergraph.db.repositories.accounts import SqlAccountRepository
 from ordergraph.db.repositories.automation import SqlAutomationRepository
 from ordergraph.db.repositories.carrier_events import SqlCarrierEventRepository
 from ordergraph.db.repositories.carrier_services import SqlCarrierServiceRepository
+from ordergraph.db.repositories.discounts import SqlDiscountRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
-from ordergraph.db.repositories.discounts import SqlDiscountRepository
 from ordergraph.db.repositories.markets import SqlMarketRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
@@ -51,12 +51,12 @@ from ordergraph.domain.ports import (
     CarrierEventRepository,
     CarrierServiceRepository,
     CustomerRepository,
+    DiscountRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRepository,
     InboundShipmentRepository,
     InventoryRepository,
-    DiscountRepository,
     MarketRepository,
     OrderRepository,
     PaymentRepository,

@@ -1,6 +1,6 @@
 """Discounts: automatic ones and codes, and the terms by which one applies to an order.
 
-A discount is created valid (``new_discount``: a code of 1–64 characters in upper case, a
+A discount is created valid (``new_discount``: a code of 1 to 64 characters in upper case, a
 percentage in (0, 100], an amount in its currency's precision, a window that ends after it
 starts, limits of at least 1) and is usable at a moment in a currency unless
 ``unusable_reason`` says why not. How much it takes off which line is pricing's business
@@ -81,7 +81,7 @@ _PERCENT_PLACES = 2
 
 
 def clean_discount_code(value: str, field: Sequence[str] = ("code",)) -> str:
-    """1–64 letters, digits, '.', '_' or '-', in upper case: codes match case-insensitively."""
+    """1 to 64 letters, digits, '.', '_' or '-', in upper case: codes match case-insensitively."""
     return clean_code(value, field, max_length=MAX_CODE)
 
 

@@ -23,12 +23,12 @@ from ordergraph.domain.carrier_services import (
 )
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
+from ordergraph.domain.discounts import Discount, UseOutcome
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inbound import InboundShipment
 from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
-from ordergraph.domain.discounts import Discount, UseOutcome
 from ordergraph.domain.markets import Market
 from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.orders import Order

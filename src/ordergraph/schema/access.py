@@ -135,6 +135,7 @@ PAYLOADS = {
     "SetInventoryLevelsPayload": "inventoryLevels userErrors",
     "AutomationRulePayload": "rule userErrors",
     "MarketPayload": "market userErrors",
+    "DiscountPayload": "discount userErrors",
     "TestAutomationRulePayload": "results userErrors",
     "CarrierServicePayload": "carrierService userErrors",
 }
@@ -200,6 +201,8 @@ RULES: dict[str, dict[str, Rule]] = {
         # storefront level: a country picker and a checkout need the market, nothing secret
         "markets": needs(Scope.CATALOG_READ).with_args(**PAGED, active=Arg.FILTER),
         "marketFor": needs(Scope.CATALOG_READ).with_args(countryCode=Arg.FILTER),
+        # staff business: a storefront or customer browsing codes would find private ones
+        "discounts": ORDERS_READ.with_args(**PAGED, code=Arg.FILTER, active=Arg.FILTER),
     },
     "Mutation": {
         **_all(
@@ -249,6 +252,8 @@ RULES: dict[str, dict[str, Rule]] = {
         **_all("createCarrierService updateCarrierService", MUTATION),
         # pricing:write, checked by the use case (services/markets.py)
         **_all("createMarket updateMarket", MUTATION),
+        # pricing:write, checked by the use case (services/discounts.py)
+        **_all("createDiscount updateDiscount", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -389,6 +394,11 @@ RULES: dict[str, dict[str, Rule]] = {
         "isDefault version createdAt updatedAt"
     ),
     "MarketRounding": _all("mode rule"),
+    "Discount": _all(
+        "id code name kind value currency scope skus groups minimumSubtotal startsAt endsAt "
+        "usageLimit perCustomerLimit combinable active timesUsed version automatic createdAt "
+        "updatedAt"
+    ),
     "CarrierService": _all(
         "id carrier service active version lanes rates cutoffs workingDays holidays createdAt "
         "updatedAt"
@@ -444,6 +454,7 @@ for _name in (
     "CarrierService",
     "CarrierEvent",
     "Market",
+    "Discount",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

@@ -70,6 +70,7 @@ class ErrorCode(enum.Enum):
     CARRIER_REQUIRED = "CARRIER_REQUIRED"  # shipFulfillment without carrier: no service serves
     SHIPPING_OPTION_INVALID = "SHIPPING_OPTION_INVALID"  # changed, expired or not ours
     MARKET_COUNTRY_TAKEN = "MARKET_COUNTRY_TAKEN"  # another active market sells there
+    DISCOUNT_INVALID = "DISCOUNT_INVALID"  # terms that do not hold, or a code not usable now
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

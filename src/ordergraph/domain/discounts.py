@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from ordergraph.domain.errors import DomainError
@@ -149,10 +149,16 @@ def _clean_group(value: str, field: Sequence[str]) -> str:
     return clean_text(value, field, max_length=64)
 
 
+def clean_moment(moment: datetime | None, name: str) -> datetime | None:
+    """An aware moment, in UTC (as stored and shown)."""
+    if moment is None:
+        return None
+    if moment.utcoffset() is None:
+        raise DiscountInvalid("needs a UTC offset", field=[name])
+    return moment.astimezone(UTC)
+
+
 def check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
-    for name, moment in (("startsAt", starts_at), ("endsAt", ends_at)):
-        if moment is not None and moment.utcoffset() is None:
-            raise DiscountInvalid("needs a UTC offset", field=[name])
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise DiscountInvalid("must be after startsAt", field=["endsAt"])
 
@@ -204,6 +210,8 @@ def new_discount(
         raise DiscountInvalid("a PRODUCTS discount needs skus or groups", field=["skus"])
     if scope is DiscountScope.ORDER and (clean_skus or clean_groups):
         raise DiscountInvalid("skus and groups need scope PRODUCTS", field=["scope"])
+    starts_at = clean_moment(starts_at, "startsAt")
+    ends_at = clean_moment(ends_at, "endsAt")
     check_window(starts_at, ends_at)
     check_limits(usage_limit, per_customer_limit)
     return Discount(

@@ -23,6 +23,7 @@ from ordergraph.domain.discounts import (
     check_window,
     clean_discount_code,
     clean_discount_name,
+    clean_moment,
     label,
     new_discount,
     unusable_reason,
@@ -128,6 +129,8 @@ async def update_discount(
     already taken makes the discount used up."""
     actor.require(Scope.PRICING_WRITE)
     new_name = clean_discount_name(name) if name is not None else None
+    new_start = clean_moment(starts_at, "startsAt")
+    new_end = clean_moment(ends_at, "endsAt")
     check_limits(usage_limit, per_customer_limit)
 
     async def run(uow: UnitOfWork) -> Discount:
@@ -140,10 +143,10 @@ async def update_discount(
             found.name = new_name
         if active is not None:
             found.active = active
-        if starts_at is not None:
-            found.starts_at = starts_at
-        if ends_at is not None:
-            found.ends_at = ends_at
+        if new_start is not None:
+            found.starts_at = new_start
+        if new_end is not None:
+            found.ends_at = new_end
         check_window(found.starts_at, found.ends_at)
         if usage_limit is not None:
             found.usage_limit = usage_limit

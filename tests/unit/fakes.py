@@ -37,6 +37,7 @@ from ordergraph.domain.carrier_services import (
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import AddressFields, Customer
+from ordergraph.domain.discounts import Discount, UseOutcome, unusable_reason
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
@@ -65,6 +66,7 @@ from ordergraph.domain.ports import (
     CarrierServiceRepository,
     ChangedConcurrently,
     CustomerRepository,
+    DiscountRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRecord,
@@ -271,6 +273,8 @@ class FakeState:
     order_options: dict[int, OrderShippingOption] = field(default_factory=dict)
     carrier_choices: dict[int, CarrierChoice] = field(default_factory=dict)
     markets: dict[int, Market] = field(default_factory=dict)
+    discounts: dict[int, Discount] = field(default_factory=dict)
+    discount_usages: dict[tuple[int, int], StoredDiscountUsage] = field(default_factory=dict)
     price_lists: dict[int, PriceList] = field(default_factory=dict)
     list_prices: dict[tuple[int, str], int] = field(default_factory=dict)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
@@ -309,10 +313,21 @@ class FakeState:
             order_options=dict(self.order_options),
             carrier_choices=dict(self.carrier_choices),
             markets=dict(self.markets),
+            discounts=dict(self.discounts),
+            discount_usages=dict(self.discount_usages),
             price_lists=dict(self.price_lists),
             list_prices=dict(self.list_prices),
             tax_rates=dict(self.tax_rates),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDiscountUsage:
+    """A ``discount_usages`` row, keyed by (discount id, order id)."""
+
+    customer_key: str
+    taken_at: datetime
+    given_back_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1584,6 +1599,91 @@ class FakeMarketRepository:
         return [copy.deepcopy(m) for _, m in sorted(self._state.markets.items()) if m.active]
 
 
+class FakeDiscountRepository:
+    """Discounts in memory with the database's rules: unique codes, and a use taken only
+    within the usage and per-customer limits (one writer at a time, as the row lock makes it)."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, discount: Discount) -> Discount:
+        if discount.code is not None and await self.get_by_code(discount.code) is not None:
+            raise Duplicate(f"the code {discount.code} is taken", field=["code"])
+        discount.id = self._store.next_id("discounts")
+        self._state.discounts[discount.id] = copy.deepcopy(discount)
+        return discount
+
+    async def get(self, discount_id: int) -> Discount | None:
+        found = self._state.discounts.get(discount_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def get_by_code(self, code: str) -> Discount | None:
+        for found in self._state.discounts.values():
+            if found.code == code:
+                return copy.deepcopy(found)
+        return None
+
+    async def update(self, discount: Discount, *, previous_version: int) -> bool:
+        assert discount.id is not None
+        current = self._state.discounts.get(discount.id)
+        if current is None or current.version != previous_version:
+            return False
+        # as the UPDATE: neither the code nor the use count is written
+        self._state.discounts[discount.id] = dataclasses.replace(
+            copy.deepcopy(discount), code=current.code, times_used=current.times_used
+        )
+        return True
+
+    async def for_checkout(
+        self, codes: Sequence[str], currency: str, now: datetime
+    ) -> list[Discount]:
+        wanted = set(codes)
+        return [
+            copy.deepcopy(d)
+            for _, d in sorted(self._state.discounts.items())
+            if (d.code is not None and d.code in wanted)
+            or (d.code is None and unusable_reason(d, now, currency) is None)
+        ]
+
+    async def take_use(
+        self, discount_id: int, *, order_id: int, customer_key: str, now: datetime
+    ) -> UseOutcome:
+        usages = self._state.discount_usages
+        if (discount_id, order_id) in usages:
+            return UseOutcome.ALREADY_TAKEN
+        current = self._state.discounts[discount_id]
+        if current.usage_limit is not None and current.times_used >= current.usage_limit:
+            return UseOutcome.USED_UP
+        held = sum(
+            1
+            for (d_id, _), u in usages.items()
+            if d_id == discount_id and u.customer_key == customer_key and u.given_back_at is None
+        )
+        if current.per_customer_limit is not None and held >= current.per_customer_limit:
+            return UseOutcome.CUSTOMER_LIMIT_REACHED
+        usages[(discount_id, order_id)] = StoredDiscountUsage(customer_key, now)
+        self._state.discounts[discount_id] = dataclasses.replace(
+            current, times_used=current.times_used + 1
+        )
+        return UseOutcome.TAKEN
+
+    async def give_back(self, order_id: int, now: datetime) -> list[int]:
+        usages = self._state.discount_usages
+        ids = sorted(
+            d_id for (d_id, o_id), u in usages.items() if o_id == order_id and not u.given_back_at
+        )
+        for d_id in ids:
+            usages[(d_id, order_id)] = dataclasses.replace(
+                usages[(d_id, order_id)], given_back_at=now
+            )
+            current = self._state.discounts[d_id]
+            self._state.discounts[d_id] = dataclasses.replace(
+                current, times_used=current.times_used - 1
+            )
+        return ids
+
+
 class FakePriceListRepository:
     """Price lists and their prices in memory; ``candidates`` filters as the SQL does."""
 
@@ -1819,6 +1919,7 @@ class FakeUnitOfWork:
     automation: AutomationRepository
     carrier_services: CarrierServiceRepository
     markets: MarketRepository
+    discounts: DiscountRepository
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
     notify_customer: bool
@@ -1909,6 +2010,7 @@ class FakeUnitOfWork:
         self.automation = FakeAutomationRepository(self._state, self._store)
         self.carrier_services = FakeCarrierServiceRepository(self._state, self._store)
         self.markets = FakeMarketRepository(self._state, self._store)
+        self.discounts = FakeDiscountRepository(self._state, self._store)
         self.price_lists = FakePriceListRepository(self._state, self._store)
         self.tax_rates = FakeTaxRateRepository(self._state, self._store)
 

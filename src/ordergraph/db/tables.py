@@ -952,6 +952,60 @@ invoices = sa.Table(
     sa.Column("document", Json, nullable=False),
 )
 
+# Discounts (domain/discounts.py): ``code`` NULL for an automatic discount, upper case otherwise
+# (so the unique constraint is case-insensitive); ``value`` is the decimal text ("10" = 10 %
+# or 10.00 in ``currency``). ``times_used`` is taken by a conditional UPDATE (services/discounts).
+discounts = sa.Table(
+    "discounts",
+    metadata,
+    _id(),
+    sa.Column("code", sa.String(64), unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(24), nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("scope", sa.String(16), nullable=False),
+    sa.Column("skus", Json, nullable=False),  # ["SKU-1", ...] for scope PRODUCTS
+    sa.Column("groups", Json, nullable=False),  # product group handles
+    sa.Column("minimum_subtotal_minor", sa.BigInteger),
+    sa.Column("starts_at", UTCDateTime),
+    sa.Column("ends_at", UTCDateTime),
+    sa.Column("usage_limit", sa.Integer),
+    sa.Column("per_customer_limit", sa.Integer),
+    sa.Column("combinable", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("times_used", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint(
+        "kind IN ('PERCENTAGE', 'FIXED_AMOUNT', 'FREE_SHIPPING')", name="kind_known"
+    ),
+    sa.CheckConstraint("scope IN ('ORDER', 'PRODUCTS')", name="scope_known"),
+    sa.CheckConstraint("times_used >= 0", name="times_used_not_negative"),
+    sa.CheckConstraint("usage_limit IS NULL OR usage_limit >= 1", name="usage_limit_positive"),
+    sa.CheckConstraint(
+        "per_customer_limit IS NULL OR per_customer_limit >= 1",
+        name="per_customer_limit_positive",
+    ),
+)
+
+# One use of a discount by an order; ``given_back_at`` is set once, when the order is cancelled.
+# ``customer_key`` is "customer:<id>" or "email:<lower-cased email>".
+discount_usages = sa.Table(
+    "discount_usages",
+    metadata,
+    _id(),
+    sa.Column("discount_id", BigId, sa.ForeignKey("discounts.id"), nullable=False),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("customer_key", sa.String(330), nullable=False),
+    sa.Column("taken_at", UTCDateTime, nullable=False),
+    sa.Column("given_back_at", UTCDateTime),
+    sa.UniqueConstraint("discount_id", "order_id", name="uq_discount_usages_discount_order"),
+    sa.Index("ix_discount_usages_order_id", "order_id"),
+    sa.Index("ix_discount_usages_customer", "discount_id", "customer_key"),
+)
+
 # A market's price lists (domain/price_lists.py): prices in the market's currency, for one
 # channel and/or customer group or for all, in force from starts_at until ends_at.
 price_lists = sa.Table(

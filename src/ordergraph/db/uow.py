@@ -25,6 +25,7 @@ from ordergraph.db.repositories.accounts import SqlAccountRepository
 from ordergraph.db.repositories.automation import SqlAutomationRepository
 from ordergraph.db.repositories.carrier_events import SqlCarrierEventRepository
 from ordergraph.db.repositories.carrier_services import SqlCarrierServiceRepository
+from ordergraph.db.repositories.discounts import SqlDiscountRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
@@ -52,6 +53,7 @@ from ordergraph.domain.ports import (
     CarrierEventRepository,
     CarrierServiceRepository,
     CustomerRepository,
+    DiscountRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRepository,
@@ -103,6 +105,7 @@ class SqlUnitOfWork:
     markets: MarketRepository
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
+    discounts: DiscountRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
@@ -161,6 +164,7 @@ class SqlUnitOfWork:
         self.markets = SqlMarketRepository(conn)
         self.price_lists = SqlPriceListRepository(conn)
         self.tax_rates = SqlTaxRateRepository(conn)
+        self.discounts = SqlDiscountRepository(conn)
         return self
 
     async def __aexit__(

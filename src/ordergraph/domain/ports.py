@@ -23,6 +23,7 @@ from ordergraph.domain.carrier_services import (
 )
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
+from ordergraph.domain.discounts import Discount, UseOutcome
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
@@ -62,6 +63,42 @@ class WarehouseRepository(Protocol):
 
     async def update(self, warehouse: Warehouse, *, previous_version: int) -> bool:
         """Store it if still at ``previous_version`` (compare and set); False if not."""
+        ...
+
+
+class DiscountRepository(Protocol):
+    async def add(self, discount: Discount) -> Discount:
+        """Insert; fills in the id. ``Duplicate`` for a taken code."""
+        ...
+
+    async def get(self, discount_id: int) -> Discount | None: ...
+
+    async def get_by_code(self, code: str) -> Discount | None:
+        """By its upper-case code."""
+        ...
+
+    async def update(self, discount: Discount, *, previous_version: int) -> bool:
+        """Store its terms (not the code, not ``times_used``) if still at ``previous_version``;
+        False if not."""
+        ...
+
+    async def for_checkout(
+        self, codes: Sequence[str], currency: str, now: datetime
+    ) -> list[Discount]:
+        """In one statement: the discounts with these upper-case codes, whatever their state,
+        and the automatic ones that may be usable now in ``currency``; by id."""
+        ...
+
+    async def take_use(
+        self, discount_id: int, *, order_id: int, customer_key: str, now: datetime
+    ) -> UseOutcome:
+        """Record one use of the discount by the order, atomically within its usage limit and
+        per-customer limit (nothing is counted unless TAKEN; the caller rolls back a refusal
+        to drop the use row)."""
+        ...
+
+    async def give_back(self, order_id: int, now: datetime) -> list[int]:
+        """Give back every use the order still holds, once; the discount ids, sorted."""
         ...
 
 
@@ -699,6 +736,7 @@ class UnitOfWork(Protocol):
     carrier_services: CarrierServiceRepository
     carrier_events: CarrierEventRepository
     markets: MarketRepository
+    discounts: DiscountRepository
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)

@@ -18,6 +18,7 @@ from ordergraph.resolvers.automation_query import AutomationQuery
 from ordergraph.resolvers.carrier_event_query import CarrierEventQuery
 from ordergraph.resolvers.carrier_query import CarrierQuery
 from ordergraph.resolvers.common import query_id
+from ordergraph.resolvers.discount_query import DiscountQuery
 from ordergraph.resolvers.feedback import FeedbackQuery
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.market_query import MarketQuery
@@ -60,6 +61,7 @@ class Query(
     MarketQuery,
     PriceListQuery,
     TaxQuery,
+    DiscountQuery,
 ):
     @strawberry.field(description="Demand, lead times, on-time and return rates.")
     def analytics(self, info: Info) -> AnalyticsType:

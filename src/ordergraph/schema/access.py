@@ -137,6 +137,7 @@ PAYLOADS = {
     "AutomationRulePayload": "rule userErrors",
     "MarketPayload": "market userErrors",
     "TaxRatePayload": "taxRate userErrors",
+    "DiscountPayload": "discount userErrors",
     "TestAutomationRulePayload": "results userErrors",
     "CarrierServicePayload": "carrierService userErrors",
 }
@@ -208,6 +209,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "priceLists": ORDERS_READ.with_args(marketId=Arg.FILTER),
         # like markets: what a storefront needs to show prices with tax, nothing secret
         "taxRates": needs(Scope.CATALOG_READ).with_args(countryCode=Arg.FILTER),
+        # staff business: a storefront or customer browsing codes would find private ones
+        "discounts": ORDERS_READ.with_args(**PAGED, code=Arg.FILTER, active=Arg.FILTER),
     },
     "Mutation": {
         **_all(
@@ -259,6 +262,7 @@ RULES: dict[str, dict[str, Rule]] = {
         # tax_rates.py)
         **_all("createMarket updateMarket createTaxRate updateTaxRate", MUTATION),
         **_all("createPriceList updatePriceList setPrices", MUTATION),
+        **_all("createDiscount updateDiscount", MUTATION),  # services/discounts.py
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -415,6 +419,11 @@ RULES: dict[str, dict[str, Rule]] = {
     )
     | {"prices": PARENT.with_args(first=Arg.PAGE, after=Arg.PAGE)},
     "PriceListPrice": _all("sku amount"),
+    "Discount": _all(
+        "id code name kind value currency scope skus groups minimumSubtotal startsAt endsAt "
+        "usageLimit perCustomerLimit combinable active timesUsed version automatic createdAt "
+        "updatedAt"
+    ),
     "CarrierService": _all(
         "id carrier service active version lanes rates cutoffs workingDays holidays createdAt "
         "updatedAt"
@@ -475,6 +484,7 @@ for _name in (
     "CarrierEvent",
     "Market",
     "PriceListPrice",
+    "Discount",
 ):
     RULES[f"{_name}Connection"] = _connection()
     RULES[f"{_name}Edge"] = _all("cursor node")

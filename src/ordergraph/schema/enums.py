@@ -10,6 +10,7 @@ from ordergraph.db.queries.orders import OrderSortField
 from ordergraph.domain.availability import QuantityBand
 from ordergraph.domain.carrier_services import ChosenBy, WindowBasis
 from ordergraph.domain.catalog import ProductStatus
+from ordergraph.domain.discounts import DiscountKind, DiscountScope
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.inbound import InboundStatus
 from ordergraph.domain.inventory import LevelField, MovementKind
@@ -77,6 +78,17 @@ strawberry.enum(
     LevelField, name="InventoryLevelField", description="Which quantity of a level moved."
 )
 
+strawberry.enum(
+    DiscountKind,
+    name="DiscountKind",
+    description="What a discount takes off: a percentage, a fixed amount, or the shipping.",
+)
+strawberry.enum(
+    DiscountScope,
+    name="DiscountScope",
+    description="Which lines a discount applies to: every line, or listed SKUs and groups.",
+)
+
 
 @strawberry.enum
 class SortDirection(enum.Enum):
@@ -87,6 +99,8 @@ class SortDirection(enum.Enum):
 __all__ = [
     "Channel",
     "ChosenBy",
+    "DiscountKind",
+    "DiscountScope",
     "FulfillmentStatus",
     "HoldType",
     "InboundStatus",

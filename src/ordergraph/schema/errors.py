@@ -70,7 +70,7 @@ class ErrorCode(enum.Enum):
     CARRIER_REQUIRED = "CARRIER_REQUIRED"  # shipFulfillment without carrier: no service serves
     SHIPPING_OPTION_INVALID = "SHIPPING_OPTION_INVALID"  # changed, expired or not ours
     MARKET_COUNTRY_TAKEN = "MARKET_COUNTRY_TAKEN"  # another active market sells there
-    DISCOUNT_INVALID = "DISCOUNT_INVALID"  # a discount code that does not exist or cannot apply
+    DISCOUNT_INVALID = "DISCOUNT_INVALID"  # terms that do not hold, or a code not usable now
     MARKET_UNAVAILABLE = "MARKET_UNAVAILABLE"  # no such market, inactive, or not this channel
     PRICE_UNAVAILABLE = "PRICE_UNAVAILABLE"  # no list price and no base price in its currency
     TAX_UNAVAILABLE = "TAX_UNAVAILABLE"  # the tax provider failed and the market blocks

@@ -1,9 +1,10 @@
 """Cancelling orders, by request or because an unpaid order expired.
 
-Stock is released in the cancelling transaction. Money is given back after it commits, through
-the one gateway path: an authorization is voided (VOIDED once the provider agrees; a refused
-void leaves it AUTHORIZED and records ``payment.void_failed``), a capture refunded through the
-refund calculator. A failed refund leaves the payment PAID, to be retried with ``refundOrder``.
+Stock is released, and the order's discount uses given back, in the cancelling transaction.
+Money is given back after it commits, through the one gateway path: an authorization is voided
+(VOIDED once the provider agrees; a refused void leaves it AUTHORIZED and records
+``payment.void_failed``), a capture refunded through the refund calculator. A failed refund
+leaves the payment PAID, to be retried with ``refundOrder``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ordergraph.domain.validation import clean_text
 from ordergraph.services import refunds
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
+from ordergraph.services.discounts import give_back_uses
 from ordergraph.services.gateway_calls import Attempt, call_gateway
 from ordergraph.services.order_support import load_order_to_act, publish, release_reservations
 from ordergraph.services.settlement import settle
@@ -72,6 +74,7 @@ async def _cancel_in(
     assert order.id is not None
     await release_reservations(uow, order, actor, now)
     await uow.orders.cancel_open_fulfillments(order.id, now)
+    await give_back_uses(uow, order_id=order.id, now=now)
     await uow.orders.save(order)
     publish(uow, order)
 

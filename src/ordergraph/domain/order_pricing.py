@@ -54,7 +54,7 @@ def priced_lines(lines: Sequence[OrderLine], breakdown: PriceBreakdown) -> list[
                 discount=priced.discount,
                 tax=priced.tax,
                 tax_included=breakdown.inclusive,
-                tax_class=line.tax_class,
+                tax_class=priced.tax_class.value,
             )
         )
     return out

@@ -62,6 +62,7 @@ class PricedLine:
     taxes: tuple[TaxPortion, ...]
     total: int  # what is charged for the line
     inclusive: bool
+    tax_class: TaxClass = TaxClass.STANDARD
 
     @property
     def net(self) -> int:
@@ -162,6 +163,7 @@ def calculate_prices(request: PricingRequest) -> PriceBreakdown:
             taxes=taxes[i],
             total=charged(taxables[i].amount, sum(p.amount for p in taxes[i])),
             inclusive=request.inclusive,
+            tax_class=li.tax_class,
         )
         for i, li in enumerate(lines)
     )

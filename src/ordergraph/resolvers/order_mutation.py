@@ -63,6 +63,7 @@ class OrderMutation:
                     if input.market_id is not None
                     else None
                 ),
+                discount_codes=list(input.discount_codes),
             )
 
         order, errors = await attempt(run)

@@ -54,6 +54,7 @@ class QuoteMutation:
                     if input.market_id is not None
                     else None
                 ),
+                discount_codes=list(input.discount_codes),
             )
 
         priced, errors = await attempt(run)

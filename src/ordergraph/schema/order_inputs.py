@@ -57,6 +57,12 @@ class PlaceOrderInput:
         "the market's price lists in force, else the product's price in the market currency "
         "(PRICE_UNAVAILABLE).",
     )
+    discount_codes: list[str] = strawberry.field(
+        default_factory=list,
+        description="Discount codes (any case, at most 10): each must exist, be usable now and "
+        "apply to this order, else DISCOUNT_INVALID on its index. Automatic discounts apply "
+        "without a code. Placing the order takes one use of each discount applied.",
+    )
 
 
 @strawberry.input

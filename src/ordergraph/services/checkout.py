@@ -48,6 +48,7 @@ class Capture:
     sales_rep: str | None
     locale: str | None
     timezone: str | None
+    discount_codes: tuple[str, ...] = ()
 
 
 def validate_capture(
@@ -64,6 +65,7 @@ def validate_capture(
     timezone: str | None = None,
     sales_rep: str | None = None,
     market_id: int | None = None,
+    discount_codes: Sequence[str] = (),
 ) -> Capture:
     """Who may order (orders:place, or orders:write to order for a customer account) and the
     input cleaned; raises the userError-mapped domain errors. Reads nothing."""
@@ -90,6 +92,7 @@ def validate_capture(
     return Capture(
         channel=channel,
         market_id=market_id,
+        discount_codes=tuple(discount_codes),
         requested=requested,
         demand=demand,
         address=address,

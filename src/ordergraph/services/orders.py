@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from ordergraph.domain.customers import AddressFields
+from ordergraph.domain.discounts import customer_key
 from ordergraph.domain.errors import NotFound
 from ordergraph.domain.order_pricing import price_details
 from ordergraph.domain.orders import Channel, Order, OrderStatus, PaymentStatus, RequestedLine
@@ -17,6 +19,7 @@ from ordergraph.services import stock_ledger
 from ordergraph.services.checkout import order_email, validate_capture
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
+from ordergraph.services.discounts import take_uses
 from ordergraph.services.order_support import publish
 from ordergraph.services.pricing import price_order
 
@@ -75,6 +78,7 @@ async def place_order(
     sales_rep: str | None = None,
     shipping_option_id: str | None = None,
     market_id: int | None = None,
+    discount_codes: Sequence[str] = (),
 ) -> Order:
     """Capture an order: priced from the catalog, stock reserved, routed — or nothing at all.
 
@@ -92,6 +96,7 @@ async def place_order(
         timezone=timezone,
         sales_rep=sales_rep,
         market_id=market_id,
+        discount_codes=discount_codes,
     )
 
     async def run(uow: UnitOfWork) -> Order:
@@ -132,6 +137,14 @@ async def place_order(
         await uow.orders.add(order)
         assert order.id is not None
         await uow.orders.add_price_details(order.id, price_details(order.lines, priced.breakdown))
+        if priced.discounts:
+            await take_uses(
+                uow,
+                discounts=priced.discounts,
+                order_id=order.id,
+                customer_key=customer_key(order.customer_id, order.email),
+                now=now,
+            )
         await reserve_stock(uow, order, plan, actor, now)
         if option is not None:
             await uow.carrier_services.record_order_option(order.id, option)
@@ -171,6 +184,7 @@ async def place_order(
             **({"salesRep": sales_rep} if sales_rep is not None else {}),
             **({"shippingOption": shipping_option_id} if shipping_option_id else {}),
             **({"market": market_id} if market_id is not None else {}),
+            **({"discountCodes": list(discount_codes)} if discount_codes else {}),
         },
         run=run,
         remember=lambda o: {"id": o.id},

@@ -9,6 +9,7 @@ the market's policy, with lines + shipping = total checked on every call.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,8 +35,10 @@ from ordergraph.domain.shipping import shipping_cost
 from ordergraph.domain.taxes import TaxPolicyUsed
 from ordergraph.services.checkout import Capture, Checkout, prepare_checkout
 from ordergraph.services.deps import Deps
+from ordergraph.services.discounts import discounts_for_checkout
 from ordergraph.services.price_lists import market_and_prices
 from ordergraph.services.shipping_options import ShippingQuote, quote_options, select_option
+from ordergraph.services.taxes import resolve_taxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +94,10 @@ async def price_order(
     """Price and route ``capture`` and choose its shipping: the option asked for
     (``SHIPPING_OPTION_INVALID`` if it no longer holds), else the cheapest carrier service
     option, else (no service serves it) the fixed rate table. Lines are priced in the order's
-    market from its price lists in force at ``now`` (``market_and_prices``). Constant
-    statements in lines."""
+    market from its price lists in force at ``now`` (``market_and_prices``); then the
+    discounts (the codes given, ``DISCOUNT_INVALID``, and the automatic ones) and the tax of
+    the destination (``TAX_UNAVAILABLE`` when the provider fails and the market blocks).
+    Constant statements in lines."""
     address = capture.address
     market, prices = await market_and_prices(
         uow,
@@ -115,6 +120,18 @@ async def price_order(
         # no carrier service serves this order: the fixed rate table prices it, as before
         shipping = fixed_rate(deps, checkout, address)
         promise = promise_delivery(deps, checkout.warehouses, checkout.plan, address, now)
+    products = checkout.products
+    discounts = await discounts_for_checkout(
+        uow, codes=capture.discount_codes, currency=checkout.currency, now=now
+    )
+    taxes = await resolve_taxes(
+        uow,
+        deps,
+        market=market,
+        country_code=address.country_code,
+        region=address.region,
+        classes={products[line.sku].tax_class for line in checkout.lines},
+    )
     breakdown = calculate_prices(
         PricingRequest(
             currency=checkout.currency,
@@ -125,15 +142,36 @@ async def price_order(
                     line.sku,
                     line.quantity,
                     line.unit_price.minor_units,
-                    group=checkout.products[line.sku].group_handle,
+                    tax_class=products[line.sku].tax_class,
+                    group=products[line.sku].group_handle,
                 )
                 for line in checkout.lines
             ],
             shipping=shipping.minor_units,
-            line_rates={},
+            line_rates=taxes.rates,
+            shipping_rates=taxes.shipping,
+            discounts=discounts,
+            code_index=code_positions(capture.discount_codes),
         )
     )
-    return PricedOrder(checkout, options, option, shipping, promise, breakdown, TaxPolicyUsed.NONE)
+    return PricedOrder(
+        checkout,
+        options,
+        option,
+        shipping,
+        promise,
+        breakdown,
+        taxes.policy,
+        tuple(breakdown.applied.discounts),
+    )
+
+
+def code_positions(codes: Sequence[str]) -> dict[str, int]:
+    """Each code (as stored: upper case) to its first index in the input, for userErrors."""
+    positions: dict[str, int] = {}
+    for i, code in enumerate(codes):
+        positions.setdefault(code.strip().upper(), i)
+    return positions
 
 
 def fixed_rate(deps: Deps, checkout: Checkout, address: Address) -> Money:

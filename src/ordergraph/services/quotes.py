@@ -8,6 +8,8 @@ it rolls back on exit even if a step were ever to write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ordergraph.domain.customers import AddressFields
 from ordergraph.domain.orders import Channel, RequestedLine
 from ordergraph.domain.principals import Principal
@@ -32,6 +34,7 @@ async def quote_order(
     sales_rep: str | None = None,
     shipping_option_id: str | None = None,
     market_id: int | None = None,
+    discount_codes: Sequence[str] = (),
 ) -> PricedOrder:
     """The priced order ``place_order`` would record now; refuses what it would refuse."""
     capture = validate_capture(
@@ -47,6 +50,7 @@ async def quote_order(
         timezone=timezone,
         sales_rep=sales_rep,
         market_id=market_id,
+        discount_codes=discount_codes,
     )
     async with deps.uow() as uow:  # never committed: reads only, rolled back on exit
         priced = await price_order(uow, deps, capture, deps.clock.now(), shipping_option_id)

@@ -103,7 +103,8 @@ def _parties(pdf: FPDF, invoice: Invoice) -> None:
 def _row(table: Table, line: InvoiceLine, currency: str) -> None:
     row = table.row()
     row.cell(latin1(line.sku), style=SKU)
-    row.cell(latin1(line.description))
+    discount = f" (discount -{money(line.discount_minor, currency)})" if line.discount_minor else ""
+    row.cell(latin1(line.description + discount))
     row.cell(str(line.quantity))
     row.cell(money(line.unit_price_minor, currency))
     row.cell(rate(line.tax_rate))

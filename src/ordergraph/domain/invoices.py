@@ -7,8 +7,9 @@ the invoice, so a failed issue gives its number back (a database sequence would 
 
 The document is frozen when issued: it is stored as a snapshot (``to_snapshot``) and every
 later request draws that snapshot, so an invoice never changes after the fact. Tax is carried
-per line and on shipping as a rate and an amount; until taxes exist every rate is 0 %, and the
-totals per rate already sum whatever the lines say.
+per line and on shipping as a rate and an amount (a line's rates that add up, such as GST and
+PST, are summed); lines are net of their discounts and of tax, so net plus tax is the order
+total however prices were displayed. Orders without tax show 0 %.
 """
 
 from __future__ import annotations
@@ -72,9 +73,10 @@ class InvoiceLine:
     description: str
     quantity: int
     unit_price_minor: int
-    total_minor: int  # net of tax
-    tax_rate: Decimal = NO_TAX  # percent: Decimal("21") is 21 %
+    total_minor: int  # after discounts, net of tax
+    tax_rate: Decimal = NO_TAX  # percent: Decimal("21") is 21 % (rates that add up, summed)
     tax_minor: int = 0
+    discount_minor: int = 0  # the discounts taken off the line (shown; already out of total)
 
 
 @dataclass(frozen=True, slots=True)

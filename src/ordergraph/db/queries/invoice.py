@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ordergraph.db.tables import invoices, order_lines, orders, payment_transactions, refunds
+from ordergraph.db.tables import (
+    invoices,
+    order_lines,
+    order_tax_lines,
+    orders,
+    payment_transactions,
+    refunds,
+)
 from ordergraph.domain.customers import Address
-from ordergraph.domain.invoices import InvoiceLine, InvoiceSource, IssuedInvoice
+from ordergraph.domain.invoices import NO_TAX, InvoiceLine, InvoiceSource, IssuedInvoice
 from ordergraph.domain.payment_status import PaymentStatus
 from ordergraph.domain.payments import CHARGES, TransactionStatus
 from ordergraph.domain.refunds import RefundStatus
@@ -37,7 +45,7 @@ def _refunded() -> sa.ScalarSelect[int]:
 
 
 async def invoice_source(conn: AsyncConnection, order_id: int) -> InvoiceSource | None:
-    """The order as an invoice shows it, or ``None`` for no such order (two statements)."""
+    """The order as an invoice shows it, or ``None`` for no such order (three statements)."""
     found = (
         (
             await conn.execute(
@@ -56,6 +64,19 @@ async def invoice_source(conn: AsyncConnection, order_id: int) -> InvoiceSource 
     lines = await conn.execute(
         sa.select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.id)
     )
+    rates: dict[int | None, Decimal] = {}
+    for t in await conn.execute(
+        sa.select(order_tax_lines.c.order_line_id, order_tax_lines.c.rate).where(
+            order_tax_lines.c.order_id == order_id
+        )
+    ):
+        rates[t.order_line_id] = rates.get(t.order_line_id, NO_TAX) + Decimal(t.rate)
+    included = found["prices_include_tax"]
+
+    def net(amount: int, discount: int, tax: int) -> int:
+        """What a line is on an invoice: after its discounts and without tax."""
+        return amount - discount - (tax if included else 0)
+
     address = Address(**found["shipping_address"])
     return InvoiceSource(
         order_id=found["id"],
@@ -74,11 +95,18 @@ async def invoice_source(conn: AsyncConnection, order_id: int) -> InvoiceSource 
                 description=line["name"],
                 quantity=line["quantity"],
                 unit_price_minor=line["unit_price_minor"],
-                total_minor=line["total_minor"],
+                total_minor=net(line["total_minor"], line["discount_minor"], line["tax_minor"]),
+                tax_rate=rates.get(line["id"], NO_TAX),
+                tax_minor=line["tax_minor"],
+                discount_minor=line["discount_minor"],
             )
             for line in lines.mappings()
         ),
-        shipping_minor=found["shipping_minor"],
+        shipping_minor=net(
+            found["shipping_minor"], found["shipping_discount_minor"], found["shipping_tax_minor"]
+        ),
+        shipping_tax_rate=rates.get(None, NO_TAX),
+        shipping_tax_minor=found["shipping_tax_minor"],
         paid_minor=int(found["paid_minor"]),
         refunded_minor=int(found["refunded_minor"]),
     )

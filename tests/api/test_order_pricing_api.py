@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.api.test_markets_api import create as create_market
@@ -22,6 +24,7 @@ from tests.api.test_price_lists_api import new_list, priced
 from tests.api.test_returns_api import capture, refund, refund_ok
 from tests.support.graphql import GraphQLClient
 from tests.support.live import LiveApi
+from tests.support.pdf import read_pdf, save_png
 
 MONEY = "{ amount currency }"
 TAX = f"name rate taxableAmount {MONEY} amount {MONEY}"
@@ -208,7 +211,7 @@ def refunded(payload: dict[str, Any]) -> Decimal:
 
 
 async def test_vat_inside_the_prices_with_two_rates_and_taxed_shipping(
-    admin: GraphQLClient, unique: str
+    admin: GraphQLClient, http: httpx.AsyncClient, unique: str, tmp_path: Path
 ) -> None:
     """Prices include VAT. A 12.10 at 21 % holds 2.10; 2 x B 10.90 at 9 % hold 1.80; shipping
     4.84 at 21 % holds 0.84. The total is what the prices say, 12.10 + 21.80 + 4.84 = 38.74,
@@ -232,6 +235,24 @@ async def test_vat_inside_the_prices_with_two_rates_and_taxed_shipping(
     }
 
     await paid(admin, order)
+    # the invoice: lines net of tax with their rate and tax, totals per rate, the grand total
+    response = await http.get(
+        f"/orders/{order['id']}/invoice.pdf", headers={"Authorization": f"Bearer {admin.token}"}
+    )
+    assert response.status_code == 200, response.text
+    (page,) = read_pdf(response.content)
+    assert save_png(page, tmp_path / "invoice.png").stat().st_size > 10_000
+    text = " ".join(page.text.split())
+    for row in (
+        f"{a} Product A 1 12.10 EUR 21 % 2.10 EUR 10.00 EUR",
+        f"{b} Product B 2 10.90 EUR 9 % 1.80 EUR 20.00 EUR",
+        "Shipping 1 4.00 EUR 21 % 0.84 EUR 4.00 EUR",
+        "21 % 14.00 EUR 2.94 EUR",
+        "9 % 20.00 EUR 1.80 EUR",
+        "Grand total: 38.74 EUR",
+    ):
+        assert row in text, (row, text)
+
     line_a, line_b = (line["id"] for line in order["lines"])
     one_b = await refund_ok(admin, order["id"], lines=[{"orderLineId": line_b, "quantity": 1}])
     assert refunded(one_b) == Decimal("10.90")

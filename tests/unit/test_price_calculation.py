@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordergraph.domain.discount_application import DiscountNotApplicable
-from ordergraph.domain.discounts import Discount, DiscountKind, DiscountScope
+from ordergraph.domain.discounts import Discount, DiscountInvalid, DiscountKind, DiscountScope
 from ordergraph.domain.price_calculation import (
     PriceBreakdown,
     PricingLine,
@@ -223,7 +222,7 @@ def code(
 
 
 def test_a_code_below_its_minimum_is_refused() -> None:
-    with pytest.raises(DiscountNotApplicable, match=r"at least 50\.00 EUR"):
+    with pytest.raises(DiscountInvalid, match=r"at least 50\.00 EUR"):
         price(
             [PricingLine("A", 1, 1000)],
             discounts=[code("BIG", currency="EUR", minimum_subtotal=5000)],
@@ -231,18 +230,18 @@ def test_a_code_below_its_minimum_is_refused() -> None:
 
 
 def test_a_code_that_is_not_combinable_cannot_join_another_code() -> None:
-    with pytest.raises(DiscountNotApplicable, match="cannot be combined"):
+    with pytest.raises(DiscountInvalid, match="cannot be combined"):
         price([PricingLine("A", 1, 1000)], discounts=[code("ONE", combinable=False), code("TWO")])
 
 
 def test_a_code_for_other_products_is_refused() -> None:
     only_b = code("BONLY", scope=DiscountScope.PRODUCTS, skus=frozenset({"B"}))
-    with pytest.raises(DiscountNotApplicable, match="none of the products"):
+    with pytest.raises(DiscountInvalid, match="none of the products"):
         price([PricingLine("A", 1, 1000)], discounts=[only_b])
 
 
 def test_a_code_in_another_currency_is_refused() -> None:
-    with pytest.raises(DiscountNotApplicable, match="in USD"):
+    with pytest.raises(DiscountInvalid, match="in USD"):
         price(
             [PricingLine("A", 1, 1000)],
             discounts=[code("USD5", DiscountKind.FIXED_AMOUNT, "5", currency="USD")],

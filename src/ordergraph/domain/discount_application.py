@@ -24,21 +24,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from ordergraph.domain.discounts import Discount, DiscountKind, DiscountScope
-from ordergraph.domain.errors import DomainError
+from ordergraph.domain.discounts import Discount, DiscountInvalid, DiscountKind, DiscountScope
 from ordergraph.domain.money import currency_exponent
 from ordergraph.domain.rounding import RoundingRule, allocate, round_units
 
 
-class DiscountNotApplicable(DomainError):
-    """A discount code the customer gave cannot apply to this order; nothing was placed."""
-
-    code = "DISCOUNT_INVALID"
-
-    def __init__(self, message: str, index: int | None) -> None:
-        super().__init__(
-            message, field=["discountCodes", str(index)] if index is not None else ["discountCodes"]
-        )
+def _not_applicable(message: str, index: int | None) -> DiscountInvalid:
+    """A code the customer gave cannot apply to this order; nothing is placed."""
+    field = ["discountCodes", str(index)] if index is not None else ["discountCodes"]
+    return DiscountInvalid(message, field=field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,16 +126,16 @@ def apply_discounts(
     code_index: dict[str, int] | None = None,
 ) -> AppliedDiscounts:
     """Choose among ``discounts`` (the codes given, then the automatic ones usable now) and
-    split each chosen one over ``lines`` and ``shipping``; ``DiscountNotApplicable`` for a code
+    split each chosen one over ``lines`` and ``shipping``; ``DiscountInvalid`` for a code
     that cannot apply. ``code_index`` maps a code to its position in the input, for the field."""
     index = code_index or {}
     codes = [d for d in discounts if not d.automatic]
     for discount in codes:
         reason = _why_not(discount, lines, currency)
         if reason is not None:
-            raise DiscountNotApplicable(f"{discount.code} {reason}", index.get(discount.code or ""))
+            raise _not_applicable(f"{discount.code} {reason}", index.get(discount.code or ""))
         if not discount.combinable and len(codes) > 1:
-            raise DiscountNotApplicable(
+            raise _not_applicable(
                 f"{discount.code} cannot be combined with other codes",
                 index.get(discount.code or ""),
             )

@@ -12,7 +12,7 @@ when prices exclude tax (inclusive prices already contain it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -112,15 +112,21 @@ class PriceBreakdown:
         return self.shipping.price
 
     def tax_summary(self) -> list[TaxSummary]:
-        totals: dict[tuple[str, Decimal], list[int]] = {}
         parts = [(line.net, line.taxes) for line in self.lines]
         parts.append((self.shipping.net, self.shipping.taxes))
-        for net, taxes in parts:
-            for portion in taxes:
-                entry = totals.setdefault((portion.name, portion.rate), [0, 0])
-                entry[0] += net
-                entry[1] += portion.amount
-        return [TaxSummary(n, r, t, a) for (n, r), (t, a) in totals.items()]
+        return totals_per_rate(
+            TaxSummary(p.name, p.rate, net, p.amount) for net, taxes in parts for p in taxes
+        )
+
+
+def totals_per_rate(portions: Iterable[TaxSummary]) -> list[TaxSummary]:
+    """One total per (name, rate), in the order the rates first appear."""
+    totals: dict[tuple[str, Decimal], list[int]] = {}
+    for p in portions:
+        entry = totals.setdefault((p.name, p.rate), [0, 0])
+        entry[0] += p.taxable
+        entry[1] += p.amount
+    return [TaxSummary(n, r, t, a) for (n, r), (t, a) in totals.items()]
 
 
 def calculate_prices(request: PricingRequest) -> PriceBreakdown:

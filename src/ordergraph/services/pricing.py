@@ -16,7 +16,7 @@ from datetime import datetime
 from ordergraph.domain.carrier_services import OrderShippingOption
 from ordergraph.domain.catalog import Warehouse
 from ordergraph.domain.customers import Address
-from ordergraph.domain.discounts import Discount
+from ordergraph.domain.discounts import Discount, clean_discount_code
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.markets import Market, TaxDisplay
 from ordergraph.domain.money import Money
@@ -50,7 +50,11 @@ class PricedOrder:
     promised_delivery_at: datetime
     breakdown: PriceBreakdown
     tax_policy: TaxPolicyUsed
-    discounts: tuple[Discount, ...] = ()  # the discounts applied (their uses are taken)
+
+    @property
+    def discounts(self) -> tuple[Discount, ...]:
+        """The discounts applied, in order: placing the order takes one use of each."""
+        return self.breakdown.applied.discounts
 
     @property
     def currency(self) -> str:
@@ -162,15 +166,15 @@ async def price_order(
         promise,
         breakdown,
         taxes.policy,
-        tuple(breakdown.applied.discounts),
     )
 
 
 def code_positions(codes: Sequence[str]) -> dict[str, int]:
-    """Each code (as stored: upper case) to its first index in the input, for userErrors."""
+    """Each code (cleaned as it is stored) to its first index in the input, for userErrors;
+    ``discounts_for_checkout`` has already refused a malformed one."""
     positions: dict[str, int] = {}
     for i, code in enumerate(codes):
-        positions.setdefault(code.strip().upper(), i)
+        positions.setdefault(clean_discount_code(code, ["discountCodes", str(i)]), i)
     return positions
 
 

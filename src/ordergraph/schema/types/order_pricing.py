@@ -8,6 +8,7 @@ import strawberry
 
 from ordergraph.domain.money import Money
 from ordergraph.domain.order_pricing import OrderDiscountLine, OrderTaxLine
+from ordergraph.domain.price_calculation import TaxSummary, totals_per_rate
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.money import MoneyType
 
@@ -35,12 +36,8 @@ class TaxLineType:
 
 def summarize(lines: list[OrderTaxLine], currency: str) -> list[TaxLineType]:
     """Totals per rate over the order (the invoice's table)."""
-    totals: dict[tuple[str, Decimal], list[int]] = {}
-    for line in lines:
-        entry = totals.setdefault((line.name, line.rate), [0, 0])
-        entry[0] += line.taxable
-        entry[1] += line.amount
-    return [TaxLineType.of(n, r, t, a, currency) for (n, r), (t, a) in totals.items()]
+    per_rate = totals_per_rate(TaxSummary(t.name, t.rate, t.taxable, t.amount) for t in lines)
+    return [TaxLineType.of(s.name, s.rate, s.taxable, s.amount, currency) for s in per_rate]
 
 
 @strawberry.type(

@@ -36,7 +36,7 @@ from ordergraph.domain.carrier_services import (
 )
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
-from ordergraph.domain.customers import AddressFields, Customer
+from ordergraph.domain.customers import Address, AddressFields, Customer
 from ordergraph.domain.discounts import Discount, UseOutcome, unusable_reason
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
@@ -57,7 +57,7 @@ from ordergraph.domain.notifications import (
     plan_notification,
 )
 from ordergraph.domain.order_pricing import PriceDetails
-from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
+from ordergraph.domain.orders import Channel, Order, OrderLine, OrderStatus, RequestedLine
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
@@ -74,6 +74,8 @@ from ordergraph.domain.ports import (
     InboundShipmentRepository,
     InventoryRepository,
     MarketRepository,
+    OrderChangeRecord,
+    OrderChangeRepository,
     OrderRepository,
     PaymentRepository,
     PriceListRepository,
@@ -278,6 +280,7 @@ class FakeState:
     price_lists: dict[int, PriceList] = field(default_factory=dict)
     list_prices: dict[tuple[int, str], int] = field(default_factory=dict)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
+    order_changes: dict[int, OrderChangeRecord] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -318,6 +321,8 @@ class FakeState:
             price_lists=dict(self.price_lists),
             list_prices=dict(self.list_prices),
             tax_rates=dict(self.tax_rates),
+            price_details=dict(self.price_details),
+            order_changes=dict(self.order_changes),
         )
 
 
@@ -1044,6 +1049,149 @@ class FakePaymentRepository:
         now: datetime,
     ) -> None:
         self._state.provider_events.setdefault((provider, event_id), outcome)
+
+
+class FakeOrderChangeRepository:
+    """In memory, like db/repositories/order_changes.py."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    def _order(self, order_id: int) -> Order:
+        return self._state.orders[order_id]
+
+    async def add(self, record: OrderChangeRecord) -> OrderChangeRecord:
+        numbers = [
+            c.number for c in self._state.order_changes.values() if c.order_id == record.order_id
+        ]
+        stored = dataclasses.replace(
+            record, id=self._store.next_id("order_changes"), number=max(numbers, default=0) + 1
+        )
+        assert stored.id is not None
+        self._state.order_changes[stored.id] = stored
+        return stored
+
+    async def for_order(self, order_id: int) -> list[OrderChangeRecord]:
+        found = [c for c in self._state.order_changes.values() if c.order_id == order_id]
+        return sorted(found, key=lambda c: c.number)
+
+    async def add_line(self, order_id: int, line: OrderLine) -> int:
+        line_id = self._store.next_id("order_lines")
+        order = copy_order(self._order(order_id))
+        order.lines.append(dataclasses.replace(line, id=line_id))
+        self._state.orders[order_id] = order
+        return line_id
+
+    async def update_line(self, line: OrderLine) -> None:
+        for order_id, order in self._state.orders.items():
+            if any(existing.id == line.id for existing in order.lines):
+                changed = copy_order(order)
+                changed.lines = [
+                    dataclasses.replace(line) if e.id == line.id else e for e in changed.lines
+                ]
+                self._state.orders[order_id] = changed
+
+    async def line_referenced(self, line_id: int) -> bool:
+        returned = any(
+            line.order_line_id == line_id for r in self._state.returns.values() for line in r.lines
+        )
+        refunded = any(
+            line.order_line_id == line_id
+            for r in self._state.refunds.values()
+            for line in r.breakdown.lines
+        )
+        return returned or refunded
+
+    async def delete_line(self, line_id: int) -> None:
+        for order_id, order in list(self._state.orders.items()):
+            if any(line.id == line_id for line in order.lines):
+                changed = copy_order(order)
+                changed.lines = [line for line in changed.lines if line.id != line_id]
+                self._state.orders[order_id] = changed
+        for row_id, row in list(self._state.allocations.items()):
+            if row.order_line_id == line_id:
+                del self._state.allocations[row_id]
+        for f_id, f in list(self._state.fulfillments.items()):
+            kept = tuple(line for line in f.lines if line.order_line_id != line_id)
+            self._state.fulfillments[f_id] = dataclasses.replace(f, lines=kept)
+
+    async def clear_price_details(self, order_id: int) -> None:
+        self._state.price_details.pop(order_id, None)
+
+    async def set_allocation(
+        self,
+        order_id: int,
+        line_id: int,
+        sku: str,
+        warehouse_id: int,
+        quantity: int,
+        now: datetime,
+    ) -> None:
+        for row_id, row in list(self._state.allocations.items()):
+            if (row.order_id, row.order_line_id, row.allocation.warehouse_id) == (
+                order_id,
+                line_id,
+                warehouse_id,
+            ) and row.released_at is None:
+                self._state.allocations[row_id] = dataclasses.replace(row, released_at=now)
+        if quantity > 0:
+            row_id = self._store.next_id("order_allocations")
+            self._state.allocations[row_id] = StoredAllocationRow(
+                row_id, order_id, line_id, Allocation(sku, warehouse_id, quantity)
+            )
+
+    async def set_pending_line(
+        self,
+        order_id: int,
+        warehouse_id: int,
+        line_id: int,
+        sku: str,
+        quantity: int,
+        now: datetime,
+    ) -> int | None:
+        pending = sorted(
+            (
+                f
+                for f in self._state.fulfillments.values()
+                if (f.order_id, f.warehouse_id, f.status)
+                == (order_id, warehouse_id, FulfillmentStatus.PENDING)
+            ),
+            key=lambda f: f.id,
+        )
+        created: int | None = None
+        if not pending:
+            if quantity == 0:
+                return None
+            created = self._store.next_id("fulfillments")
+            target = StoredFulfillment(
+                created, order_id, warehouse_id, FulfillmentStatus.PENDING, (), now, now
+            )
+        else:
+            target = pending[0]
+        others = tuple(line for line in target.lines if line.order_line_id != line_id)
+        if quantity > 0:
+            mine = StoredFulfillmentLine(
+                self._store.next_id("fulfillment_lines"),
+                line_id,
+                Allocation(sku, warehouse_id, quantity),
+            )
+            others = (*others, mine)
+        status = target.status if others else FulfillmentStatus.CANCELLED
+        self._state.fulfillments[target.id] = dataclasses.replace(
+            target, lines=others, status=status, updated_at=now
+        )
+        return created
+
+    async def set_address(self, order_id: int, address: Address) -> None:
+        order = copy_order(self._order(order_id))
+        order.shipping_address = address
+        self._state.orders[order_id] = order
+
+    async def set_routing(self, order_id: int, routing: dict[str, Any]) -> None:
+        order = copy_order(self._order(order_id))
+        order.routing = copy.deepcopy(routing)
+        self._state.orders[order_id] = order
 
 
 class FakeFulfillmentRepository:
@@ -1903,6 +2051,7 @@ class FakeUnitOfWork:
     idempotency: IdempotencyRepository
     tokens: TokenRepository
     orders: OrderRepository
+    order_changes: OrderChangeRepository
     payments: PaymentRepository
     fulfillments: FulfillmentRepository
     shipments: ShipmentRepository
@@ -1994,6 +2143,7 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotencyRepository(self._state)
         self.tokens = FakeTokenRepository(self._state, self._store)
         self.orders = FakeOrderRepository(self._state, self._store)
+        self.order_changes = FakeOrderChangeRepository(self._state, self._store)
         self.payments = FakePaymentRepository(self._state, self._store)
         self.fulfillments = FakeFulfillmentRepository(self._state)
         self.shipments = FakeShipmentRepository(self._state, self._store)

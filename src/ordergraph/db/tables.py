@@ -1038,3 +1038,25 @@ price_list_prices = sa.Table(
     # prices_in_force looks SKUs up across a market's lists
     sa.Index("ix_price_list_prices_sku", "sku", "price_list_id"),
 )
+
+# One committed change set (domain/order_changes.py): an edit, a partial cancellation or an
+# exchange; ``number`` counts them per order, ``order_version`` is the order's version after it.
+# ``summary`` keeps the before/after totals, stock moves and the money settlement as answered.
+order_changes = sa.Table(
+    "order_changes",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("order_version", sa.Integer, nullable=False),
+    sa.Column("diff", Json, nullable=False),
+    sa.Column("summary", Json, nullable=False),
+    sa.Column("difference_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reason", sa.String(500)),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("kind IN ('EDIT', 'CANCELLATION', 'EXCHANGE')", name="kind_known"),
+    sa.UniqueConstraint("order_id", "number"),
+)

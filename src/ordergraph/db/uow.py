@@ -31,6 +31,7 @@ from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
 from ordergraph.db.repositories.markets import SqlMarketRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
+from ordergraph.db.repositories.order_changes import SqlOrderChangeRepository
 from ordergraph.db.repositories.price_lists import SqlPriceListRepository
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
@@ -60,6 +61,7 @@ from ordergraph.domain.ports import (
     InboundShipmentRepository,
     InventoryRepository,
     MarketRepository,
+    OrderChangeRepository,
     OrderRepository,
     PaymentRepository,
     PriceListRepository,
@@ -106,6 +108,7 @@ class SqlUnitOfWork:
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
     discounts: DiscountRepository
+    order_changes: OrderChangeRepository
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
@@ -165,6 +168,7 @@ class SqlUnitOfWork:
         self.price_lists = SqlPriceListRepository(conn)
         self.tax_rates = SqlTaxRateRepository(conn)
         self.discounts = SqlDiscountRepository(conn)
+        self.order_changes = SqlOrderChangeRepository(conn)
         return self
 
     async def __aexit__(

@@ -30,9 +30,11 @@ from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inbound import InboundShipment
 from ordergraph.domain.inventory import InventoryLevel, InventoryMovement, LevelChange
 from ordergraph.domain.markets import Market
+from ordergraph.domain.money import Money
 from ordergraph.domain.notifications import NotificationOutbox
+from ordergraph.domain.order_changes import ChangeKind
 from ordergraph.domain.order_pricing import PriceDetails
-from ordergraph.domain.orders import Channel, Order
+from ordergraph.domain.orders import Channel, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.price_lists import ListedPrice, PriceList
 from ordergraph.domain.principals import Principal, Role, Scope
@@ -512,6 +514,64 @@ class OrderRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class OrderChangeRecord:
+    """One committed change set of an order (``number`` counts them per order)."""
+
+    order_id: int
+    number: int
+    kind: ChangeKind
+    order_version: int
+    diff: list[dict[str, Any]]
+    summary: dict[str, Any]
+    difference: Money
+    reason: str | None
+    actor: str
+    created_at: datetime
+    id: int | None = None
+
+
+class OrderChangeRepository(Protocol):
+    """The writes of the change-set engine, beside the order's own repository."""
+
+    async def add(self, record: OrderChangeRecord) -> OrderChangeRecord:
+        """Store it under the order's next number (the caller holds the order's lock)."""
+        ...
+
+    async def for_order(self, order_id: int) -> list[OrderChangeRecord]: ...
+    async def add_line(self, order_id: int, line: OrderLine) -> int: ...
+    async def update_line(self, line: OrderLine) -> None: ...
+    async def line_referenced(self, line_id: int) -> bool: ...
+    async def delete_line(self, line_id: int) -> None: ...
+    async def clear_price_details(self, order_id: int) -> None: ...
+
+    async def set_allocation(
+        self,
+        order_id: int,
+        line_id: int,
+        sku: str,
+        warehouse_id: int,
+        quantity: int,
+        now: datetime,
+    ) -> None: ...
+
+    async def set_pending_line(
+        self,
+        order_id: int,
+        warehouse_id: int,
+        line_id: int,
+        sku: str,
+        quantity: int,
+        now: datetime,
+    ) -> int | None:
+        """Set the line's units in the PENDING fulfillment at the warehouse; the id of a
+        fulfillment it had to create."""
+        ...
+
+    async def set_address(self, order_id: int, address: Address) -> None: ...
+    async def set_routing(self, order_id: int, routing: dict[str, Any]) -> None: ...
+
+
 class FulfillmentRepository(Protocol):
     async def get(self, fulfillment_id: int, *, for_update: bool = False) -> Fulfillment | None: ...
     async def for_order(self, order_id: int) -> list[Fulfillment]: ...
@@ -720,6 +780,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     tokens: TokenRepository
     orders: OrderRepository
+    order_changes: OrderChangeRepository
     payments: PaymentRepository
     fulfillments: FulfillmentRepository
     shipments: ShipmentRepository

@@ -16,6 +16,7 @@ from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.import_mutation import ImportMutation
 from ordergraph.resolvers.market_mutation import MarketMutation
 from ordergraph.resolvers.notifications import NotificationMutation
+from ordergraph.resolvers.order_change_mutation import OrderChangeMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
 from ordergraph.resolvers.price_list_mutation import PriceListMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
@@ -51,6 +52,7 @@ from ordergraph.services.tokens import IssuedToken
 @strawberry.type
 class Mutation(
     OrderMutation,
+    OrderChangeMutation,
     FulfillmentMutation,
     ReturnsMutation,
     WebhookMutation,

@@ -92,6 +92,8 @@ def _connection() -> dict[str, Rule]:
 PAYLOADS = {
     "AdjustInventoryPayload": "inventoryLevel userErrors",
     "CancelOrderPayload": "order userErrors",
+    "CancelOrderLinesPayload": "order edit userErrors",
+    "EditOrderPayload": "order edit userErrors",
     "CreateCustomerPayload": "customer userErrors",
     "CreateProductPayload": "product userErrors",
     "CreateWarehousePayload": "warehouse userErrors",
@@ -215,6 +217,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "Mutation": {
         **_all(
             "placeOrder authorizePayment capturePayment cancelOrder holdOrder releaseOrderHold "
+            "editOrder cancelOrderLines "
             "startPicking markPacked shipFulfillment recordShipmentEvent requestReturn "
             "approveReturn rejectReturn receiveReturn refundOrder createWebhook updateWebhook "
             "deleteWebhook redeliverWebhookEvent createWarehouse createProduct adjustInventory "
@@ -332,7 +335,7 @@ RULES: dict[str, dict[str, Rule]] = {
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
             "payments placedBy authorizationExpiresAt notifications feedback source "
             "externalId salesRep tags shippingOption discountTotal taxTotal shippingDiscount "
-            "shippingTax pricesIncludeTax taxPolicy taxLines discountAllocations"
+            "shippingTax pricesIncludeTax taxPolicy taxLines discountAllocations changes version"
         ),
         # staff and the order's customer (domain.access.may_read_invoice), else null
         "invoice": PARENT,
@@ -355,6 +358,16 @@ RULES: dict[str, dict[str, Rule]] = {
         "chargedTotal taxLines"
     ),
     "TaxLine": _all("name rate taxableAmount amount"),
+    "OrderEdit": {
+        **_all(
+            "number kind dryRun version before after totalDifference paymentSettlement "
+            "reservedChanges lines promisedDeliveryAt reason createdAt"
+        ),
+        "actor": ORDERS_READ,  # who on the staff made it
+    },
+    "OrderTotals": _all("subtotal discountTotal taxTotal shippingTotal total"),
+    "LineChange": _all("orderLineId sku before after"),
+    "ReservationChange": _all("sku warehouseId delta"),
     "DiscountAllocation": _all("orderLineId discountId code name amount"),
     "PageInfo": _all("hasNextPage hasPreviousPage startCursor endCursor"),
     "PaymentTransaction": _all(

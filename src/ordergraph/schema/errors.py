@@ -71,6 +71,11 @@ class ErrorCode(enum.Enum):
     SHIPPING_OPTION_INVALID = "SHIPPING_OPTION_INVALID"  # changed, expired or not ours
     MARKET_COUNTRY_TAKEN = "MARKET_COUNTRY_TAKEN"  # another active market sells there
     DISCOUNT_INVALID = "DISCOUNT_INVALID"  # terms that do not hold, or a code not usable now
+    ORDER_NOT_EDITABLE = "ORDER_NOT_EDITABLE"  # shipped, delivered or cancelled
+    LINE_NOT_EDITABLE = "LINE_NOT_EDITABLE"  # its units are picked, packed or shipped
+    ORDER_WOULD_BE_EMPTY = "ORDER_WOULD_BE_EMPTY"  # cancel the order instead
+    NOTHING_TO_CHANGE = "NOTHING_TO_CHANGE"
+    PAYMENT_REQUIRED = "PAYMENT_REQUIRED"  # a higher total needs a paymentToken
     MARKET_UNAVAILABLE = "MARKET_UNAVAILABLE"  # no such market, inactive, or not this channel
     PRICE_UNAVAILABLE = "PRICE_UNAVAILABLE"  # no list price and no base price in its currency
     TAX_UNAVAILABLE = "TAX_UNAVAILABLE"  # the tax provider failed and the market blocks

@@ -28,6 +28,7 @@ from ordergraph.domain.invoices import IssuedInvoice
 from ordergraph.domain.order_pricing import PriceDetails
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
+from ordergraph.domain.ports import OrderChangeRecord
 from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.shipments import Shipment
@@ -58,6 +59,7 @@ class Loaders:
     lines_by_order_id: DataLoader[int, list[OrderLine]]
     holds_by_order_id: DataLoader[int, list[Hold]]
     price_details_by_order_id: DataLoader[int, PriceDetails]
+    changes_by_order_id: DataLoader[int, list[OrderChangeRecord]]
     fulfillments_by_order_id: DataLoader[int, list[Fulfillment]]
     shipments_by_order_id: DataLoader[int, list[Shipment]]
     fulfillment_by_id: DataLoader[int, Fulfillment | None]
@@ -87,6 +89,7 @@ class Loaders:
             lines_by_order_id=_loader(engine, order_reads.lines_by_order_id),
             holds_by_order_id=_loader(engine, order_reads.holds_by_order_id),
             price_details_by_order_id=_loader(engine, order_reads.price_details_by_order_id),
+            changes_by_order_id=_loader(engine, order_reads.changes_by_order_id),
             fulfillments_by_order_id=_loader(engine, order_reads.fulfillments_by_order_id),
             shipments_by_order_id=_loader(engine, order_reads.shipments_by_order_id),
             fulfillment_by_id=_loader(engine, order_reads.fulfillments_by_id),

@@ -115,6 +115,12 @@ async def load_contexts(
                         reasons, now, promised, order["ship_by_at"], handling
                     ),
                 }
+            if row["type"] == "ORDER_EDITED":
+                difference = int(data.get("differenceMinor") or 0)
+                ctx["edit"] = {
+                    "summary": [str(item) for item in data.get("summary") or []],
+                    "total_difference": Money(difference, currency) if difference else None,
+                }
             if row["type"] == "ORDER_CANCELLED":
                 partial = bool(data.get("partial"))
                 ctx["cancellation"] = {

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordergraph.db.repositories.fulfillments import load_fulfillments
+from ordergraph.db.repositories.order_changes import load_changes
 from ordergraph.db.repositories.orders import (
     hold_from_row,
     line_from_row,
@@ -38,6 +39,7 @@ from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.order_pricing import PriceDetails
 from ordergraph.domain.orders import Hold, Order, OrderLine
 from ordergraph.domain.payments import PaymentTransaction
+from ordergraph.domain.ports import OrderChangeRecord
 from ordergraph.domain.refunds import Refund
 from ordergraph.domain.returns import Return
 from ordergraph.domain.shipments import Shipment
@@ -185,6 +187,15 @@ async def lines_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[lis
 async def price_details_by_order_id(engine: AsyncEngine, ids: Sequence[int]) -> list[PriceDetails]:
     async with engine.connect() as conn:
         found = await load_price_details(conn, list(ids))
+    return [found[i] for i in ids]
+
+
+async def changes_by_order_id(
+    engine: AsyncEngine, ids: Sequence[int]
+) -> list[list[OrderChangeRecord]]:
+    """Each order's change sets, oldest first: one query."""
+    async with engine.connect() as conn:
+        found = await load_changes(conn, list(ids))
     return [found[i] for i in ids]
 
 

@@ -31,6 +31,7 @@ from ordergraph.schema.types.invoice import InvoiceType
 from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
 from ordergraph.schema.types.notification import NotificationObject
+from ordergraph.schema.types.order_edit import OrderEditType
 from ordergraph.schema.types.order_event import OrderEventType
 from ordergraph.schema.types.order_pricing import DiscountAllocationType, TaxLineType, summarize
 from ordergraph.schema.types.product import ProductType
@@ -310,6 +311,9 @@ class OrderType(Node):
     tags: list[str] = strawberry.field(
         default_factory=list, description="Labels on the order (automation rules add them)."
     )
+    version: int = strawberry.field(
+        default=1, description="Bumped by every change; send it as expectedVersion."
+    )
 
     @strawberry.field(description="Late, or likely to be: see atRiskReasons.")
     def at_risk(self) -> bool:
@@ -368,6 +372,7 @@ class OrderType(Node):
             external_id=order.external_id,
             sales_rep=order.sales_rep,
             tags=list(order.tags),
+            version=order.version,
         )
 
     @classmethod
@@ -457,6 +462,14 @@ class OrderType(Node):
             return None
         url = f"{info.context.public_base_url}/orders/{self.id}/invoice.pdf"
         return InvoiceType.from_domain(found, url)
+
+    @strawberry.field(
+        description="The order's change sets (edits, partial cancellations), oldest first: "
+        "each a numbered version with its diff."
+    )
+    async def changes(self, info: Info) -> list[OrderEditType]:
+        found = await info.context.loaders.changes_by_order_id.load(self.pk)
+        return [OrderEditType.from_record(c) for c in found]
 
     @strawberry.field(description="The order's timeline, in order.")
     async def events(self, info: Info) -> list[OrderEventType]:

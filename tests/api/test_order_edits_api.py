@@ -37,6 +37,7 @@ ORDER_FIELDS = """
   payments { kind status amount { amount } }
   refunds { status total { amount } }
   events { type }
+  routing { allocations { sku quantity warehouse { id } } }
   changes { number kind version lines { sku before after } totalDifference { amount } actor }
 """
 
@@ -165,6 +166,9 @@ async def test_an_edit_moves_only_the_changed_units_and_a_dry_run_nothing(
     assert await level(admin, b.sku, b.warehouse_id) == (10, 0, 10)
     assert await level(admin, c.sku, c.warehouse_id) == (5, 2, 3)
     assert after["version"] == done["version"]
+    assert sorted((r["sku"], r["quantity"]) for r in after["routing"]["allocations"]) == sorted(
+        [(a.sku, 1), (c.sku, 2)]
+    )
     assert "order.edited" in [e["type"] for e in after["events"]]
     (change,) = after["changes"]
     assert change["number"] == 1

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ordergraph.domain.accounts import StoredAddress
+from ordergraph.domain.annotations import OrderNote
 from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
 from ordergraph.domain.carrier_events import CarrierEvent, CarrierEventOutcome
 from ordergraph.domain.carrier_services import (
@@ -74,6 +75,7 @@ from ordergraph.domain.ports import (
     InboundShipmentRepository,
     InventoryRepository,
     MarketRepository,
+    OrderNoteRepository,
     OrderRepository,
     PaymentRepository,
     PriceListRepository,
@@ -277,6 +279,7 @@ class FakeState:
     discount_usages: dict[tuple[int, int], StoredDiscountUsage] = field(default_factory=dict)
     price_lists: dict[int, PriceList] = field(default_factory=dict)
     list_prices: dict[tuple[int, str], int] = field(default_factory=dict)
+    order_notes: list[OrderNote] = field(default_factory=list)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
@@ -318,6 +321,7 @@ class FakeState:
             price_lists=dict(self.price_lists),
             list_prices=dict(self.list_prices),
             tax_rates=dict(self.tax_rates),
+            order_notes=list(self.order_notes),
         )
 
 
@@ -816,6 +820,9 @@ def copy_order(order: Order) -> Order:
         holds=[dataclasses.replace(hold) for hold in order.holds],
         routing=copy.deepcopy(order.routing),
         at_risk_reasons=list(order.at_risk_reasons),
+        tags=list(order.tags),
+        metadata=dict(order.metadata),
+        private_metadata=dict(order.private_metadata),
         pending_events=[],
     )
 
@@ -1741,6 +1748,17 @@ class FakePriceListRepository:
         return lists, listed
 
 
+class FakeOrderNoteRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, note: OrderNote) -> OrderNote:
+        stored = dataclasses.replace(note, id=len(self._state.order_notes) + 1)
+        self._state.order_notes.append(stored)
+        return dataclasses.replace(stored)
+
+
 class FakeTaxRateRepository:
     """Tax rates in memory, with the database's rule: one name per country, region and class."""
 
@@ -1922,6 +1940,7 @@ class FakeUnitOfWork:
     discounts: DiscountRepository
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
+    order_notes: OrderNoteRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -2013,6 +2032,7 @@ class FakeUnitOfWork:
         self.discounts = FakeDiscountRepository(self._state, self._store)
         self.price_lists = FakePriceListRepository(self._state, self._store)
         self.tax_rates = FakeTaxRateRepository(self._state, self._store)
+        self.order_notes = FakeOrderNoteRepository(self._state, self._store)
 
 
 class SequentialCodes:

@@ -31,6 +31,7 @@ from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
 from ordergraph.db.repositories.markets import SqlMarketRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
+from ordergraph.db.repositories.order_notes import SqlOrderNoteRepository
 from ordergraph.db.repositories.price_lists import SqlPriceListRepository
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
@@ -60,6 +61,7 @@ from ordergraph.domain.ports import (
     InboundShipmentRepository,
     InventoryRepository,
     MarketRepository,
+    OrderNoteRepository,
     OrderRepository,
     PaymentRepository,
     PriceListRepository,
@@ -109,6 +111,7 @@ class SqlUnitOfWork:
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
+    order_notes: OrderNoteRepository
 
     def __init__(
         self,
@@ -165,6 +168,7 @@ class SqlUnitOfWork:
         self.price_lists = SqlPriceListRepository(conn)
         self.tax_rates = SqlTaxRateRepository(conn)
         self.discounts = SqlDiscountRepository(conn)
+        self.order_notes = SqlOrderNoteRepository(conn)
         return self
 
     async def __aexit__(

@@ -885,7 +885,7 @@ class FakeOrderRepository:
 
     async def save(self, order: Order) -> None:
         """Like the SQL UPDATE: status, payment, timestamps, version, ship-by, delivery, risk
-        and authorization expiry; new and released holds."""
+        and authorization expiry, tags and metadata; new and released holds."""
         assert order.id is not None
         stored = self._state.orders[order.id]
         holds = {h.id: dataclasses.replace(h) for h in stored.holds}
@@ -913,6 +913,9 @@ class FakeOrderRepository:
             at_risk_reasons=list(order.at_risk_reasons),
             authorization_expires_at=order.authorization_expires_at,
             holds=list(holds.values()),
+            tags=list(order.tags),
+            metadata=dict(order.metadata),
+            private_metadata=dict(order.private_metadata),
         )
 
     async def add_allocations(self, order_id: int, allocations: list[StoredAllocation]) -> None:

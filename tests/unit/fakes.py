@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ordergraph.domain.accounts import StoredAddress
+from ordergraph.domain.annotations import OrderNote
 from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
 from ordergraph.domain.carrier_events import CarrierEvent, CarrierEventOutcome
 from ordergraph.domain.carrier_services import (
@@ -76,6 +77,7 @@ from ordergraph.domain.ports import (
     MarketRepository,
     OrderChangeRecord,
     OrderChangeRepository,
+    OrderNoteRepository,
     OrderRepository,
     PaymentRepository,
     PriceListRepository,
@@ -279,6 +281,7 @@ class FakeState:
     discount_usages: dict[tuple[int, int], StoredDiscountUsage] = field(default_factory=dict)
     price_lists: dict[int, PriceList] = field(default_factory=dict)
     list_prices: dict[tuple[int, str], int] = field(default_factory=dict)
+    order_notes: list[OrderNote] = field(default_factory=list)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
     order_changes: dict[int, OrderChangeRecord] = field(default_factory=dict)
 
@@ -323,6 +326,7 @@ class FakeState:
             tax_rates=dict(self.tax_rates),
             price_details=dict(self.price_details),
             order_changes=dict(self.order_changes),
+            order_notes=list(self.order_notes),
         )
 
 
@@ -821,6 +825,9 @@ def copy_order(order: Order) -> Order:
         holds=[dataclasses.replace(hold) for hold in order.holds],
         routing=copy.deepcopy(order.routing),
         at_risk_reasons=list(order.at_risk_reasons),
+        tags=list(order.tags),
+        metadata=dict(order.metadata),
+        private_metadata=dict(order.private_metadata),
         pending_events=[],
     )
 
@@ -883,7 +890,7 @@ class FakeOrderRepository:
 
     async def save(self, order: Order) -> None:
         """Like the SQL UPDATE: status, payment, timestamps, version, ship-by, delivery, risk
-        and authorization expiry; new and released holds."""
+        and authorization expiry, tags and metadata; new and released holds."""
         assert order.id is not None
         stored = self._state.orders[order.id]
         holds = {h.id: dataclasses.replace(h) for h in stored.holds}
@@ -911,6 +918,9 @@ class FakeOrderRepository:
             at_risk_reasons=list(order.at_risk_reasons),
             authorization_expires_at=order.authorization_expires_at,
             holds=list(holds.values()),
+            tags=list(order.tags),
+            metadata=dict(order.metadata),
+            private_metadata=dict(order.private_metadata),
         )
 
     async def add_allocations(self, order_id: int, allocations: list[StoredAllocation]) -> None:
@@ -1889,6 +1899,17 @@ class FakePriceListRepository:
         return lists, listed
 
 
+class FakeOrderNoteRepository:
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, note: OrderNote) -> OrderNote:
+        stored = dataclasses.replace(note, id=len(self._state.order_notes) + 1)
+        self._state.order_notes.append(stored)
+        return dataclasses.replace(stored)
+
+
 class FakeTaxRateRepository:
     """Tax rates in memory, with the database's rule: one name per country, region and class."""
 
@@ -2071,6 +2092,7 @@ class FakeUnitOfWork:
     discounts: DiscountRepository
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
+    order_notes: OrderNoteRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -2163,6 +2185,7 @@ class FakeUnitOfWork:
         self.discounts = FakeDiscountRepository(self._state, self._store)
         self.price_lists = FakePriceListRepository(self._state, self._store)
         self.tax_rates = FakeTaxRateRepository(self._state, self._store)
+        self.order_notes = FakeOrderNoteRepository(self._state, self._store)
 
 
 class SequentialCodes:

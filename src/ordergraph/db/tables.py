@@ -56,6 +56,8 @@ products = sa.Table(
     sa.Column("attributes", Json),  # {"size": "M", "colour": "red"}
     sa.Column("group_handle", sa.String(64)),  # variants of one product share it
     sa.Column("tax_class", sa.String(16), nullable=False, server_default="STANDARD"),
+    sa.Column("metadata", Json),  # {"key": "value"} (domain/annotations.py)
+    sa.Column("private_metadata", Json),  # staff only
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint("status IN ('ACTIVE', 'DRAFT', 'ARCHIVED')", name="status_known"),
     sa.Index("ix_products_group_handle", "group_handle"),
@@ -128,6 +130,17 @@ customers = sa.Table(
     sa.Column("email_verified_at", UTCDateTime),  # set by verifyCustomerEmail (or a reset)
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("customer_group", sa.String(32)),  # a handle such as "wholesale", for price lists
+    sa.Column("tags", Json),  # staff labels (domain/annotations.py)
+    sa.Column("metadata", Json),
+    sa.Column("private_metadata", Json),  # staff only
+    # GIN on PostgreSQL for the customers filter (tags @> [..], metadata @> {..} / ? key)
+    sa.Index(
+        "ix_customers_tags",
+        "tags",
+        postgresql_using="gin",
+        postgresql_ops={"tags": "jsonb_path_ops"},
+    ),
+    sa.Index("ix_customers_metadata", "metadata", postgresql_using="gin"),
 )
 
 # One-time links mailed to a customer (VERIFY_EMAIL, RESET_PASSWORD): only the SHA-256 digest
@@ -205,6 +218,8 @@ orders = sa.Table(
     sa.Column("sales_rep", sa.String(200)),
     sa.Column("import_fingerprint", sa.String(64)),
     sa.Column("tags", Json),  # labels (automation rules add them)
+    sa.Column("metadata", Json),  # {"key": "value"} (domain/annotations.py)
+    sa.Column("private_metadata", Json),  # staff only
     # pricing (domain/price_calculation.py): totals over lines and shipping; ``total_minor`` is
     # subtotal - discount + shipping (+ tax unless prices include it)
     sa.Column("discount_minor", sa.BigInteger, nullable=False, server_default="0"),
@@ -222,6 +237,23 @@ orders = sa.Table(
     sa.Index("ix_orders_expires_at", "expires_at"),
     sa.Index("ix_orders_email", "email"),
     sa.Index("ix_orders_ship_by", "status", "ship_by_at"),
+    # GIN on PostgreSQL for OrderFilter.tag / .metadata (db/queries/json_filters.py)
+    sa.Index(
+        "ix_orders_tags", "tags", postgresql_using="gin", postgresql_ops={"tags": "jsonb_path_ops"}
+    ),
+    sa.Index("ix_orders_metadata", "metadata", postgresql_using="gin"),
+)
+
+# Staff comments on an order's timeline (addOrderNote); customers never see them.
+order_notes = sa.Table(
+    "order_notes",
+    metadata,
+    _id(),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_order_notes_order", "order_id", "id"),
 )
 
 order_lines = sa.Table(

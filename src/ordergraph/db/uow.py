@@ -32,6 +32,7 @@ from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
 from ordergraph.db.repositories.markets import SqlMarketRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.order_changes import SqlOrderChangeRepository
+from ordergraph.db.repositories.order_notes import SqlOrderNoteRepository
 from ordergraph.db.repositories.price_lists import SqlPriceListRepository
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
@@ -62,6 +63,7 @@ from ordergraph.domain.ports import (
     InventoryRepository,
     MarketRepository,
     OrderChangeRepository,
+    OrderNoteRepository,
     OrderRepository,
     PaymentRepository,
     PriceListRepository,
@@ -112,6 +114,7 @@ class SqlUnitOfWork:
     inbound: InboundShipmentRepository
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
+    order_notes: OrderNoteRepository
 
     def __init__(
         self,
@@ -169,6 +172,7 @@ class SqlUnitOfWork:
         self.tax_rates = SqlTaxRateRepository(conn)
         self.discounts = SqlDiscountRepository(conn)
         self.order_changes = SqlOrderChangeRepository(conn)
+        self.order_notes = SqlOrderNoteRepository(conn)
         return self
 
     async def __aexit__(

@@ -108,20 +108,27 @@ def may_read_event(
         return principal.role is Role.ADMIN  # a new kind of event: admins until ruled on
     if any(principal.can(scope) for scope in needed):
         return True
-    # a customer follows the events of its own orders
-    return needed == EVENT_SCOPES["order"] and may_read_order(principal, order_customer_id)
+    # a customer follows the events of its own orders, but not staff notes or metadata
+    return (
+        needed == EVENT_SCOPES["order"]
+        and event_type not in STAFF_ONLY_TYPES
+        and may_read_order(principal, order_customer_id)
+    )
 
 
 # events on an order's timeline that only staff see (a customer never learns that a rule
-# held its order for a fraud review)
+# held its order for a fraud review), by prefix, and single types (staff notes, metadata)
 STAFF_ONLY_TIMELINE = frozenset({"automation"})
+STAFF_ONLY_TYPES = frozenset({"order.note_added", "order.metadata_updated"})
 
 
 def may_see_on_timeline(principal: Principal, event_type: str) -> bool:
-    """Whether an order's timeline shows this event to someone who may see the order."""
-    if event_type.split(".", 1)[0] not in STAFF_ONLY_TIMELINE:
-        return True
-    return principal.can(Scope.ORDERS_READ)
+    """Whether an order's timeline (or an order subscription) shows this event to someone who
+    may see the order."""
+    staff_only = (
+        event_type.split(".", 1)[0] in STAFF_ONLY_TIMELINE or event_type in STAFF_ONLY_TYPES
+    )
+    return not staff_only or principal.can(Scope.ORDERS_READ)
 
 
 def may_manage_privacy(principal: Principal) -> bool:

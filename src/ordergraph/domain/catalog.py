@@ -196,6 +196,8 @@ class Product:
     attributes: dict[str, str] = field(default_factory=dict)
     group_handle: str | None = None  # variants of one product share it
     tax_class: TaxClass = TaxClass.STANDARD
+    metadata: dict[str, str] = field(default_factory=dict)  # domain/annotations.py
+    private_metadata: dict[str, str] = field(default_factory=dict)  # staff only
 
     @classmethod
     def create(

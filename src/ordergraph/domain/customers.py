@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict
 
@@ -108,6 +108,9 @@ class Customer:
     timezone: str | None = None  # IANA, for dates in mail
     group: str | None = None  # customer group handle (e.g. wholesale) for price lists
     version: int = 1
+    tags: list[str] = field(default_factory=list)  # staff labels (domain/annotations.py)
+    metadata: dict[str, str] = field(default_factory=dict)
+    private_metadata: dict[str, str] = field(default_factory=dict)  # staff only
 
     @classmethod
     def create(

@@ -212,6 +212,8 @@ class Order:
     import_fingerprint: str | None = None  # digest of the imported content (replays match it)
     holds: list[Hold] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)  # labels staff and rules put on it
+    metadata: dict[str, str] = field(default_factory=dict)  # domain/annotations.py
+    private_metadata: dict[str, str] = field(default_factory=dict)  # staff only
     shipping_discount: int = 0  # minor units taken off ``shipping_total``
     shipping_tax: int = 0  # minor units of tax on shipping
     prices_include_tax: bool = False  # the market's tax display when it was placed

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from ordergraph.domain.accounts import CustomerToken, StoredAddress, TokenPurpose
+from ordergraph.domain.annotations import OrderNote
 from ordergraph.domain.automation import AutomationRule, PastEvent, RunOutcome
 from ordergraph.domain.availability import Restock, StockSnapshot
 from ordergraph.domain.carrier_events import CarrierEvent, CarrierEventOutcome
@@ -572,6 +573,14 @@ class OrderChangeRepository(Protocol):
     async def set_routing(self, order_id: int, routing: dict[str, Any]) -> None: ...
 
 
+class OrderNoteRepository(Protocol):
+    """Staff notes on orders (domain/annotations.py)."""
+
+    async def add(self, note: OrderNote) -> OrderNote:
+        """Insert the note; fills in its id."""
+        ...
+
+
 class FulfillmentRepository(Protocol):
     async def get(self, fulfillment_id: int, *, for_update: bool = False) -> Fulfillment | None: ...
     async def for_order(self, order_id: int) -> list[Fulfillment]: ...
@@ -800,6 +809,7 @@ class UnitOfWork(Protocol):
     discounts: DiscountRepository
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
+    order_notes: OrderNoteRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

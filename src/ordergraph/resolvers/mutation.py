@@ -6,6 +6,7 @@ import strawberry
 
 from ordergraph.domain.inventory import InventoryLevel
 from ordergraph.resolvers.account_mutation import AccountMutation
+from ordergraph.resolvers.annotation_mutation import AnnotationMutation
 from ordergraph.resolvers.automation_mutation import AutomationMutation
 from ordergraph.resolvers.carrier_mutation import CarrierMutation
 from ordergraph.resolvers.catalog_mutation import CatalogMutation
@@ -71,6 +72,7 @@ class Mutation(
     PriceListMutation,
     TaxMutation,
     DiscountMutation,
+    AnnotationMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

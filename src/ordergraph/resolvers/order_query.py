@@ -9,7 +9,9 @@ from graphql import GraphQLError
 
 from ordergraph.db.queries.orders import OrderFilterSpec, orders_query
 from ordergraph.domain.access import Reach, may_read_order, order_reach
+from ordergraph.resolvers.annotation_filters import metadata_conditions, tag_condition
 from ordergraph.resolvers.common import query_id
+from ordergraph.schema.annotation_io import MetadataFilterInput
 from ordergraph.schema.context import AuthError, Info, authenticated
 from ordergraph.schema.enums import (
     Channel,
@@ -47,6 +49,10 @@ class OrderFilter:
     )
     external_id: str | None = strawberry.field(
         default=None, description="The order's id on its source channel."
+    )
+    tag: str | None = strawberry.field(default=None, description="Has this tag (any case).")
+    metadata: list[MetadataFilterInput] | None = strawberry.field(
+        default=None, description="Every pair matches the order's (public) metadata."
     )
 
 
@@ -101,6 +107,8 @@ def _spec(info: Info, given: OrderFilter | None) -> OrderFilterSpec:
         sales_rep=f.sales_rep.strip() if f.sales_rep is not None else None,
         source=f.source.strip().lower() if f.source is not None else None,
         external_id=f.external_id.strip() if f.external_id is not None else None,
+        tag=tag_condition(f.tag),
+        metadata=metadata_conditions(f.metadata),
     )
 
 

@@ -14,6 +14,7 @@ from ordergraph.db.repositories.products import product_from_row
 from ordergraph.db.repositories.warehouses import warehouse_from_row
 from ordergraph.domain.catalog import MAX_GROUP
 from ordergraph.domain.principals import Role, Scope
+from ordergraph.resolvers.annotation_filters import metadata_conditions, tag_condition
 from ordergraph.resolvers.automation_query import AutomationQuery
 from ordergraph.resolvers.carrier_event_query import CarrierEventQuery
 from ordergraph.resolvers.carrier_query import CarrierQuery
@@ -31,6 +32,7 @@ from ordergraph.resolvers.stock_query import StockQuery
 from ordergraph.resolvers.tax_query import TaxQuery
 from ordergraph.resolvers.transfer_query import TransferQuery
 from ordergraph.resolvers.webhooks import WebhookQuery
+from ordergraph.schema.annotation_io import MetadataFilterInput
 from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.enums import ProductStatus
 from ordergraph.schema.pagination import Connection, paginate
@@ -42,6 +44,16 @@ from ordergraph.schema.types.product import ProductType
 from ordergraph.schema.types.warehouse import WarehouseType
 
 MAX_SEARCH = 200
+
+
+@strawberry.input(description="All given conditions must hold.")
+class CustomerFilter:
+    tag: str | None = strawberry.field(default=None, description="Has this tag (any case).")
+    metadata: list[MetadataFilterInput] | None = strawberry.field(
+        default=None, description="Every pair matches the customer's (public) metadata."
+    )
+
+
 SHOPPERS = frozenset({Role.STOREFRONT, Role.CUSTOMER})
 
 
@@ -182,6 +194,7 @@ class Query(
             str | None,
             strawberry.argument(description="Matches email or name, any case."),
         ] = None,
+        filter: CustomerFilter | None = None,
     ) -> Connection[CustomerType]:
         require(info, Scope.CUSTOMERS_READ)
         if search is not None and len(search) > MAX_SEARCH:
@@ -191,7 +204,11 @@ class Query(
             )
         return await paginate(
             info,
-            reads.customers_query(search.strip() if search else None),
+            reads.customers_query(
+                search.strip() if search else None,
+                tag_condition(filter.tag if filter else None),
+                metadata_conditions(filter.metadata if filter else None),
+            ),
             first=first,
             after=after,
             last=last,

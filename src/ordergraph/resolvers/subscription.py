@@ -13,7 +13,7 @@ import strawberry
 from graphql import GraphQLError
 
 from ordergraph.db.queries.orders import EventRow
-from ordergraph.domain.access import Reach, may_read_event, order_reach
+from ordergraph.domain.access import Reach, may_read_event, may_see_on_timeline, order_reach
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.events.broker import OutboxEvent, SubscriberTooSlow
 from ordergraph.events.broker import Subscription as Feed
@@ -171,6 +171,8 @@ class Subscription:
             _fresh(info)
             if wanted is None and not await _may_see_order(info, principal, event.order_id):
                 continue
+            if not may_see_on_timeline(principal, event.type):
+                continue  # staff notes and rule runs: as on the order's timeline
             yield _as_type(event)
 
     @strawberry.subscription(description="A shipment of the order changed (created or scanned).")

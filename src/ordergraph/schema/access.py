@@ -142,6 +142,9 @@ PAYLOADS = {
     "DiscountPayload": "discount userErrors",
     "TestAutomationRulePayload": "results userErrors",
     "CarrierServicePayload": "carrierService userErrors",
+    "AddOrderNotePayload": "order note userErrors",
+    "TagsPayload": "node order customer userErrors",
+    "UpdateMetadataPayload": "node order customer product userErrors",
 }
 
 ORDERS_READ = needs(Scope.ORDERS_READ)
@@ -171,7 +174,9 @@ RULES: dict[str, dict[str, Rule]] = {
             **PAGED, sku=Arg.FILTER, warehouseId=Arg.FILTER
         ),
         "customer": needs(Scope.CUSTOMERS_READ).with_args(id=Arg.ID),
-        "customers": needs(Scope.CUSTOMERS_READ).with_args(**PAGED, search=Arg.FILTER),
+        "customers": needs(Scope.CUSTOMERS_READ).with_args(
+            **PAGED, search=Arg.FILTER, filter=Arg.FILTER
+        ),
         "notificationPreview": ORDERS_READ.with_args(
             orderId=Arg.ID, type=Arg.FILTER, locale=Arg.FILTER
         ),
@@ -266,6 +271,9 @@ RULES: dict[str, dict[str, Rule]] = {
         **_all("createMarket updateMarket createTaxRate updateTaxRate", MUTATION),
         **_all("createPriceList updatePriceList setPrices", MUTATION),
         **_all("createDiscount updateDiscount", MUTATION),  # services/discounts.py
+        # orders:write / customers:write / catalog:write by the object's type, checked by the
+        # use cases (services/order_notes.py, services/annotations.py)
+        **_all("addOrderNote addTags removeTags updateMetadata", MUTATION),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -291,6 +299,9 @@ RULES: dict[str, dict[str, Rule]] = {
     )
     # the group decides prices: staff business, not the customer's own profile
     | {"group": needs(Scope.CUSTOMERS_READ)}
+    # staff labels and staff-only metadata: not on the customer's own profile (``me``)
+    | {"tags": needs(Scope.CUSTOMERS_READ), "privateMetadata": needs(Scope.CUSTOMERS_READ)}
+    | {"metadata": PARENT}
     # narrowed by domain.access.may_read_order: staff with orders:read, or the customer itself
     | {"orders": SIGNED_IN.with_args(first=Arg.PAGE, after=Arg.PAGE)},
     "CustomerAddress": _all(
@@ -342,6 +353,11 @@ RULES: dict[str, dict[str, Rule]] = {
         "automationRuns": ORDERS_READ,  # staff only, as automation.* events on the timeline
         "holds": PARENT.with_args(active=Arg.FILTER),
         "routing": PARENT,
+        "metadata": PARENT,
+        "version": PARENT,
+        # staff only: a customer reading its own order gets FORBIDDEN for these
+        "notes": ORDERS_READ,
+        "privateMetadata": ORDERS_READ,
     },
     "Notification": _all(
         "id type recipient status attempts locale subject lastResponse createdAt sentAt "
@@ -368,6 +384,8 @@ RULES: dict[str, dict[str, Rule]] = {
     "OrderTotals": _all("subtotal discountTotal taxTotal shippingTotal total"),
     "LineChange": _all("orderLineId sku before after"),
     "ReservationChange": _all("sku warehouseId delta"),
+    "MetadataItem": _all("key value"),
+    "OrderNote": _all("id text author createdAt"),
     "DiscountAllocation": _all("orderLineId discountId code name amount"),
     "PageInfo": _all("hasNextPage hasPreviousPage startCursor endCursor"),
     "PaymentTransaction": _all(
@@ -383,6 +401,9 @@ RULES: dict[str, dict[str, Rule]] = {
             "createdAt available version status archivedAt attributes group"
         ),
         "inventoryLevels": INVENTORY_READ,
+        "metadata": PARENT,
+        # storefronts hold catalog:read: staff-only data needs a scope they cannot have
+        "privateMetadata": INVENTORY_READ,
     },
     "Rate": _all("total hits rate"),
     "Refund": _all(

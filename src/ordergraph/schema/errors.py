@@ -79,6 +79,7 @@ class ErrorCode(enum.Enum):
     MARKET_UNAVAILABLE = "MARKET_UNAVAILABLE"  # no such market, inactive, or not this channel
     PRICE_UNAVAILABLE = "PRICE_UNAVAILABLE"  # no list price and no base price in its currency
     TAX_UNAVAILABLE = "TAX_UNAVAILABLE"  # the tax provider failed and the market blocks
+    TOO_MANY_KEYS = "TOO_MANY_KEYS"  # a metadata map over 50 keys (or a request over 100)
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -17,7 +17,9 @@ from ordergraph.db.queries import notifications as notification_reads
 from ordergraph.db.queries import orders as order_reads
 from ordergraph.db.queries.notifications import NotificationRow
 from ordergraph.db.queries.orders import EventRow
+from ordergraph.db.repositories.order_notes import notes_by_order_id
 from ordergraph.domain.accounts import StoredAddress
+from ordergraph.domain.annotations import OrderNote
 from ordergraph.domain.carrier_services import OrderShippingOption
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Customer
@@ -68,6 +70,7 @@ class Loaders:
     return_by_id: DataLoader[int, Return | None]
     refunds_by_order_id: DataLoader[int, list[Refund]]
     events_by_order_id: DataLoader[int, list[EventRow]]
+    notes_by_order_id: DataLoader[int, list[OrderNote]]
     payments_by_order_id: DataLoader[int, list[PaymentTransaction]]
     notifications_by_order_id: DataLoader[int, list[NotificationRow]]
     feedback_by_order_id: DataLoader[int, OrderFeedback | None]
@@ -98,6 +101,7 @@ class Loaders:
             return_by_id=_loader(engine, order_reads.returns_by_id),
             refunds_by_order_id=_loader(engine, order_reads.refunds_by_order_id),
             events_by_order_id=_loader(engine, order_reads.events_by_order_id),
+            notes_by_order_id=_loader(engine, notes_by_order_id),
             payments_by_order_id=_loader(engine, order_reads.payments_by_order_id),
             notifications_by_order_id=_loader(engine, notification_reads.notifications_by_order_id),
             feedback_by_order_id=_loader(engine, feedback_reads.feedback_by_order_id),

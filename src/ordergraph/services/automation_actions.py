@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ordergraph.domain.annotations import retag_order
 from ordergraph.domain.automation import (
     ActionKind,
     ActionOutcome,
@@ -26,7 +27,7 @@ from ordergraph.domain.principals import Principal, Scope
 from ordergraph.services import holds, order_carrier, payment_terms, rerouting, returns
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
-from ordergraph.services.order_support import load_order_for_update
+from ordergraph.services.order_support import load_order_for_update, publish
 
 log = logging.getLogger("ordergraph.automation")
 
@@ -154,11 +155,10 @@ async def add_order_tags(
     async def run(uow: UnitOfWork) -> list[str]:
         order = await load_order_for_update(uow, order_id, actor)
         added = [t for t in wanted if t not in order.tags]
-        if added:
-            order.tags = merge_tags(order.tags, added)
-            order.updated_at = deps.clock.now()
-            order.version += 1
+        # the same change as addTags: a new version and order.tags_changed
+        if retag_order(order, merge_tags(order.tags, added), deps.clock.now(), actor.actor):
             await uow.orders.save(order)
+            publish(uow, order)
         return added
 
     return await run_command(

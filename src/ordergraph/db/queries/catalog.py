@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from ordergraph.db.queries.json_filters import HasTag, metadata_matches
 from ordergraph.db.tables import customers, inventory_levels, products, warehouses
 
 
@@ -41,8 +42,14 @@ def inventory_levels_query(
 
 def customers_query(
     search: str | None,
+    tag: str | None = None,
+    metadata: Sequence[tuple[str, str | None]] = (),
 ) -> tuple[sa.Select[Any], list[sa.ColumnElement[Any]]]:
     stmt = sa.select(customers)
+    if tag is not None:
+        stmt = stmt.where(HasTag(customers.c.tags, tag))
+    if metadata:
+        stmt = stmt.where(*metadata_matches(customers.c["metadata"], list(metadata)))
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(

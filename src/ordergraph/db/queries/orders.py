@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ordergraph.db.queries.json_filters import HasTag, metadata_matches
 from ordergraph.db.repositories.fulfillments import load_fulfillments
 from ordergraph.db.repositories.order_changes import load_changes
 from ordergraph.db.repositories.orders import (
@@ -76,6 +77,8 @@ class OrderFilterSpec:
     sales_rep: str | None = None
     source: str | None = None
     external_id: str | None = None
+    tag: str | None = None  # orders with this tag
+    metadata: Sequence[tuple[str, str | None]] = ()  # all pairs match (None: key present)
 
 
 def _like(text: str) -> str:
@@ -118,6 +121,10 @@ def orders_query(
                 t.contact_name.ilike(pattern, escape="\\"),
             )
         )
+    if spec.tag is not None:
+        stmt = stmt.where(HasTag(t.tags, spec.tag))
+    if spec.metadata:
+        stmt = stmt.where(*metadata_matches(t["metadata"], list(spec.metadata)))
     column = t[sort.value]
     keys: list[sa.ColumnElement[Any]] = [column] if column is t.id else [column, t.id]
     return stmt, keys

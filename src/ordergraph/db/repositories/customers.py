@@ -43,6 +43,9 @@ def customer_from_row(
         timezone=m.get("timezone"),
         group=m.get("customer_group"),
         version=m.get("version", 1),
+        tags=list(m.get("tags") or []),
+        metadata=dict(m.get("metadata") or {}),
+        private_metadata=dict(m.get("private_metadata") or {}),
     )
 
 
@@ -96,6 +99,9 @@ class SqlCustomerRepository:
                     customer_group=customer.group,
                     email_verified_at=customer.email_verified_at,
                     version=customer.version,
+                    tags=list(customer.tags) or None,
+                    metadata=dict(customer.metadata) or None,
+                    private_metadata=dict(customer.private_metadata) or None,
                 )
             )
         except IntegrityError as exc:

@@ -33,6 +33,8 @@ def product_from_row(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Product
         attributes=dict(m["attributes"] or {}),
         group_handle=m["group_handle"],
         tax_class=TaxClass(m["tax_class"]),
+        metadata=dict(m.get("metadata") or {}),
+        private_metadata=dict(m.get("private_metadata") or {}),
     )
 
 
@@ -101,6 +103,8 @@ class SqlProductRepository:
                 **_changeable_values(product),
                 allow_backorder=product.allow_backorder,
                 backorder_limit=product.backorder_limit,
+                metadata=dict(product.metadata) or None,
+                private_metadata=dict(product.private_metadata) or None,
             )
         )
         return result.rowcount == 1

@@ -10,6 +10,7 @@ from ordergraph.domain.customers import Address, AddressFields, Customer
 from ordergraph.schema.context import Info
 from ordergraph.schema.ids import encode_id
 from ordergraph.schema.pagination import Connection
+from ordergraph.schema.types.annotation import MetadataItemType, metadata_items
 from ordergraph.schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -118,6 +119,15 @@ class CustomerType(Node):
     version: int = strawberry.field(
         default=1, description="Bumped by every change (expectedVersion)."
     )
+    tags: list[str] = strawberry.field(
+        default_factory=list, description="Staff labels (addTags); needs customers:read."
+    )
+    metadata: list[MetadataItemType] = strawberry.field(
+        default_factory=list, description="Key-value pairs staff set (updateMetadata)."
+    )
+    private_metadata: list[MetadataItemType] | None = strawberry.field(
+        default=None, description="Staff-only key-value pairs (needs customers:read)."
+    )
 
     @classmethod
     def from_domain(cls, customer: Customer) -> CustomerType:
@@ -135,6 +145,9 @@ class CustomerType(Node):
             timezone=customer.timezone,
             group=customer.group,
             version=customer.version,
+            tags=list(customer.tags),
+            metadata=metadata_items(customer.metadata),
+            private_metadata=metadata_items(customer.private_metadata),
         )
 
     @strawberry.field(description="Whether the email was verified (verifyCustomerEmail).")

@@ -23,6 +23,7 @@ from ordergraph.schema.enums import (
     TransactionStatus,
 )
 from ordergraph.schema.ids import encode_id
+from ordergraph.schema.types.annotation import MetadataItemType, OrderNoteType, metadata_items
 from ordergraph.schema.types.automation_rule import AutomationRunType
 from ordergraph.schema.types.customer import AddressType, CustomerType
 from ordergraph.schema.types.feedback import OrderFeedbackType
@@ -314,6 +315,12 @@ class OrderType(Node):
     version: int = strawberry.field(
         default=1, description="Bumped by every change; send it as expectedVersion."
     )
+    metadata: list[MetadataItemType] = strawberry.field(
+        default_factory=list, description="Key-value pairs staff set (updateMetadata)."
+    )
+    private_metadata: list[MetadataItemType] | None = strawberry.field(
+        default=None, description="Staff-only key-value pairs (needs orders:read)."
+    )
 
     @strawberry.field(description="Late, or likely to be: see atRiskReasons.")
     def at_risk(self) -> bool:
@@ -373,6 +380,8 @@ class OrderType(Node):
             sales_rep=order.sales_rep,
             tags=list(order.tags),
             version=order.version,
+            metadata=metadata_items(order.metadata),
+            private_metadata=metadata_items(order.private_metadata),
         )
 
     @classmethod
@@ -476,6 +485,11 @@ class OrderType(Node):
         rows = await info.context.loaders.events_by_order_id.load(self.pk)
         principal = info.context.principal
         return [OrderEventType.from_row(r) for r in rows if may_see_on_timeline(principal, r.type)]
+
+    @strawberry.field(description="Staff notes (addOrderNote), newest last; needs orders:read.")
+    async def notes(self, info: Info) -> list[OrderNoteType]:
+        found = await info.context.loaders.notes_by_order_id.load(self.pk)
+        return [OrderNoteType.from_domain(n) for n in found]
 
     @strawberry.field(description="Every automation rule run on this order's events, in order.")
     async def automation_runs(self, info: Info) -> list[AutomationRunType]:

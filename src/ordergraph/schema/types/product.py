@@ -9,6 +9,7 @@ from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, require
 from ordergraph.schema.enums import ProductStatus, TaxClass
 from ordergraph.schema.ids import encode_id
+from ordergraph.schema.types.annotation import MetadataItemType, metadata_items
 from ordergraph.schema.types.inventory_level import InventoryLevelType
 from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
@@ -40,6 +41,12 @@ class ProductType(Node):
     group: str | None = strawberry.field(
         description="The handle variants of one product share (e.g. classic-tee)."
     )
+    metadata: list[MetadataItemType] = strawberry.field(
+        default_factory=list, description="Key-value pairs staff set (updateMetadata)."
+    )
+    private_metadata: list[MetadataItemType] | None = strawberry.field(
+        default=None, description="Staff-only key-value pairs (needs inventory:read)."
+    )
 
     @classmethod
     def from_domain(cls, product: Product) -> ProductType:
@@ -62,6 +69,8 @@ class ProductType(Node):
                 ProductAttribute(key=k, value=v) for k, v in sorted(product.attributes.items())
             ],
             group=product.group_handle,
+            metadata=metadata_items(product.metadata),
+            private_metadata=metadata_items(product.private_metadata),
         )
 
     @strawberry.field(description="Units that can be sold now, across all warehouses.")

@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: install install-test run test lint format schema clean
+.PHONY: install install-test run test lint format schema clean bench-search
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: install-test lint
 format: install-test
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
+
+# not part of make test: 100,000 orders on a throwaway PostgreSQL (bench/README.md)
+bench-search: install-test
+	$(BIN)/python -m bench.search_export_bench
 
 schema: install
 	$(BIN)/ordergraph schema > schema.graphql

@@ -43,6 +43,7 @@ from ordergraph.db.uow import SqlUnitOfWork
 from ordergraph.domain.accounts import AccountPolicy
 from ordergraph.domain.clock import Clock, SystemClock
 from ordergraph.domain.notifications import NotificationPolicy
+from ordergraph.domain.order_export import ExportFormat
 from ordergraph.domain.payments import PaymentGateway
 from ordergraph.domain.ports import TaxProvider
 from ordergraph.domain.principals import ANONYMOUS, Principal
@@ -63,6 +64,7 @@ from ordergraph.services.throttle import Throttle
 from ordergraph.web.account_pages import reset_endpoint, verify_endpoint
 from ordergraph.web.carrier_events import carrier_events_endpoint
 from ordergraph.web.dev_mailbox import mailbox_page
+from ordergraph.web.exports import orders_export_endpoint
 from ordergraph.web.feedback import feedback_endpoint
 from ordergraph.web.graphiql import (
     GRAPHIQL_ASSETS_PREFIX,
@@ -539,6 +541,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "/orders/{id}/invoice.pdf",
                 invoice_endpoint(
                     lambda: _engine(runtime), http_principal, settings.seller(), runtime.clock
+                ),
+            ),
+            Route(
+                "/exports/orders.csv",
+                # a replica when one is configured: the export only reads
+                orders_export_endpoint(
+                    lambda: runtime.read_engine or _engine(runtime),
+                    http_principal,
+                    ExportFormat.CSV,
+                ),
+            ),
+            Route(
+                "/exports/orders.jsonl",
+                orders_export_endpoint(
+                    lambda: runtime.read_engine or _engine(runtime),
+                    http_principal,
+                    ExportFormat.JSONL,
                 ),
             ),
             Route(

@@ -42,10 +42,27 @@ async def _table_names(url: str) -> set[str]:
     return set(names)
 
 
+def _for_dialect(dialect: str) -> Any:
+    """Alembic ignores ``ddl_if``: leave out the objects built only on another dialect (the
+    PostgreSQL-only trigram indexes)."""
+
+    def include(obj: Any, _name: Any, _type: Any, _reflected: bool, _compare_to: Any) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        wanted = getattr(condition, "dialect", None)
+        return wanted is None or dialect in ((wanted,) if isinstance(wanted, str) else wanted)
+
+    return include
+
+
 async def _schema_differences(url: str, target: sa.MetaData) -> list[Any]:
     def compare(sync_conn: sa.Connection) -> list[Any]:
         context = MigrationContext.configure(
-            connection=sync_conn, opts={"compare_type": True, "target_metadata": target}
+            connection=sync_conn,
+            opts={
+                "compare_type": True,
+                "target_metadata": target,
+                "include_object": _for_dialect(sync_conn.dialect.name),
+            },
         )
         return list(compare_metadata(context, target))
 

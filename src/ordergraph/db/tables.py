@@ -1092,3 +1092,14 @@ order_changes = sa.Table(
     sa.CheckConstraint("kind IN ('EDIT', 'CANCELLATION', 'EXCHANGE')", name="kind_known"),
     sa.UniqueConstraint("order_id", "number"),
 )
+# Trigram indexes for OrderFilter.query (ILIKE '%…%'), PostgreSQL only (migration 0028).
+for _name, _column in (
+    ("ix_orders_number_trgm", orders.c.number),
+    ("ix_orders_email_trgm", orders.c.email),
+    ("ix_orders_contact_name_trgm", orders.c.contact_name),
+    ("ix_order_lines_sku_trgm", order_lines.c.sku),
+    ("ix_shipments_tracking_number_trgm", shipments.c.tracking_number),
+):
+    sa.Index(
+        _name, _column, postgresql_using="gin", postgresql_ops={_column.name: "gin_trgm_ops"}
+    ).ddl_if(dialect="postgresql")

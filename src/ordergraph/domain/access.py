@@ -134,3 +134,9 @@ def may_see_on_timeline(principal: Principal, event_type: str) -> bool:
 def may_manage_privacy(principal: Principal) -> bool:
     """Exporting or erasing a person's data (GDPR requests)."""
     return principal.can(Scope.CUSTOMERS_PRIVACY)
+
+
+def may_export_orders(principal: Principal) -> bool:
+    """The finance export lists every order: staff with ``orders:read`` only, never a customer
+    (not even of its own orders) nor a storefront."""
+    return principal.can(Scope.ORDERS_READ)

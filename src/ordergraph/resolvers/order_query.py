@@ -24,6 +24,7 @@ from ordergraph.schema.pagination import Connection, paginate
 from ordergraph.schema.types.order import OrderType
 
 MAX_FILTER_VALUES = 20
+MAX_QUERY_LENGTH = 200
 
 
 @strawberry.input(description="All given conditions must hold.")
@@ -53,6 +54,11 @@ class OrderFilter:
     tag: str | None = strawberry.field(default=None, description="Has this tag (any case).")
     metadata: list[MetadataFilterInput] | None = strawberry.field(
         default=None, description="Every pair matches the order's (public) metadata."
+    )
+    query: str | None = strawberry.field(
+        default=None,
+        description="Part of the order number, email, contact name, a line's SKU or a "
+        "shipment's tracking number; case-insensitive, trimmed, 1 to 200 characters.",
     )
 
 
@@ -84,6 +90,9 @@ def _spec(info: Info, given: OrderFilter | None) -> OrderFilterSpec:
     ):
         if text is not None and len(text) > 200:
             raise _bad(f"{name} must be at most 200 characters")
+    query = f.query.strip() if f.query is not None else None
+    if query is not None and not 1 <= len(query) <= MAX_QUERY_LENGTH:
+        raise _bad(f"query must be 1 to {MAX_QUERY_LENGTH} characters (after trimming)")
     customer_id = (
         query_id(f.customer_id, "Customer", "filter.customerId") if f.customer_id else None
     )
@@ -109,6 +118,7 @@ def _spec(info: Info, given: OrderFilter | None) -> OrderFilterSpec:
         external_id=f.external_id.strip() if f.external_id is not None else None,
         tag=tag_condition(f.tag),
         metadata=metadata_conditions(f.metadata),
+        query=query,
     )
 
 

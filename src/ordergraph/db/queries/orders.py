@@ -79,10 +79,33 @@ class OrderFilterSpec:
     external_id: str | None = None
     tag: str | None = None  # orders with this tag
     metadata: Sequence[tuple[str, str | None]] = ()  # all pairs match (None: key present)
+    query: str | None = None
 
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def matches_query(text: str) -> sa.ColumnElement[bool]:
+    """The broad order search: part of the number, email, contact name, a line's SKU or a
+    shipment's tracking number, case-insensitively.
+
+    One ``id IN (… UNION …)`` rather than an OR over the columns and EXISTS subqueries: in an OR
+    with a subquery PostgreSQL must scan every order, whereas each arm of the union is an
+    ``ILIKE '%x%'`` that a trigram index of migration 0028 answers, and the union is joined
+    to orders by primary key."""
+    pattern = _like(text)
+    o, ol, sh = orders.c, order_lines.c, shipments.c
+
+    def like(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        return column.ilike(pattern, escape="\\")
+
+    matching = sa.union(
+        sa.select(o.id).where(sa.or_(like(o.number), like(o.email), like(o.contact_name))),
+        sa.select(ol.order_id).where(like(ol.sku)),
+        sa.select(sh.order_id).where(like(sh.tracking_number)),
+    )
+    return o.id.in_(matching)
 
 
 def orders_query(
@@ -125,6 +148,8 @@ def orders_query(
         stmt = stmt.where(HasTag(t.tags, spec.tag))
     if spec.metadata:
         stmt = stmt.where(*metadata_matches(t["metadata"], list(spec.metadata)))
+    if spec.query:
+        stmt = stmt.where(matches_query(spec.query))
     column = t[sort.value]
     keys: list[sa.ColumnElement[Any]] = [column] if column is t.id else [column, t.id]
     return stmt, keys

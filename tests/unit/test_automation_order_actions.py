@@ -17,7 +17,7 @@ from ordergraph.domain.automation import (
 )
 from ordergraph.domain.carrier_services import ChosenBy
 from ordergraph.domain.errors import InvalidInput
-from ordergraph.domain.orders import Channel, Order, OrderStatus, PaymentStatus, RequestedLine
+from ordergraph.domain.orders import Order, OrderStatus, PaymentStatus
 from ordergraph.services.automation import ClaimedRun, create_rule, execute_run
 from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.carrier_services import (
@@ -26,8 +26,8 @@ from ordergraph.services.carrier_services import (
     choose_carrier_service,
     create_carrier_service,
 )
-from ordergraph.services.orders import place_order
-from tests.unit.fakes import ADMIN, STOREFRONT, Shop, address
+from tests.unit.fakes import ADMIN, Shop
+from tests.unit.tee_shop import place_tee_order, tee_shop
 
 CONFIRM = ActionSpec(ActionKind.CONFIRM)
 HOLD = ActionSpec(ActionKind.HOLD, {"type": "FRAUD_REVIEW", "reason": "check first"})
@@ -35,24 +35,11 @@ HOLD = ActionSpec(ActionKind.HOLD, {"type": "FRAUD_REVIEW", "reason": "check fir
 
 @pytest.fixture
 async def shop() -> Shop:
-    shop = Shop()
-    await shop.add_warehouse("AMS", "EU-WEST", "NL", priority=10)
-    await shop.add_product("TEE", "20.00")
-    await shop.receive("TEE", "AMS", 10)
-    return shop
+    return await tee_shop()
 
 
 async def place(shop: Shop) -> int:
-    order = await place_order(
-        shop.deps,
-        STOREFRONT,
-        channel=Channel.APP,
-        lines=[RequestedLine("TEE", 1)],
-        shipping_address=address(),
-        email="ann@example.com",
-    )
-    assert order.id is not None
-    return order.id
+    return await place_tee_order(shop)
 
 
 async def service(

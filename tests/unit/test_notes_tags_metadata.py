@@ -19,13 +19,13 @@ from ordergraph.domain.annotations import (
     retag_order,
 )
 from ordergraph.domain.errors import Forbidden, InvalidInput, VersionConflict
-from ordergraph.domain.orders import Channel, Order, RequestedLine
+from ordergraph.domain.orders import Order
 from ordergraph.domain.principals import Principal, Role, scopes_for
 from ordergraph.services.automation_actions import add_order_tags
 from ordergraph.services.order_notes import add_order_note
-from ordergraph.services.orders import place_order
 from ordergraph.services.tags_metadata import change_tags, update_metadata
-from tests.unit.fakes import ADMIN, STOREFRONT, Shop, address
+from tests.unit.fakes import ADMIN, Shop
+from tests.unit.tee_shop import place_tee_order, tee_shop
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 CUSTOMER = Principal(role=Role.CUSTOMER, scopes=scopes_for(Role.CUSTOMER, None), customer_id=1)
@@ -103,24 +103,11 @@ def test_notes_and_metadata_events_are_for_staff_only() -> None:
 
 @pytest.fixture
 async def shop() -> Shop:
-    shop = Shop()
-    await shop.add_warehouse("AMS", "EU-WEST", "NL", priority=10)
-    await shop.add_product("TEE", "20.00")
-    await shop.receive("TEE", "AMS", 10)
-    return shop
+    return await tee_shop()
 
 
 async def place(shop: Shop) -> int:
-    order = await place_order(
-        shop.deps,
-        STOREFRONT,
-        channel=Channel.APP,
-        lines=[RequestedLine("TEE", 1)],
-        shipping_address=address(),
-        email="ann@example.com",
-    )
-    assert order.id is not None
-    return order.id
+    return await place_tee_order(shop)
 
 
 async def test_a_note_is_stored_and_recorded_with_its_id_only(shop: Shop) -> None:

@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: install install-test run test lint format schema clean bench-search
+.PHONY: install install-test run test test-slow lint format schema clean bench-search
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ lint: install-test
 test: install-test lint
 	bash scripts/ensure-postgres.sh
 	$(BIN)/pytest
+
+# the scale tests (256 concurrent callers, two-worker servers, 10,000-row imports, the fuzz run,
+# the container image): CI runs them after `make test`; -m overrides pyproject's "not scale"
+test-slow: install-test
+	bash scripts/ensure-postgres.sh
+	$(BIN)/pytest -m scale
 
 format: install-test
 	$(BIN)/ruff check --fix src tests

@@ -29,7 +29,7 @@ from tests.support.aio import run_sync
 from tests.support.databases import Databases
 from tests.support.pg import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.scale, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL_BASE = "python:3.11-slim"

@@ -366,6 +366,7 @@ def test_an_inventory_dry_run_writes_no_level_and_no_movement(
     assert movements(database) == []
 
 
+@pytest.mark.scale
 def test_ten_thousand_rows_of_each_import_in_seconds(database: str, tmp_path: Path) -> None:
     seed_catalog(database, tmp_path)
     lines = [

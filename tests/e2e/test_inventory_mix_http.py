@@ -31,7 +31,7 @@ from tests.e2e.test_serve_e2e import (
 )
 from tests.support.databases import Databases
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale]
 
 SKUS = ("MIX-A", "MIX-B", "MIX-C")
 WAREHOUSES = ("MIX-AMS", "MIX-RTM")

@@ -25,7 +25,7 @@ from tests.e2e.test_serve_e2e import (
 )
 from tests.support.databases import Databases
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale]
 
 CALLERS = 64
 STOCK = 20

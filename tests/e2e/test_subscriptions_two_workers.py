@@ -52,7 +52,7 @@ from tests.support.aio import run_sync
 from tests.support.databases import Databases
 from tests.support.receiver import Receiver
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale]
 
 SKU = "SUB-E2E"
 LATENCY_ORDERS = 10

@@ -70,6 +70,7 @@ def server(databases: Databases) -> Iterator[LiveApi]:
 
 
 @pytest.mark.slow
+@pytest.mark.scale
 @pytest.mark.parametrize("caller", ["admin", "anonymous"])
 def test_generated_operations_never_get_a_5xx_nor_leak_internals(
     server: LiveApi, caller: str

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import pytest
@@ -236,8 +237,13 @@ def available_by_sku(state: Stored) -> dict[str, int]:
     return dict(totals)
 
 
-def stock_cases() -> list[tuple[int, int]]:
-    return [(n, s) for n in (2, 16, 64, 256) for s in sorted({0, 1, n // 2})]
+def stock_cases() -> list[Any]:
+    """Callers and units; the 256-caller cases run in `make test-slow` (marker scale)."""
+    return [
+        pytest.param(n, s, marks=[pytest.mark.scale] if n >= 256 else [])
+        for n in (2, 16, 64, 256)
+        for s in sorted({0, 1, n // 2})
+    ]
 
 
 @pytest.mark.parametrize(("callers", "units"), stock_cases(), ids=lambda v: str(v))
@@ -285,7 +291,7 @@ async def test_two_lines_of_one_sku_are_merged_and_reserved_together(
     assert await deadlocks_detected(pg_url, race_engine) == 0
 
 
-@pytest.mark.parametrize("callers", [16, 64, 256])
+@pytest.mark.parametrize("callers", [16, 64, pytest.param(256, marks=pytest.mark.scale)])
 @pytest.mark.parametrize("sizes", [(2,), (3,), (2, 3)], ids=["2-units", "3-units", "2-or-3-units"])
 async def test_orders_split_across_warehouses_reserve_all_or_nothing(
     race_engine: AsyncEngine, pg_url: str, callers: int, sizes: tuple[int, ...]
@@ -322,7 +328,7 @@ async def test_orders_split_across_warehouses_reserve_all_or_nothing(
     assert await deadlocks_detected(pg_url, race_engine) == 0
 
 
-@pytest.mark.parametrize("callers", [64, 256])
+@pytest.mark.parametrize("callers", [64, pytest.param(256, marks=pytest.mark.scale)])
 async def test_orders_naming_two_skus_in_opposite_order_do_not_deadlock(
     race_engine: AsyncEngine, pg_url: str, callers: int
 ) -> None:

@@ -27,7 +27,7 @@ def _request(input: DraftOrderInput) -> dict[str, Any]:
         lines=[RequestedLine(line.sku, line.quantity) for line in input.lines],
         shipping_address=input.shipping_address.to_fields(),
         customer_id=(
-            input_id(input.customer_id, "Customer", ["input", "customerId"])
+            input_id(input.customer_id, "Customer", ["customerId"])
             if input.customer_id is not None
             else None
         ),
@@ -37,7 +37,7 @@ def _request(input: DraftOrderInput) -> dict[str, Any]:
         sales_rep=input.sales_rep,
         shipping_option_id=input.shipping_option_id,
         market_id=(
-            input_id(input.market_id, "Market", ["input", "marketId"])
+            input_id(input.market_id, "Market", ["marketId"])
             if input.market_id is not None
             else None
         ),

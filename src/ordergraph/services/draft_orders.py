@@ -105,8 +105,12 @@ async def update_draft_order(
     actor.require(Scope.ORDERS_WRITE)
     async with deps.uow() as uow:
         draft = await _locked(uow, draft_id)
-        draft.update(request, expected_version, deps.clock.now())
-        await quote_draft(deps, actor, draft)
+    draft.update(request, expected_version, deps.clock.now())
+    # placeOrder's checks, outside the write transaction (SQLite has one connection to write)
+    await quote_draft(deps, actor, draft)
+    async with deps.uow() as uow:
+        draft = await _locked(uow, draft_id)
+        draft.update(request, expected_version, deps.clock.now())  # checked again, locked
         await uow.draft_orders.save(draft)
         await uow.commit()
     return draft

@@ -397,8 +397,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "MetadataItem": _all("key value"),
     "OrderNote": _all("id text author createdAt"),
     "DraftOrder": _all(
-        "id status version channel email salesRep createdBy lines createdAt updatedAt orderId "
-        "quote"
+        "id status version channel email salesRep createdBy lines createdAt updatedAt orderId quote"
     ),
     "DraftOrderLine": _all("sku quantity"),
     "DiscountAllocation": _all("orderLineId discountId code name amount"),

@@ -138,3 +138,15 @@ async def test_schema_comparison_notices_a_missing_column_index_constraint_and_t
 
     kinds = sorted(_kind(diff) for diff in differences)
     assert kinds == ["add_column", "add_constraint", "add_index", "modify_type"]
+
+
+async def test_draft_orders_migration_downgrades_to_0028_and_back(empty_url: str) -> None:
+    await upgrade(empty_url)
+    assert "draft_orders" in await _table_names(empty_url)
+
+    await downgrade(empty_url, "0028")
+    assert "draft_orders" not in await _table_names(empty_url)
+    assert "orders" in await _table_names(empty_url)
+
+    await upgrade(empty_url)
+    assert await _schema_differences(empty_url, metadata) == []

@@ -39,6 +39,7 @@ from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.clock import FixedClock
 from ordergraph.domain.customers import Address, AddressFields, Customer
 from ordergraph.domain.discounts import Discount, UseOutcome, unusable_reason
+from ordergraph.domain.drafts import DraftOrder, DraftStatus
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
@@ -68,6 +69,7 @@ from ordergraph.domain.ports import (
     ChangedConcurrently,
     CustomerRepository,
     DiscountRepository,
+    DraftOrderRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRecord,
@@ -282,6 +284,7 @@ class FakeState:
     price_lists: dict[int, PriceList] = field(default_factory=dict)
     list_prices: dict[tuple[int, str], int] = field(default_factory=dict)
     order_notes: list[OrderNote] = field(default_factory=list)
+    draft_orders: dict[int, DraftOrder] = field(default_factory=dict)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
     order_changes: dict[int, OrderChangeRecord] = field(default_factory=dict)
 
@@ -327,6 +330,7 @@ class FakeState:
             price_details=dict(self.price_details),
             order_changes=dict(self.order_changes),
             order_notes=list(self.order_notes),
+            draft_orders={k: dataclasses.replace(v) for k, v in self.draft_orders.items()},
         )
 
 
@@ -1910,6 +1914,32 @@ class FakeOrderNoteRepository:
         return dataclasses.replace(stored)
 
 
+class FakeDraftOrderRepository:
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+
+    async def add(self, draft: DraftOrder) -> DraftOrder:
+        draft.id = len(self._state.draft_orders) + 1
+        self._state.draft_orders[draft.id] = dataclasses.replace(draft)
+        return draft
+
+    async def get(self, draft_id: int, *, for_update: bool = False) -> DraftOrder | None:
+        found = self._state.draft_orders.get(draft_id)
+        return dataclasses.replace(found) if found is not None else None
+
+    async def save(self, draft: DraftOrder) -> None:
+        assert draft.id is not None
+        self._state.draft_orders[draft.id] = dataclasses.replace(draft)
+
+    async def list(self, *, first: int, after: int | None = None) -> list[DraftOrder]:
+        kept = [
+            dataclasses.replace(d)
+            for i, d in sorted(self._state.draft_orders.items(), reverse=True)
+            if d.status is not DraftStatus.DELETED and (after is None or i < after)
+        ]
+        return kept[:first]
+
+
 class FakeTaxRateRepository:
     """Tax rates in memory, with the database's rule: one name per country, region and class."""
 
@@ -2093,6 +2123,7 @@ class FakeUnitOfWork:
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
     order_notes: OrderNoteRepository
+    draft_orders: DraftOrderRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -2186,6 +2217,7 @@ class FakeUnitOfWork:
         self.price_lists = FakePriceListRepository(self._state, self._store)
         self.tax_rates = FakeTaxRateRepository(self._state, self._store)
         self.order_notes = FakeOrderNoteRepository(self._state, self._store)
+        self.draft_orders = FakeDraftOrderRepository(self._state)
 
 
 class SequentialCodes:

@@ -256,6 +256,21 @@ order_notes = sa.Table(
     sa.Index("ix_order_notes_order", "order_id", "id"),
 )
 
+# Draft orders (createDraftOrder): a saved placeOrder input, completed into an order later.
+draft_orders = sa.Table(
+    "draft_orders",
+    metadata,
+    _id(),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("request", Json, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index("ix_draft_orders_status", "status", "id"),
+)
+
 order_lines = sa.Table(
     "order_lines",
     metadata,

@@ -26,6 +26,7 @@ from ordergraph.db.repositories.automation import SqlAutomationRepository
 from ordergraph.db.repositories.carrier_events import SqlCarrierEventRepository
 from ordergraph.db.repositories.carrier_services import SqlCarrierServiceRepository
 from ordergraph.db.repositories.discounts import SqlDiscountRepository
+from ordergraph.db.repositories.draft_orders import SqlDraftOrderRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
@@ -56,6 +57,7 @@ from ordergraph.domain.ports import (
     CarrierServiceRepository,
     CustomerRepository,
     DiscountRepository,
+    DraftOrderRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRepository,
@@ -115,6 +117,7 @@ class SqlUnitOfWork:
     automation: AutomationRepository
     carrier_events: CarrierEventRepository
     order_notes: OrderNoteRepository
+    draft_orders: DraftOrderRepository
 
     def __init__(
         self,
@@ -173,6 +176,7 @@ class SqlUnitOfWork:
         self.discounts = SqlDiscountRepository(conn)
         self.order_changes = SqlOrderChangeRepository(conn)
         self.order_notes = SqlOrderNoteRepository(conn)
+        self.draft_orders = SqlDraftOrderRepository(conn)
         return self
 
     async def __aexit__(

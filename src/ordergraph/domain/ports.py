@@ -25,6 +25,7 @@ from ordergraph.domain.carrier_services import (
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Address, Customer
 from ordergraph.domain.discounts import Discount, UseOutcome
+from ordergraph.domain.drafts import DraftOrder
 from ordergraph.domain.events import DomainEvent
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
@@ -573,6 +574,18 @@ class OrderChangeRepository(Protocol):
     async def set_routing(self, order_id: int, routing: dict[str, Any]) -> None: ...
 
 
+class DraftOrderRepository(Protocol):
+    """Draft orders (domain/drafts.py)."""
+
+    async def add(self, draft: DraftOrder) -> DraftOrder:
+        """Insert the draft; fills in its id."""
+        ...
+
+    async def get(self, draft_id: int, *, for_update: bool = False) -> DraftOrder | None: ...
+    async def save(self, draft: DraftOrder) -> None: ...
+    async def list(self, *, first: int, after: int | None = None) -> list[DraftOrder]: ...
+
+
 class OrderNoteRepository(Protocol):
     """Staff notes on orders (domain/annotations.py)."""
 
@@ -810,6 +823,7 @@ class UnitOfWork(Protocol):
     price_lists: PriceListRepository
     tax_rates: TaxRateRepository
     order_notes: OrderNoteRepository
+    draft_orders: DraftOrderRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -12,6 +12,7 @@ from ordergraph.resolvers.carrier_mutation import CarrierMutation
 from ordergraph.resolvers.catalog_mutation import CatalogMutation
 from ordergraph.resolvers.common import attempt, input_id, one_credential_check
 from ordergraph.resolvers.discount_mutation import DiscountMutation
+from ordergraph.resolvers.draft_order_mutation import DraftOrderMutation
 from ordergraph.resolvers.feedback import FeedbackMutation
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.import_mutation import ImportMutation
@@ -73,6 +74,7 @@ class Mutation(
     TaxMutation,
     DiscountMutation,
     AnnotationMutation,
+    DraftOrderMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

@@ -20,6 +20,7 @@ from ordergraph.resolvers.carrier_event_query import CarrierEventQuery
 from ordergraph.resolvers.carrier_query import CarrierQuery
 from ordergraph.resolvers.common import query_id
 from ordergraph.resolvers.discount_query import DiscountQuery
+from ordergraph.resolvers.draft_order_mutation import DraftOrderQuery
 from ordergraph.resolvers.feedback import FeedbackQuery
 from ordergraph.resolvers.fulfillment_query import FulfillmentQuery
 from ordergraph.resolvers.market_query import MarketQuery
@@ -60,6 +61,7 @@ SHOPPERS = frozenset({Role.STOREFRONT, Role.CUSTOMER})
 @strawberry.type
 class Query(
     OrderQuery,
+    DraftOrderQuery,
     FulfillmentQuery,
     ReturnsQuery,
     WebhookQuery,

@@ -143,6 +143,8 @@ PAYLOADS = {
     "TestAutomationRulePayload": "results userErrors",
     "CarrierServicePayload": "carrierService userErrors",
     "AddOrderNotePayload": "order note userErrors",
+    "DraftOrderPayload": "draftOrder userErrors",
+    "CompleteDraftOrderPayload": "draftOrder order userErrors",
     "TagsPayload": "node order customer userErrors",
     "UpdateMetadataPayload": "node order customer product userErrors",
 }
@@ -154,6 +156,9 @@ RULES: dict[str, dict[str, Rule]] = {
     "Query": {
         "order": SIGNED_IN.with_args(id=Arg.ID),
         "orders": SIGNED_IN.with_args(**PAGED, filter=Arg.FILTER, sort=Arg.FILTER),
+        # draft orders are staff only (services/draft_orders.py checks the same scope)
+        "draftOrder": ORDERS_READ.with_args(id=Arg.ID),
+        "draftOrders": ORDERS_READ.with_args(**PAGED_FORWARD),
         "pickList": ORDERS_READ.with_args(warehouseId=Arg.FILTER, statuses=Arg.FILTER),
         "trackShipment": PUBLIC.with_args(code=Arg.ID),
         # as orders: staff see all, a customer the returns of its own orders (order_reach)
@@ -274,6 +279,11 @@ RULES: dict[str, dict[str, Rule]] = {
         # orders:write / customers:write / catalog:write by the object's type, checked by the
         # use cases (services/order_notes.py, services/annotations.py)
         **_all("addOrderNote addTags removeTags updateMetadata", MUTATION),
+        # orders:write, checked by the use cases (services/draft_orders.py)
+        "createDraftOrder": MUTATION,
+        "updateDraftOrder": MUTATION.with_args(draftOrderId=Arg.ID, expectedVersion=Arg.INPUT),
+        "deleteDraftOrder": SIGNED_IN.with_args(draftOrderId=Arg.ID),
+        "completeDraftOrder": SIGNED_IN.with_args(draftOrderId=Arg.ID),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -386,6 +396,10 @@ RULES: dict[str, dict[str, Rule]] = {
     "ReservationChange": _all("sku warehouseId delta"),
     "MetadataItem": _all("key value"),
     "OrderNote": _all("id text author createdAt"),
+    "DraftOrder": _all(
+        "id status version channel email salesRep createdBy lines createdAt updatedAt orderId quote"
+    ),
+    "DraftOrderLine": _all("sku quantity"),
     "DiscountAllocation": _all("orderLineId discountId code name amount"),
     "PageInfo": _all("hasNextPage hasPreviousPage startCursor endCursor"),
     "PaymentTransaction": _all(

@@ -80,6 +80,8 @@ class ErrorCode(enum.Enum):
     PRICE_UNAVAILABLE = "PRICE_UNAVAILABLE"  # no list price and no base price in its currency
     TAX_UNAVAILABLE = "TAX_UNAVAILABLE"  # the tax provider failed and the market blocks
     TOO_MANY_KEYS = "TOO_MANY_KEYS"  # a metadata map over 50 keys (or a request over 100)
+    DRAFT_NOT_OPEN = "DRAFT_NOT_OPEN"  # the draft order was deleted
+    DRAFT_ALREADY_COMPLETED = "DRAFT_ALREADY_COMPLETED"  # it became an order already
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

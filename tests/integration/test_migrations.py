@@ -138,3 +138,21 @@ async def test_schema_comparison_notices_a_missing_column_index_constraint_and_t
 
     kinds = sorted(_kind(diff) for diff in differences)
     assert kinds == ["add_column", "add_constraint", "add_index", "modify_type"]
+
+
+async def test_exchanges_migration_adds_and_removes_only_the_exchanges_table(
+    empty_url: str,
+) -> None:
+    await upgrade(empty_url, "0028")
+    before = await _table_names(empty_url)
+    assert "exchanges" not in before
+
+    await upgrade(empty_url, "0030")
+    assert await _table_names(empty_url) == before | {"exchanges"}
+    columns = await _inspect(
+        empty_url, lambda insp: {c["name"] for c in insp.get_columns("exchanges")}
+    )
+    assert {"original_order_id", "replacement_order_id", "return_id", "settlement"} <= columns
+
+    await downgrade(empty_url, "0028")
+    assert await _table_names(empty_url) == before

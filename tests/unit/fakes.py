@@ -41,6 +41,7 @@ from ordergraph.domain.customers import Address, AddressFields, Customer
 from ordergraph.domain.discounts import Discount, UseOutcome, unusable_reason
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.exchanges import Exchange
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment, FulfillmentLine, FulfillmentStatus
 from ordergraph.domain.inbound import InboundShipment
@@ -68,6 +69,7 @@ from ordergraph.domain.ports import (
     ChangedConcurrently,
     CustomerRepository,
     DiscountRepository,
+    ExchangeRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRecord,
@@ -284,6 +286,7 @@ class FakeState:
     order_notes: list[OrderNote] = field(default_factory=list)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
     order_changes: dict[int, OrderChangeRecord] = field(default_factory=dict)
+    exchanges: dict[int, Exchange] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -326,6 +329,7 @@ class FakeState:
             tax_rates=dict(self.tax_rates),
             price_details=dict(self.price_details),
             order_changes=dict(self.order_changes),
+            exchanges=dict(self.exchanges),
             order_notes=list(self.order_notes),
         )
 
@@ -1294,6 +1298,40 @@ def copy_return(rma: Return) -> Return:
     )
 
 
+class FakeExchangeRepository:
+    """Like ``SqlExchangeRepository``: a return and a replacement order belong to one
+    exchange each (the table's unique constraints)."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, exchange: Exchange) -> Exchange:
+        for other in self._state.exchanges.values():
+            if other.return_id == exchange.return_id:
+                raise Duplicate("the return belongs to an exchange", field=["returnId"])
+            if other.replacement_order_id == exchange.replacement_order_id:
+                raise Duplicate("the order replaces another exchange", field=["orderId"])
+        stored = dataclasses.replace(exchange, id=self._store.next_id("exchanges"))
+        assert stored.id is not None
+        self._state.exchanges[stored.id] = stored
+        return stored
+
+    async def for_original(self, order_id: int) -> list[Exchange]:
+        return [
+            e for _, e in sorted(self._state.exchanges.items()) if e.original_order_id == order_id
+        ]
+
+    async def for_replacement(self, order_id: int) -> Exchange | None:
+        return next(
+            (e for e in self._state.exchanges.values() if e.replacement_order_id == order_id),
+            None,
+        )
+
+    async def for_return(self, return_id: int) -> Exchange | None:
+        return next((e for e in self._state.exchanges.values() if e.return_id == return_id), None)
+
+
 class FakeReturnRepository:
     """Like ``SqlReturnRepository``: the number is unique, the CHECK constraints of
     ``return_lines`` hold, and ``save`` writes only what its UPDATEs write."""
@@ -2078,6 +2116,7 @@ class FakeUnitOfWork:
     shipments: ShipmentRepository
     risks: RiskRepository
     returns: ReturnRepository
+    exchanges: ExchangeRepository
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
@@ -2171,6 +2210,7 @@ class FakeUnitOfWork:
         self.shipments = FakeShipmentRepository(self._state, self._store)
         self.risks = FakeRiskRepository(self._state)
         self.returns = FakeReturnRepository(self._state, self._store)
+        self.exchanges = FakeExchangeRepository(self._state, self._store)
         self.refunds = FakeRefundRepository(self._state, self._store)
         self.privacy = FakePrivacyRepository(self._state)
         self.notifications = FakeNotificationOutbox(self._state)

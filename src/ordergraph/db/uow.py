@@ -26,6 +26,7 @@ from ordergraph.db.repositories.automation import SqlAutomationRepository
 from ordergraph.db.repositories.carrier_events import SqlCarrierEventRepository
 from ordergraph.db.repositories.carrier_services import SqlCarrierServiceRepository
 from ordergraph.db.repositories.discounts import SqlDiscountRepository
+from ordergraph.db.repositories.exchanges import SqlExchangeRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
@@ -56,6 +57,7 @@ from ordergraph.domain.ports import (
     CarrierServiceRepository,
     CustomerRepository,
     DiscountRepository,
+    ExchangeRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRepository,
@@ -99,6 +101,7 @@ class SqlUnitOfWork:
     shipments: ShipmentRepository
     risks: RiskRepository
     returns: ReturnRepository
+    exchanges: ExchangeRepository
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
@@ -156,6 +159,7 @@ class SqlUnitOfWork:
         self.shipments = SqlShipmentRepository(conn)
         self.risks = SqlRiskRepository(conn)
         self.returns = SqlReturnRepository(conn)
+        self.exchanges = SqlExchangeRepository(conn)
         self.refunds = SqlRefundRepository(conn)
         self.privacy = SqlPrivacyRepository(conn)
         self._notifications = SqlNotificationOutbox(conn, self._policy)

@@ -43,6 +43,26 @@ class NewLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Exchange:
+    """A committed exchange: the original order, its linked return and the replacement."""
+
+    original_order_id: int
+    replacement_order_id: int
+    return_id: int
+    returned: Money
+    new_total: Money
+    settlement: ExchangeSettlement
+    hold_replacement: bool
+    created_by: str
+    created_at: datetime
+    id: int | None = None
+
+    @property
+    def difference(self) -> Money:
+        return self.new_total - self.returned
+
+
+@dataclass(frozen=True, slots=True)
 class ExchangeTerms:
     returned: Money  # what the returned units were paid (their refund share)
     new_total: Money  # what the replacement's lines cost today, tax and shipping included

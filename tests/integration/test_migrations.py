@@ -150,3 +150,21 @@ async def test_draft_orders_migration_downgrades_to_0028_and_back(empty_url: str
 
     await upgrade(empty_url)
     assert await _schema_differences(empty_url, metadata) == []
+
+
+async def test_exchanges_migration_adds_and_removes_only_the_exchanges_table(
+    empty_url: str,
+) -> None:
+    await upgrade(empty_url, "0029")
+    before = await _table_names(empty_url)
+    assert "exchanges" not in before
+
+    await upgrade(empty_url, "0030")
+    assert await _table_names(empty_url) == before | {"exchanges"}
+    columns = await _inspect(
+        empty_url, lambda insp: {c["name"] for c in insp.get_columns("exchanges")}
+    )
+    assert {"original_order_id", "replacement_order_id", "return_id", "settlement"} <= columns
+
+    await downgrade(empty_url, "0029")
+    assert await _table_names(empty_url) == before

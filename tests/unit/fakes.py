@@ -42,6 +42,7 @@ from ordergraph.domain.discounts import Discount, UseOutcome, unusable_reason
 from ordergraph.domain.drafts import DraftOrder, DraftStatus
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.exchanges import Exchange
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment, FulfillmentLine, FulfillmentStatus
 from ordergraph.domain.inbound import InboundShipment
@@ -70,6 +71,7 @@ from ordergraph.domain.ports import (
     CustomerRepository,
     DiscountRepository,
     DraftOrderRepository,
+    ExchangeRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRecord,
@@ -287,6 +289,7 @@ class FakeState:
     draft_orders: dict[int, DraftOrder] = field(default_factory=dict)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
     order_changes: dict[int, OrderChangeRecord] = field(default_factory=dict)
+    exchanges: dict[int, Exchange] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         return FakeState(
@@ -329,6 +332,7 @@ class FakeState:
             tax_rates=dict(self.tax_rates),
             price_details=dict(self.price_details),
             order_changes=dict(self.order_changes),
+            exchanges=dict(self.exchanges),
             order_notes=list(self.order_notes),
             draft_orders={k: dataclasses.replace(v) for k, v in self.draft_orders.items()},
         )
@@ -1298,6 +1302,40 @@ def copy_return(rma: Return) -> Return:
     )
 
 
+class FakeExchangeRepository:
+    """Like ``SqlExchangeRepository``: a return and a replacement order belong to one
+    exchange each (the table's unique constraints)."""
+
+    def __init__(self, state: FakeState, store: FakeStore) -> None:
+        self._state = state
+        self._store = store
+
+    async def add(self, exchange: Exchange) -> Exchange:
+        for other in self._state.exchanges.values():
+            if other.return_id == exchange.return_id:
+                raise Duplicate("the return belongs to an exchange", field=["returnId"])
+            if other.replacement_order_id == exchange.replacement_order_id:
+                raise Duplicate("the order replaces another exchange", field=["orderId"])
+        stored = dataclasses.replace(exchange, id=self._store.next_id("exchanges"))
+        assert stored.id is not None
+        self._state.exchanges[stored.id] = stored
+        return stored
+
+    async def for_original(self, order_id: int) -> list[Exchange]:
+        return [
+            e for _, e in sorted(self._state.exchanges.items()) if e.original_order_id == order_id
+        ]
+
+    async def for_replacement(self, order_id: int) -> Exchange | None:
+        return next(
+            (e for e in self._state.exchanges.values() if e.replacement_order_id == order_id),
+            None,
+        )
+
+    async def for_return(self, return_id: int) -> Exchange | None:
+        return next((e for e in self._state.exchanges.values() if e.return_id == return_id), None)
+
+
 class FakeReturnRepository:
     """Like ``SqlReturnRepository``: the number is unique, the CHECK constraints of
     ``return_lines`` hold, and ``save`` writes only what its UPDATEs write."""
@@ -2108,6 +2146,7 @@ class FakeUnitOfWork:
     shipments: ShipmentRepository
     risks: RiskRepository
     returns: ReturnRepository
+    exchanges: ExchangeRepository
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
@@ -2202,6 +2241,7 @@ class FakeUnitOfWork:
         self.shipments = FakeShipmentRepository(self._state, self._store)
         self.risks = FakeRiskRepository(self._state)
         self.returns = FakeReturnRepository(self._state, self._store)
+        self.exchanges = FakeExchangeRepository(self._state, self._store)
         self.refunds = FakeRefundRepository(self._state, self._store)
         self.privacy = FakePrivacyRepository(self._state)
         self.notifications = FakeNotificationOutbox(self._state)

@@ -7,6 +7,7 @@ import pytest
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.errors import Duplicate, InsufficientStock
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.exchanges import Exchange, ExchangeSettlement
 from ordergraph.domain.inventory import AdjustmentReason, StockAdjustment
 from ordergraph.domain.money import Money
 from ordergraph.domain.ports import IdempotencyRecord, RetryableConflict
@@ -149,3 +150,43 @@ async def test_a_commit_after_a_concurrent_commit_is_a_conflict() -> None:
         with pytest.raises(RetryableConflict):
             await second.commit()
     assert [p.sku for p in store.products] == ["A"]
+
+
+def _exchange(return_id: int, replacement: int) -> Exchange:
+    return Exchange(
+        original_order_id=1,
+        replacement_order_id=replacement,
+        return_id=return_id,
+        returned=Money(1000, "EUR"),
+        new_total=Money(800, "EUR"),
+        settlement=ExchangeSettlement.REFUND_ON_RECEIPT,
+        hold_replacement=False,
+        created_by="staff:1",
+        created_at=DEFAULT_NOW,
+    )
+
+
+async def test_exchanges_read_back_by_order_return_and_replacement_once_committed() -> None:
+    store = FakeStore()
+    async with store.unit_of_work() as uow:
+        first = await uow.exchanges.add(_exchange(return_id=10, replacement=2))
+        second = await uow.exchanges.add(_exchange(return_id=11, replacement=3))
+        with pytest.raises(Duplicate):
+            await uow.exchanges.add(_exchange(return_id=10, replacement=4))
+        with pytest.raises(Duplicate):
+            await uow.exchanges.add(_exchange(return_id=12, replacement=3))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.exchanges.for_original(1) == [first, second]
+        assert await uow.exchanges.for_replacement(3) == second
+        assert await uow.exchanges.for_return(10) == first
+        assert await uow.exchanges.for_return(12) is None
+        assert await uow.exchanges.for_original(2) == []
+    assert first.id is not None
+    assert second.id is not None
+    assert first.id != second.id
+    assert first.difference == Money(-200, "EUR")
+    async with store.unit_of_work() as uow:
+        await uow.exchanges.add(_exchange(return_id=13, replacement=5))
+    async with store.unit_of_work() as uow:
+        assert await uow.exchanges.for_return(13) is None

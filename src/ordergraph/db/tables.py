@@ -1118,3 +1118,25 @@ for _name, _column in (
     sa.Index(
         _name, _column, postgresql_using="gin", postgresql_ops={_column.name: "gin_trgm_ops"}
     ).ddl_if(dialect="postgresql")
+
+# An exchange links a return of the original order to the replacement order (migration 0030).
+exchanges = sa.Table(
+    "exchanges",
+    metadata,
+    _id(),
+    sa.Column("original_order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("replacement_order_id", BigId, sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("return_id", BigId, sa.ForeignKey("returns.id"), nullable=False),
+    sa.Column("returned_minor", sa.BigInteger, nullable=False),
+    sa.Column("new_total_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("settlement", sa.String(24), nullable=False),
+    sa.Column("hold_replacement", sa.Boolean, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        "settlement IN ('NONE', 'CHARGE', 'REFUND_ON_RECEIPT')", name="settlement_known"
+    ),
+    sa.UniqueConstraint("replacement_order_id"),
+    sa.UniqueConstraint("return_id"),
+)

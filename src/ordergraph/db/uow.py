@@ -27,6 +27,7 @@ from ordergraph.db.repositories.carrier_events import SqlCarrierEventRepository
 from ordergraph.db.repositories.carrier_services import SqlCarrierServiceRepository
 from ordergraph.db.repositories.discounts import SqlDiscountRepository
 from ordergraph.db.repositories.draft_orders import SqlDraftOrderRepository
+from ordergraph.db.repositories.exchanges import SqlExchangeRepository
 from ordergraph.db.repositories.feedback import SqlFeedbackRepository
 from ordergraph.db.repositories.fulfillments import SqlFulfillmentRepository
 from ordergraph.db.repositories.inbound import SqlInboundShipmentRepository
@@ -58,6 +59,7 @@ from ordergraph.domain.ports import (
     CustomerRepository,
     DiscountRepository,
     DraftOrderRepository,
+    ExchangeRepository,
     FeedbackRepository,
     FulfillmentRepository,
     IdempotencyRepository,
@@ -101,6 +103,7 @@ class SqlUnitOfWork:
     shipments: ShipmentRepository
     risks: RiskRepository
     returns: ReturnRepository
+    exchanges: ExchangeRepository
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox
@@ -159,6 +162,7 @@ class SqlUnitOfWork:
         self.shipments = SqlShipmentRepository(conn)
         self.risks = SqlRiskRepository(conn)
         self.returns = SqlReturnRepository(conn)
+        self.exchanges = SqlExchangeRepository(conn)
         self.refunds = SqlRefundRepository(conn)
         self.privacy = SqlPrivacyRepository(conn)
         self._notifications = SqlNotificationOutbox(conn, self._policy)

@@ -27,6 +27,7 @@ from ordergraph.domain.customers import Address, Customer
 from ordergraph.domain.discounts import Discount, UseOutcome
 from ordergraph.domain.drafts import DraftOrder
 from ordergraph.domain.events import DomainEvent
+from ordergraph.domain.exchanges import Exchange
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inbound import InboundShipment
@@ -650,6 +651,21 @@ class ReturnRepository(Protocol):
     async def save(self, rma: Return) -> None: ...
 
 
+class ExchangeRepository(Protocol):
+    """Exchanges linking an order, its return and the replacement (domain/exchanges.py)."""
+
+    async def add(self, exchange: Exchange) -> Exchange:
+        """Insert; fills in the id."""
+        ...
+
+    async def for_original(self, order_id: int) -> list[Exchange]:
+        """The exchanges made from the order, oldest first."""
+        ...
+
+    async def for_replacement(self, order_id: int) -> Exchange | None: ...
+    async def for_return(self, return_id: int) -> Exchange | None: ...
+
+
 class RefundRepository(Protocol):
     async def add(self, refund: Refund) -> Refund: ...
     async def for_order(self, order_id: int) -> list[Refund]: ...
@@ -808,6 +824,7 @@ class UnitOfWork(Protocol):
     shipments: ShipmentRepository
     risks: RiskRepository
     returns: ReturnRepository
+    exchanges: ExchangeRepository
     refunds: RefundRepository
     privacy: PrivacyRepository
     notifications: NotificationOutbox

@@ -16,7 +16,7 @@ from ordergraph.domain.ports import RetryableConflict, StoredAllocation, UnitOfW
 from ordergraph.domain.principals import Principal
 from ordergraph.domain.routing import RoutingPlan
 from ordergraph.services import stock_ledger
-from ordergraph.services.checkout import order_email, validate_capture
+from ordergraph.services.checkout import Capture, order_email, validate_capture
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.discounts import take_uses
@@ -61,6 +61,79 @@ def routing_explanation(plan: RoutingPlan) -> dict[str, Any]:
     }
 
 
+async def capture_order(
+    uow: UnitOfWork,
+    deps: Deps,
+    actor: Principal,
+    capture: Capture,
+    shipping_option_id: str | None = None,
+) -> Order:
+    """Price, record, reserve and route a checked capture inside the caller's transaction.
+
+    ``place_order`` runs it as one keyed command; an exchange or a draft completion runs it
+    beside its own writes, so the new order and those writes commit together or not at all."""
+    now = deps.clock.now()
+    priced = await price_order(uow, deps, capture, now, shipping_option_id)
+    contact = await order_email(uow, capture)
+    address, plan, option = capture.address, priced.plan, priced.option
+    order = Order(
+        id=None,
+        number=await uow.orders.next_number(),
+        status=OrderStatus.PLACED,
+        payment_status=PaymentStatus.PENDING,
+        channel=capture.channel,
+        customer_id=capture.customer_id,
+        email=contact or "",
+        contact_name=capture.name or address.name,
+        phone=capture.phone or address.phone,
+        currency=priced.currency,
+        lines=priced.lines,
+        shipping_total=priced.shipping_total,
+        shipping_discount=priced.breakdown.shipping.discount,
+        shipping_tax=priced.breakdown.shipping.tax,
+        prices_include_tax=priced.breakdown.inclusive,
+        tax_policy=priced.tax_policy.value,
+        market_id=priced.market.id,
+        shipping_address=address,
+        placed_by=actor.actor,
+        locale=capture.locale,
+        timezone=capture.timezone,
+        placed_by_token_id=actor.token_id,
+        sales_rep=capture.sales_rep,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + deps.policy.unpaid_ttl,
+        routing=routing_explanation(plan),
+        promised_delivery_at=priced.promised_delivery_at,
+    )
+    await uow.orders.add(order)
+    assert order.id is not None
+    await uow.orders.add_price_details(order.id, price_details(order.lines, priced.breakdown))
+    if priced.discounts:
+        await take_uses(
+            uow,
+            discounts=priced.discounts,
+            order_id=order.id,
+            customer_key=customer_key(order.customer_id, order.email),
+            now=now,
+        )
+    await reserve_stock(uow, order, plan, actor, now)
+    if option is not None:
+        await uow.carrier_services.record_order_option(order.id, option)
+    order.record(
+        "order.placed",
+        actor.actor,
+        {
+            "channel": capture.channel.value,
+            "total": str(order.total.amount),
+            "currency": priced.currency,
+            "warehouses": list(plan.warehouse_ids),
+        },
+    )
+    publish(uow, order)
+    return order
+
+
 async def place_order(
     deps: Deps,
     actor: Principal,
@@ -100,66 +173,7 @@ async def place_order(
     )
 
     async def run(uow: UnitOfWork) -> Order:
-        now = deps.clock.now()
-        priced = await price_order(uow, deps, capture, now, shipping_option_id)
-        contact = await order_email(uow, capture)
-        address, plan, option = capture.address, priced.plan, priced.option
-        order = Order(
-            id=None,
-            number=await uow.orders.next_number(),
-            status=OrderStatus.PLACED,
-            payment_status=PaymentStatus.PENDING,
-            channel=channel,
-            customer_id=capture.customer_id,
-            email=contact or "",
-            contact_name=capture.name or address.name,
-            phone=capture.phone or address.phone,
-            currency=priced.currency,
-            lines=priced.lines,
-            shipping_total=priced.shipping_total,
-            shipping_discount=priced.breakdown.shipping.discount,
-            shipping_tax=priced.breakdown.shipping.tax,
-            prices_include_tax=priced.breakdown.inclusive,
-            tax_policy=priced.tax_policy.value,
-            market_id=priced.market.id,
-            shipping_address=address,
-            placed_by=actor.actor,
-            locale=capture.locale,
-            timezone=capture.timezone,
-            placed_by_token_id=actor.token_id,
-            sales_rep=capture.sales_rep,
-            created_at=now,
-            updated_at=now,
-            expires_at=now + deps.policy.unpaid_ttl,
-            routing=routing_explanation(plan),
-            promised_delivery_at=priced.promised_delivery_at,
-        )
-        await uow.orders.add(order)
-        assert order.id is not None
-        await uow.orders.add_price_details(order.id, price_details(order.lines, priced.breakdown))
-        if priced.discounts:
-            await take_uses(
-                uow,
-                discounts=priced.discounts,
-                order_id=order.id,
-                customer_key=customer_key(order.customer_id, order.email),
-                now=now,
-            )
-        await reserve_stock(uow, order, plan, actor, now)
-        if option is not None:
-            await uow.carrier_services.record_order_option(order.id, option)
-        order.record(
-            "order.placed",
-            actor.actor,
-            {
-                "channel": channel.value,
-                "total": str(order.total.amount),
-                "currency": priced.currency,
-                "warehouses": list(plan.warehouse_ids),
-            },
-        )
-        publish(uow, order)
-        return order
+        return await capture_order(uow, deps, actor, capture, shipping_option_id)
 
     async def recall(uow: UnitOfWork, result: dict[str, Any]) -> Order:
         found = await uow.orders.get(result["id"])

@@ -85,7 +85,14 @@ class SetShippingAddress:
     address: Address
 
 
-Change = AddLine | RemoveLine | SetQuantity | SetShippingAddress
+@dataclass(frozen=True, slots=True)
+class SetShippingMethod:
+    """Ship with the carrier service of ``option_id`` (a ``shippingOptions`` id), re-priced."""
+
+    option_id: str
+
+
+Change = AddLine | RemoveLine | SetQuantity | SetShippingAddress | SetShippingMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +123,8 @@ class ChangePlan:
     lines: tuple[PlannedLine, ...]
     address: Address | None = None  # a new shipping address, if the change sets one
     shipped: Mapping[int, int] | None = None  # line id → units shipped (for the status)
+    shipping_option: str | None = None  # a shippingOptions id, if the change sets the method
+    shipping_option_field: tuple[str, ...] = ("changes",)  # where it was given, for userErrors
 
     @property
     def changed(self) -> tuple[PlannedLine, ...]:
@@ -159,7 +168,8 @@ def plan_changes(
     lines: Sequence[LineState], changes: Sequence[Change], *, field: str = "changes"
 ) -> ChangePlan:
     """Each line's quantity after ``changes``; refuses unknown lines (``NOT_FOUND``), a line
-    changed twice (``DUPLICATE``), taking off locked units (``LINE_NOT_EDITABLE``), an empty
+    changed twice or the shipping address or method set twice (``DUPLICATE``), taking off
+    locked units or changing how picked units ship (``LINE_NOT_EDITABLE``), an empty
     order (``ORDER_WOULD_BE_EMPTY``) and a change set that changes nothing. Adding a SKU the
     order has already raises that line's quantity (an order has one line per SKU)."""
     if not changes:
@@ -174,6 +184,8 @@ def plan_changes(
     added: dict[str, int] = {}
     touched: set[int] = set()
     address: Address | None = None
+    option: str | None = None
+    option_field: tuple[str, ...] = (field,)
     for index, change in enumerate(changes):
         at = [field, str(index)]
         match change:
@@ -208,17 +220,12 @@ def plan_changes(
                     )
                 after[line_id] = wanted
             case SetShippingAddress(new_address):
-                if address is not None:
-                    raise InvalidInput(
-                        "the shipping address is set twice", field=at, code="DUPLICATE"
-                    )
-                if any(line.locked for line in lines):
-                    raise LineNotEditable(
-                        "units are picked, packed or shipped to the current address: "
-                        "the shipping address can no longer change",
-                        field=[*at, "setShippingAddress"],
-                    )
+                _check_shipping_open(lines, address, "address", [*at, "setShippingAddress"])
                 address = new_address
+            case SetShippingMethod(option_id):
+                _check_shipping_open(lines, option, "method", [*at, "setShippingMethod"])
+                option = option_id
+                option_field = (*at, "setShippingMethod", "shippingOptionId")
     planned = [
         PlannedLine(line.line_id, line.sku, line.quantity, after[line.line_id]) for line in lines
     ]
@@ -232,10 +239,31 @@ def plan_changes(
             "the change would leave the order without units: cancel the order instead",
             field=[field],
         )
-    plan = ChangePlan(tuple(planned), address, {line.line_id: line.shipped for line in lines})
-    if not plan.changed and address is None:
+    plan = ChangePlan(
+        tuple(planned),
+        address,
+        {line.line_id: line.shipped for line in lines},
+        shipping_option=option,
+        shipping_option_field=option_field,
+    )
+    if not plan.changed and address is None and option is None:
         raise NothingToChange("the changes leave the order as it is", field=[field])
     return plan
+
+
+def _check_shipping_open(
+    lines: Sequence[LineState], already: object, what: str, at: list[str]
+) -> None:
+    """The shipping address or method may be set once per change set, and only while no unit
+    is picked: picked units are on their way to the current address with the current method."""
+    if already is not None:
+        raise InvalidInput(f"the shipping {what} is set twice", field=at[:-1], code="DUPLICATE")
+    if any(line.locked for line in lines):
+        raise LineNotEditable(
+            "units are picked, packed or shipped to the current address: "
+            f"the shipping {what} can no longer change",
+            field=at,
+        )
 
 
 def _touch(touched: set[int], line_id: int, at: list[str]) -> None:

@@ -30,6 +30,8 @@ def _edit_input(i: int, change: OrderEditChangeInput) -> EditInput:
     if change.set_quantity:
         line = input_id(change.set_quantity.order_line_id, "OrderLine", [*at, "setQuantity"])
         return EditInput(set_line_id=line, set_quantity=change.set_quantity.quantity)
+    if change.set_shipping_method:
+        return EditInput(shipping_option_id=change.set_shipping_method.shipping_option_id)
     assert change.set_shipping_address  # @oneOf: exactly one is set
     return EditInput(address=change.set_shipping_address.to_fields())
 
@@ -46,8 +48,9 @@ def _payload_parts(
 class OrderChangeMutation:
     @strawberry.mutation(
         description="Change an order not fully picked: add or remove lines, set quantities, "
-        "set the shipping address. Only the changed units move; the difference is charged, "
-        "held or refunded; a dry run shows all of it and changes nothing. Needs orders:write."
+        "set the shipping address or method. Only the changed units move; the difference is "
+        "charged, held or refunded; a dry run shows all of it and changes nothing. Needs "
+        "orders:write."
     )
     async def edit_order(self, info: Info, input: EditOrderInput) -> EditOrderPayload:
         actor = authenticated(info)

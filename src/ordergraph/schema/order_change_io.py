@@ -26,12 +26,21 @@ class SetQuantityInput:
     quantity: int = strawberry.field(description="0 removes the line.")
 
 
+@strawberry.input
+class SetShippingMethodInput:
+    shipping_option_id: str = strawberry.field(
+        description="An id from shippingOptions for the order's lines and (new) address: the "
+        "order's shipping is priced again with it and the promise becomes its window."
+    )
+
+
 @strawberry.input(one_of=True, description="Exactly one change.")
 class OrderEditChangeInput:
     add_line: OrderLineInput | None = strawberry.UNSET
     remove_line: RemoveLineInput | None = strawberry.UNSET
     set_quantity: SetQuantityInput | None = strawberry.UNSET
     set_shipping_address: AddressInput | None = strawberry.UNSET
+    set_shipping_method: SetShippingMethodInput | None = strawberry.UNSET
 
 
 @strawberry.input

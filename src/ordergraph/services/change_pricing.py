@@ -5,14 +5,16 @@ Lines the order has keep the unit price it was sold at; a line the change adds i
 the order got are applied again to the new lines (a code that would stop applying refuses the
 change with ``DISCOUNT_INVALID``; an automatic one that stops applying falls away), and tax is
 that of the destination — the new address when the change sets one. Shipping keeps the price
-agreed when the order was placed. ``calculate_prices`` does the arithmetic, as for quotes and
-orders, so an edited order's total obeys the same invariant.
+agreed when the order was placed, unless the change sets the shipping method: then
+``change_shipping`` quotes the new one and ``Repriced.with_shipping`` prices the order again
+with it (free-shipping discounts and tax on shipping included). ``calculate_prices`` does the
+arithmetic, as for quotes and orders, so an edited order's total obeys the same invariant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ordergraph.domain.catalog import Product
@@ -44,10 +46,18 @@ class Repriced:
     breakdown: PriceBreakdown
     products: Mapping[str, Product]
     address: Address
+    request: PricingRequest
 
     @property
     def total(self) -> int:
         return self.breakdown.total
+
+    def with_shipping(self, price: Money) -> Repriced:
+        """The same order shipped at ``price``: discounts and tax computed again."""
+        request = replace(self.request, shipping=price.minor_units)
+        breakdown = calculate_prices(request)
+        lines = priced_lines(self.lines, breakdown)
+        return Repriced(lines, breakdown, self.products, self.address, request)
 
 
 async def order_market(uow: UnitOfWork, deps: Deps, order: Order) -> Market:
@@ -137,28 +147,27 @@ async def reprice(
         region=address.region,
         classes=classes,
     )
-    breakdown = calculate_prices(
-        PricingRequest(
-            currency=order.currency,
-            inclusive=order.prices_include_tax
-            if order.tax_policy is not None
-            else market.tax_display is TaxDisplay.INCLUSIVE,
-            rounding=market.rounding,
-            lines=[
-                PricingLine(
-                    line.sku,
-                    line.quantity,
-                    line.unit_price.minor_units,
-                    tax_class=products[line.sku].tax_class,
-                    group=products[line.sku].group_handle,
-                )
-                for line in lines
-            ],
-            shipping=order.shipping_total.minor_units,
-            line_rates=taxes.rates,
-            shipping_rates=taxes.shipping,
-            discounts=await order_discounts(uow, order),
-            code_index={},
-        )
+    request = PricingRequest(
+        currency=order.currency,
+        inclusive=order.prices_include_tax
+        if order.tax_policy is not None
+        else market.tax_display is TaxDisplay.INCLUSIVE,
+        rounding=market.rounding,
+        lines=[
+            PricingLine(
+                line.sku,
+                line.quantity,
+                line.unit_price.minor_units,
+                tax_class=products[line.sku].tax_class,
+                group=products[line.sku].group_handle,
+            )
+            for line in lines
+        ],
+        shipping=order.shipping_total.minor_units,
+        line_rates=taxes.rates,
+        shipping_rates=taxes.shipping,
+        discounts=await order_discounts(uow, order),
+        code_index={},
     )
-    return Repriced(priced_lines(lines, breakdown), breakdown, products, address)
+    breakdown = calculate_prices(request)
+    return Repriced(priced_lines(lines, breakdown), breakdown, products, address, request)

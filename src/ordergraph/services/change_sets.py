@@ -42,6 +42,7 @@ from ordergraph.domain.principals import Principal
 from ordergraph.domain.promises import Lane, promise_from
 from ordergraph.services.change_payment import Taken, give_back, settle_after, take_money
 from ordergraph.services.change_pricing import reprice
+from ordergraph.services.change_shipping import MethodChange, change_shipping_method, summarize
 from ordergraph.services.change_stock import StockMove, held_units, move_stock
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
@@ -92,6 +93,7 @@ class ChangeResult:
     dry_run: bool
     number: int | None = None  # the change's number on the order; None on a dry run
     version_before: int = 0
+    shipping_method: dict[str, Any] | None = None  # {before, after} when the change set it
 
     @property
     def difference(self) -> Money:
@@ -141,13 +143,16 @@ async def _apply_in(
     line_ids = await _store_lines(uow, order, plan, repriced.lines)
     stock = await move_stock(uow, order, plan, line_ids, fulfillments, actor, now, repriced.address)
     await _drop_removed(uow, plan)
+    method = await change_shipping_method(uow, deps, order, plan, repriced, stock.warehouses, now)
+    if method is not None:
+        repriced = method.repriced
     order.lines = repriced.lines
     order.shipping_discount = repriced.breakdown.shipping.discount
     order.shipping_tax = repriced.breakdown.shipping.tax
     if plan.address is not None:
         order.shipping_address = plan.address
         await uow.order_changes.set_address(order.id, plan.address)
-    order.promised_delivery_at = _promise(deps, order, stock.warehouses, plan, now)
+    order.promised_delivery_at = _promise(deps, order, stock.warehouses, plan, now, method)
     order.routing = stock.routing
     await uow.order_changes.set_routing(order.id, stock.routing)
     await uow.order_changes.clear_price_details(order.id)
@@ -173,6 +178,7 @@ async def _apply_in(
         action,
         dry_run,
         version_before=version_before,
+        shipping_method=method.as_dict() if method is not None else None,
     )
     if dry_run:
         return result
@@ -216,6 +222,9 @@ def _event(
         "reason": request.reason,
         "summary": [f"{d['sku']}: {d['before']} → {d['after']}" for d in record.diff],
     }
+    if result.shipping_method is not None:
+        payload["shippingMethod"] = result.shipping_method
+        payload["summary"].append(summarize(result.shipping_method))
     kind = "order.lines_cancelled" if request.kind is ChangeKind.CANCELLATION else "order.edited"
     return kind, record.actor, payload
 
@@ -229,6 +238,7 @@ def _summary(result: ChangeResult) -> dict[str, Any]:
         "promisedDeliveryAt": (
             result.promised_delivery_at.isoformat() if result.promised_delivery_at else None
         ),
+        **({"shippingMethod": result.shipping_method} if result.shipping_method else {}),
     }
 
 
@@ -259,10 +269,18 @@ async def _drop_removed(uow: UnitOfWork, plan: ChangePlan) -> None:
 
 
 def _promise(
-    deps: Deps, order: Order, warehouses: Sequence[Any], plan: ChangePlan, now: datetime
+    deps: Deps,
+    order: Order,
+    warehouses: Sequence[Any],
+    plan: ChangePlan,
+    now: datetime,
+    method: MethodChange | None = None,
 ) -> datetime | None:
     """A new promise only when the order ships from somewhere new or to somewhere new; never
-    earlier than the one given."""
+    earlier than the one given — unless the change sets the shipping method: then the promise
+    is the new option's window, as placeOrder would give it."""
+    if method is not None:
+        return method.after.window.latest
     old = order.promised_delivery_at
     before = {a.get("warehouse_id") for a in (order.routing or {}).get("allocations", [])}
     if plan.address is None and {w.id for w in warehouses} <= before:
@@ -314,6 +332,7 @@ def _from_record(order: Order, record: OrderChangeRecord) -> ChangeResult:
         False,
         number=record.number,
         version_before=record.order_version - 1,
+        shipping_method=summary.get("shippingMethod"),
     )
 
 

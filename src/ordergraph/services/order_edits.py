@@ -14,6 +14,7 @@ from ordergraph.domain.order_changes import (
     RemoveLine,
     SetQuantity,
     SetShippingAddress,
+    SetShippingMethod,
     cancellation_changes,
 )
 from ordergraph.domain.principals import Principal, Scope
@@ -32,6 +33,7 @@ class EditInput:
     set_line_id: int | None = None
     set_quantity: int = 0
     address: AddressFields | None = None
+    shipping_option_id: str | None = None
 
 
 def parse_changes(given: Sequence[EditInput]) -> list[Change]:
@@ -48,6 +50,8 @@ def parse_changes(given: Sequence[EditInput]) -> list[Change]:
         elif c.address is not None:
             address = Address.create(**c.address, field_prefix=(*at, "setShippingAddress"))
             changes.append(SetShippingAddress(address))
+        elif c.shipping_option_id is not None:
+            changes.append(SetShippingMethod(c.shipping_option_id))
     return changes
 
 
@@ -64,7 +68,8 @@ async def edit_order(
     notify_customer: bool = True,
     idempotency_key: str | None = None,
 ) -> ChangeResult:
-    """Add, remove or re-count lines and change the address of an order not fully picked."""
+    """Add, remove or re-count lines and change the address or the shipping method of an order
+    not fully picked (the address and method only while nothing is picked)."""
     actor.require(Scope.ORDERS_WRITE)
     parsed = parse_changes(changes)
     why = optional_text(reason, ["reason"], max_length=500)

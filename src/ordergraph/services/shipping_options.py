@@ -69,27 +69,32 @@ def encode_option(secret: str, quote: ShippingQuote, issued_at: datetime) -> str
     return f"{body.decode().rstrip('=')}.{_sign(secret, body.rstrip(b'='))}"
 
 
-def _invalid(why: str) -> InvalidInput:
+OPTION_FIELD = ("shippingOptionId",)
+
+
+def _invalid(why: str, field: Sequence[str] = OPTION_FIELD) -> InvalidInput:
     return InvalidInput(
         f"this shipping option is no longer valid ({why}): ask for shippingOptions again",
-        field=["shippingOptionId"],
+        field=field,
         code="SHIPPING_OPTION_INVALID",
     )
 
 
-def decode_option(secret: str, token: str, now: datetime) -> dict[str, object]:
+def decode_option(
+    secret: str, token: str, now: datetime, field: Sequence[str] = OPTION_FIELD
+) -> dict[str, object]:
     body, _, signature = token.strip().partition(".")
     if len(token) > 1000 or not hmac.compare_digest(_sign(secret, body.encode()), signature):
-        raise _invalid("not an option this server issued")
+        raise _invalid("not an option this server issued", field)
     try:
         claim: dict[str, object] = json.loads(
             base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         )
         issued = datetime.fromisoformat(str(claim["i"]))
     except (ValueError, KeyError) as exc:
-        raise _invalid("unreadable") from exc
+        raise _invalid("unreadable", field) from exc
     if now - issued > OPTION_TTL:
-        raise _invalid("expired")
+        raise _invalid("expired", field)
     return claim
 
 
@@ -98,8 +103,23 @@ async def quote_options(
 ) -> list[ShippingQuote]:
     """Cheapest first (then earliest delivery). Two more statements for lanes/rates and one
     for history, whatever the number of lines or services."""
+    return await quote_shipment(
+        uow, deps, checkout.origins, checkout.weight_grams, checkout.subtotal, address, now
+    )
+
+
+async def quote_shipment(
+    uow: UnitOfWork,
+    deps: Deps,
+    origins: Sequence[Warehouse],
+    weight_grams: int,
+    subtotal: Money,
+    address: Address,
+    now: datetime,
+) -> list[ShippingQuote]:
+    """``quote_options`` for a parcel of ``weight_grams`` worth ``subtotal`` from ``origins``:
+    what an order edit prices the order's stock with, wherever it is held."""
     services = await uow.carrier_services.list_active()
-    origins = checkout.origins
     if not services or not origins:
         return []
     history = await uow.carrier_services.transit_history(
@@ -110,7 +130,7 @@ async def quote_options(
     for service in services:
         if not all(service.serves(o.region, address.region, address.country_code) for o in origins):
             continue
-        price = service.price(checkout.weight_grams, checkout.subtotal)
+        price = service.price(weight_grams, subtotal)
         if price is None:
             continue
         window = service_window(service, origins, address, ready, history)
@@ -144,12 +164,16 @@ def service_window(
 
 
 def select_option(
-    deps: Deps, quotes: Sequence[ShippingQuote], now: datetime, option_id: str | None
+    deps: Deps,
+    quotes: Sequence[ShippingQuote],
+    now: datetime,
+    option_id: str | None,
+    field: Sequence[str] = OPTION_FIELD,
 ) -> OrderShippingOption | None:
     """The option an order is placed with among ``quotes`` (from ``quote_options``): the one
     asked for (checked again), or else the cheapest; None when no carrier service serves the
     order (the fixed rate table prices it)."""
-    claim = decode_option(deps.secret_key, option_id, now) if option_id is not None else None
+    claim = None if option_id is None else decode_option(deps.secret_key, option_id, now, field)
     if claim is None:
         if not quotes:
             return None
@@ -157,11 +181,11 @@ def select_option(
         return _chosen(best, ChosenBy.CHEAPEST, best.window)
     quote = next((q for q in quotes if q.service.id == claim["s"]), None)
     if quote is None:
-        raise _invalid("the service no longer serves this order")
+        raise _invalid("the service does not serve this order", field)
     if quote.service.version != claim["v"]:
-        raise _invalid("the service changed")
+        raise _invalid("the service changed", field)
     if quote.price.minor_units != claim["p"] or quote.price.currency != claim["c"]:
-        raise _invalid("the price changed")
+        raise _invalid("the price changed", field)
     shown = DeliveryWindow(
         datetime.fromisoformat(str(claim["e"])),
         datetime.fromisoformat(str(claim["l"])),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -52,6 +53,41 @@ class ReservationChangeType:
     delta: int
 
 
+@strawberry.type(name="EditedShippingMethod", description="A carrier service an order ships with.")
+class EditedShippingMethodType:
+    carrier: str
+    service: str
+    price: MoneyType = strawberry.field(description="Before its discount and tax.")
+    delivery_by: datetime = strawberry.field(description="The latest of its delivery window.")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> EditedShippingMethodType | None:
+        if d is None:
+            return None
+        price = Money(int(d["priceMinor"]), str(d["currency"]))
+        return cls(
+            carrier=d["carrier"],
+            service=d["service"],
+            price=MoneyType.from_domain(price),
+            delivery_by=datetime.fromisoformat(d["deliveryBy"]),
+        )
+
+
+@strawberry.type(name="ShippingMethodChange", description="setShippingMethod's before and after.")
+class ShippingMethodChangeType:
+    before: EditedShippingMethodType | None = strawberry.field(
+        description="Null: the order shipped at the standard (fixed) rate."
+    )
+    after: EditedShippingMethodType
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> ShippingMethodChangeType | None:
+        after = EditedShippingMethodType.from_dict(d["after"]) if d else None
+        if d is None or after is None:
+            return None
+        return cls(before=EditedShippingMethodType.from_dict(d["before"]), after=after)
+
+
 @strawberry.type(
     name="OrderEdit",
     description="One change set of an order: an edit or a partial cancellation, numbered.",
@@ -73,6 +109,9 @@ class OrderEditType:
     reserved_changes: list[ReservationChangeType]
     lines: list[LineChangeType]
     promised_delivery_at: datetime | None
+    shipping_method: ShippingMethodChangeType | None = strawberry.field(
+        default=None, description="The old and new method when the change set it."
+    )
     reason: str | None = None
     actor: str | None = None
     created_at: datetime | None = None
@@ -91,6 +130,7 @@ class OrderEditType:
             reserved_changes=[_move(m.sku, m.warehouse_id, m.delta) for m in r.moves],
             lines=[_line(d) for d in r.diff],
             promised_delivery_at=r.promised_delivery_at,
+            shipping_method=ShippingMethodChangeType.from_dict(r.shipping_method),
             reason=reason,
         )
 
@@ -118,6 +158,7 @@ class OrderEditType:
             ],
             lines=[_line(d) for d in rec.diff],
             promised_delivery_at=datetime.fromisoformat(promised) if promised else None,
+            shipping_method=ShippingMethodChangeType.from_dict(s.get("shippingMethod")),
             reason=rec.reason,
             actor=rec.actor,
             created_at=rec.created_at,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ordergraph.domain.errors import DomainError, check_version
+from ordergraph.domain.errors import DomainError, Duplicate, check_version
 
 
 class DraftStatus(enum.StrEnum):
@@ -34,8 +34,11 @@ class DraftNotOpen(DomainError):
     code = "DRAFT_NOT_OPEN"
 
 
-class DraftAlreadyCompleted(DomainError):
-    """The draft was completed already; ``order_id`` is the order it became."""
+class DraftAlreadyCompleted(Duplicate):
+    """The draft was completed already; ``order_id`` is the order it became.
+
+    A ``Duplicate``: a keyed completion that queued behind its own twin on the draft lock looks
+    for the twin's idempotency record once more and replays it (``run_command``)."""
 
     code = "DRAFT_ALREADY_COMPLETED"
 

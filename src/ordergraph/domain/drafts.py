@@ -47,6 +47,15 @@ class DraftAlreadyCompleted(Duplicate):
         self.order_id = order_id
 
 
+@dataclass(frozen=True, slots=True)
+class HeldStock:
+    """Units a draft holds at one warehouse (reserved with reference ``draft:<id>``)."""
+
+    sku: str
+    warehouse_id: int
+    quantity: int
+
+
 @dataclass
 class DraftOrder:
     """A saved placeOrder input (``request``) with a status and a version for edits."""
@@ -59,6 +68,8 @@ class DraftOrder:
     created_at: datetime
     updated_at: datetime
     order_id: int | None = None
+    reservation: tuple[HeldStock, ...] = ()
+    reservation_expires_at: datetime | None = None
 
     def _move(self, to: DraftStatus) -> None:
         if to not in TRANSITIONS[self.status]:

@@ -151,7 +151,14 @@ async def complete_draft_order(
         arguments = _arguments(draft)
         shipping_option_id = arguments.pop("shipping_option_id")
         capture = validate_capture(actor, **arguments)
-        order = await capture_order(uow, deps, actor, capture, shipping_option_id)
+        order = await capture_order(
+            uow,
+            deps,
+            actor,
+            capture,
+            shipping_option_id,
+            placed_details={"draftOrderId": draft_id},
+        )
         assert order.id is not None
         draft.complete(order.id, deps.clock.now())
         await uow.draft_orders.save(draft)

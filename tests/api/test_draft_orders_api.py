@@ -5,11 +5,25 @@ nothing is reserved until completion; customers and storefront tokens get nothin
 
 from __future__ import annotations
 
+import asyncio
+import base64
 from typing import Any
 
+import pytest
+
+from ordergraph.domain.principals import Role, Scope
 from tests.api.test_order_edits_api import no_drift
-from tests.api.test_place_order_api import address, order_input, reserved, stock
+from tests.api.test_place_order_api import (
+    address,
+    order_count,
+    order_input,
+    place_ok,
+    read_order,
+    reserved,
+    stock,
+)
 from tests.support.graphql import GraphQLClient
+from tests.support.live import LiveApi, issue_token
 
 MONEY = "{ amount currency }"
 DRAFT = f"""
@@ -30,10 +44,13 @@ mutation($id: ID!, $input: DraftOrderInput!, $v: Int) {{
   }}
 }}"""
 COMPLETE = f"""
-mutation($id: ID!) {{
-  completeDraftOrder(draftOrderId: $id) {{
+mutation($id: ID!, $input: CompleteDraftOrderInput) {{
+  completeDraftOrder(draftOrderId: $id, input: $input) {{
     draftOrder {{ {DRAFT} }}
-    order {{ id status channel salesRep total {MONEY} lines {{ sku quantity }} }}
+    order {{
+      id status channel salesRep draftOrderId total {MONEY} lines {{ sku quantity }}
+      events {{ type payload }}
+    }}
     userErrors {{ field message code }}
   }}
 }}"""
@@ -48,6 +65,17 @@ mutation($input: PlaceOrderInput!) {{
   quoteOrder(input: $input) {{ quote {{ total {MONEY} }} userErrors {{ code }} }}
 }}"""
 READ = f"query($id: ID!) {{ draftOrder(id: $id) {{ {DRAFT} }} }}"
+
+
+@pytest.fixture
+def clerk(admin: GraphQLClient, live: LiveApi) -> GraphQLClient:
+    """A second staff member who may write orders."""
+    token = issue_token(live.database_url, Role.STAFF, frozenset({Scope.ORDERS_WRITE}))
+    return admin.as_token(token)
+
+
+def decode_pk(global_id: str) -> int:
+    return int(base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).split(b":")[1])
 
 
 def draft_input(lines: list[tuple[str, int]], **extra: Any) -> dict[str, Any]:
@@ -96,6 +124,9 @@ async def test_a_draft_is_quoted_like_quote_order_and_completes_into_an_order_wi
     assert order["total"] == total
     assert order["salesRep"] == draft["createdBy"]
     assert order["lines"] == [{"sku": item.sku, "quantity": 3}]
+    assert order["draftOrderId"] == draft["id"]
+    placed = [e["payload"] for e in order["events"] if e["type"] == "order.placed"]
+    assert [p["draftOrderId"] for p in placed] == [decode_pk(draft["id"])]
     assert done["draftOrder"]["status"] == "COMPLETED"
     assert done["draftOrder"]["orderId"] == order["id"]
     assert done["draftOrder"]["quote"] is None
@@ -159,3 +190,50 @@ async def test_storefront_and_anonymous_callers_get_no_drafts(
         response = await client.execute(READ, {"id": draft["id"]})
         assert (response.body.get("data") or {}).get("draftOrder") is None
         assert response.errors[0]["extensions"]["code"] in {"FORBIDDEN", "UNAUTHENTICATED"}
+
+
+async def test_two_staff_completing_one_draft_at_once_place_exactly_one_order(
+    admin: GraphQLClient, clerk: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=5)
+    draft = await create_ok(admin, draft_input([(item.sku, 2)]))
+    before = await order_count(admin)
+
+    answers = await asyncio.gather(
+        admin.mutate(COMPLETE, {"id": draft["id"]}),
+        clerk.mutate(COMPLETE, {"id": draft["id"]}),
+    )
+
+    placed = [a for a in answers if a["userErrors"] == []]
+    refused = [a for a in answers if a["userErrors"] != []]
+    assert len(placed) == 1
+    assert [e["code"] for a in refused for e in a["userErrors"]] == ["DRAFT_ALREADY_COMPLETED"]
+    assert await order_count(admin) == before + 1
+    assert await reserved(admin, item.sku, item.warehouse_id) == 2
+    await no_drift(admin)
+
+
+async def test_completing_again_with_the_same_idempotency_key_replays_the_same_order(
+    admin: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=5)
+    draft = await create_ok(admin, draft_input([(item.sku, 1)]))
+    key = {"idempotencyKey": f"complete-{unique}"}
+    before = await order_count(admin)
+
+    answers = await asyncio.gather(
+        *(admin.mutate(COMPLETE, {"id": draft["id"], "input": key}) for _ in range(3))
+    )
+
+    assert [a["userErrors"] for a in answers] == [[]] * 3
+    assert len({a["order"]["id"] for a in answers}) == 1
+    assert await order_count(admin) == before + 1
+    assert await reserved(admin, item.sku, item.warehouse_id) == 1
+
+
+async def test_an_order_placed_directly_has_no_draft_order_id(
+    admin: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique)
+    order = await place_ok(admin, order_input([(item.sku, 1)]))
+    assert (await read_order(admin, order["id"], "draftOrderId"))["draftOrderId"] is None

@@ -268,7 +268,12 @@ draft_orders = sa.Table(
     sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # the units the draft holds, [[sku, warehouse_id, quantity], ...], until the expiry
+    sa.Column("reservation", Json, nullable=True),
+    sa.Column("reservation_expires_at", UTCDateTime, nullable=True),
     sa.Index("ix_draft_orders_status", "status", "id"),
+    sa.Index("ux_draft_orders_order_id", "order_id", unique=True),
+    sa.Index("ix_draft_orders_reservation_expires_at", "reservation_expires_at"),
 )
 
 order_lines = sa.Table(

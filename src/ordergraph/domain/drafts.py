@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ordergraph.domain.errors import DomainError, check_version
+from ordergraph.domain.errors import DomainError, Duplicate, check_version
 
 
 class DraftStatus(enum.StrEnum):
@@ -34,14 +34,26 @@ class DraftNotOpen(DomainError):
     code = "DRAFT_NOT_OPEN"
 
 
-class DraftAlreadyCompleted(DomainError):
-    """The draft was completed already; ``order_id`` is the order it became."""
+class DraftAlreadyCompleted(Duplicate):
+    """The draft was completed already; ``order_id`` is the order it became.
+
+    A ``Duplicate``: a keyed completion that queued behind its own twin on the draft lock looks
+    for the twin's idempotency record once more and replays it (``run_command``)."""
 
     code = "DRAFT_ALREADY_COMPLETED"
 
     def __init__(self, order_id: int | None) -> None:
         super().__init__("this draft order was completed already", field=["draftOrderId"])
         self.order_id = order_id
+
+
+@dataclass(frozen=True, slots=True)
+class HeldStock:
+    """Units a draft holds at one warehouse (reserved with reference ``draft:<id>``)."""
+
+    sku: str
+    warehouse_id: int
+    quantity: int
 
 
 @dataclass
@@ -56,6 +68,8 @@ class DraftOrder:
     created_at: datetime
     updated_at: datetime
     order_id: int | None = None
+    reservation: tuple[HeldStock, ...] = ()
+    reservation_expires_at: datetime | None = None
 
     def _move(self, to: DraftStatus) -> None:
         if to not in TRANSITIONS[self.status]:

@@ -12,6 +12,7 @@ from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import attempt, input_id, query_id
 from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.draft_order_io import (
+    CompleteDraftOrderInput,
     CompleteDraftOrderPayload,
     DraftOrderInput,
     DraftOrderPayload,
@@ -98,17 +99,24 @@ class DraftOrderMutation:
 
     @strawberry.mutation(
         description="Place the draft's order through placeOrder (same pricing, routing, "
-        "reservation, events and mail); the draft becomes COMPLETED. A completed draft answers "
-        "DRAFT_ALREADY_COMPLETED."
+        "reservation, events and mail); the draft becomes COMPLETED in the same transaction. "
+        "A completed draft answers DRAFT_ALREADY_COMPLETED (or, with the same idempotencyKey, "
+        "the order it became)."
     )
     async def complete_draft_order(
-        self, info: Info, draft_order_id: strawberry.ID
+        self,
+        info: Info,
+        draft_order_id: strawberry.ID,
+        input: CompleteDraftOrderInput | None = None,
     ) -> CompleteDraftOrderPayload:
         actor = authenticated(info)
+        key = input.idempotency_key if input is not None else None
 
         async def run() -> tuple[DraftOrder, Order]:
             draft_id = input_id(draft_order_id, "DraftOrder", ["draftOrderId"])
-            return await draft_orders.complete_draft_order(info.context.deps, actor, draft_id)
+            return await draft_orders.complete_draft_order(
+                info.context.deps, actor, draft_id, idempotency_key=key
+            )
 
         result, errors = await attempt(run)
         if result is None:

@@ -6,6 +6,7 @@ import strawberry
 
 from ordergraph.domain.orders import Channel
 from ordergraph.schema.errors import UserError
+from ordergraph.schema.inputs import IDEMPOTENCY_HELP
 from ordergraph.schema.order_inputs import OrderLineInput
 from ordergraph.schema.types.customer import AddressInput
 from ordergraph.schema.types.draft_order import DraftOrderType
@@ -29,6 +30,11 @@ class DraftOrderInput:
     shipping_option_id: str | None = None
     market_id: strawberry.ID | None = None
     discount_codes: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Options of completeDraftOrder.")
+class CompleteDraftOrderInput:
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from ordergraph.db.queries import batches
 from ordergraph.db.queries import carrier_services as carrier_reads
+from ordergraph.db.queries import drafts as draft_reads
 from ordergraph.db.queries import feedback as feedback_reads
 from ordergraph.db.queries import invoice as invoice_reads
 from ordergraph.db.queries import notifications as notification_reads
@@ -77,6 +78,7 @@ class Loaders:
     invoice_by_order_id: DataLoader[int, IssuedInvoice | None]
     shipping_option_by_order_id: DataLoader[int, OrderShippingOption | None]
     carrier_choice_by_shipment_id: DataLoader[int, dict[str, Any] | None]
+    draft_id_by_order_id: DataLoader[int, int | None]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -110,4 +112,5 @@ class Loaders:
             carrier_choice_by_shipment_id=_loader(
                 engine, carrier_reads.carrier_choices_by_shipment_id
             ),
+            draft_id_by_order_id=_loader(engine, draft_reads.draft_ids_by_order_id),
         )

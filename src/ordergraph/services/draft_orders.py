@@ -1,9 +1,9 @@
 """Draft orders: staff save a placeOrder input, see its quote, and complete it into an order.
 
-Money comes from ``quote_order`` and the order from ``place_order`` for the saved input, so a
-draft's total is what the order charges (the one pricing function). Completion places the order
-with the idempotency key ``draft:<id>``: a retry after a failure between placing and marking the
-draft completed returns the same order instead of placing a second one.
+Money comes from ``quote_order`` and the order from ``capture_order`` (placeOrder's body) for
+the saved input, so a draft's total is what the order charges (the one pricing function).
+Completion locks the draft, places the order and marks the draft completed in one transaction:
+exactly one order per draft, however many staff press the button at once.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from ordergraph.domain.errors import NotFound
 from ordergraph.domain.orders import Channel, Order, RequestedLine
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
+from ordergraph.services.checkout import validate_capture
+from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
-from ordergraph.services.orders import place_order
+from ordergraph.services.orders import capture_order
 from ordergraph.services.pricing import PricedOrder
 from ordergraph.services.quotes import quote_order
 
@@ -126,25 +128,59 @@ async def delete_draft_order(deps: Deps, actor: Principal, draft_id: int) -> Dra
     return draft
 
 
-async def complete_draft_order(
-    deps: Deps, actor: Principal, draft_id: int
-) -> tuple[DraftOrder, Order]:
-    """Place the draft's order through placeOrder, then mark the draft completed."""
-    actor.require(Scope.ORDERS_WRITE)
-    async with deps.uow() as uow:
-        draft = await _locked(uow, draft_id)
+def _open(draft: DraftOrder) -> None:
     if draft.status is DraftStatus.COMPLETED:
         raise DraftAlreadyCompleted(draft.order_id)
     if draft.status is not DraftStatus.OPEN:
         raise DraftNotOpen(f"this draft order is {draft.status.value}", field=["draftOrderId"])
-    order = await place_order(deps, actor, idempotency_key=f"draft:{draft_id}", **_arguments(draft))
-    assert order.id is not None
-    async with deps.uow() as uow:
+
+
+async def complete_draft_order(
+    deps: Deps, actor: Principal, draft_id: int, *, idempotency_key: str | None = None
+) -> tuple[DraftOrder, Order]:
+    """Place the draft's order and mark the draft completed, in one transaction.
+
+    The draft row is locked first, so two staff completing it at once queue on the lock: the
+    first places the order, the second finds it COMPLETED (``DRAFT_ALREADY_COMPLETED``), or,
+    with the same ``idempotency_key``, replays the first one's answer."""
+    actor.require(Scope.ORDERS_WRITE)
+
+    async def run(uow: UnitOfWork) -> tuple[DraftOrder, Order]:
         draft = await _locked(uow, draft_id)
+        _open(draft)
+        arguments = _arguments(draft)
+        shipping_option_id = arguments.pop("shipping_option_id")
+        capture = validate_capture(actor, **arguments)
+        order = await capture_order(
+            uow,
+            deps,
+            actor,
+            capture,
+            shipping_option_id,
+            placed_details={"draftOrderId": draft_id},
+        )
+        assert order.id is not None
         draft.complete(order.id, deps.clock.now())
         await uow.draft_orders.save(draft)
-        await uow.commit()
-    return draft, order
+        return draft, order
+
+    async def recall(uow: UnitOfWork, result: dict[str, Any]) -> tuple[DraftOrder, Order]:
+        draft = await uow.draft_orders.get(result["draft"])
+        order = await uow.orders.get(result["order"])
+        if draft is None or order is None:
+            raise NotFound("the order this key created no longer exists")
+        return draft, order
+
+    return await run_command(
+        deps,
+        actor,
+        operation="completeDraftOrder",
+        request={"draft": draft_id},
+        run=run,
+        remember=lambda done: {"draft": done[0].id, "order": done[1].id},
+        recall=recall,
+        idempotency_key=idempotency_key,
+    )
 
 
 async def get_draft_order(deps: Deps, actor: Principal, draft_id: int) -> DraftOrder | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -67,11 +67,13 @@ async def capture_order(
     actor: Principal,
     capture: Capture,
     shipping_option_id: str | None = None,
+    placed_details: Mapping[str, Any] | None = None,
 ) -> Order:
     """Price, record, reserve and route a checked capture inside the caller's transaction.
 
     ``place_order`` runs it as one keyed command; an exchange or a draft completion runs it
-    beside its own writes, so the new order and those writes commit together or not at all."""
+    beside its own writes, so the new order and those writes commit together or not at all.
+    ``placed_details`` join the ``order.placed`` payload (a draft completion: its draftOrderId)."""
     now = deps.clock.now()
     priced = await price_order(uow, deps, capture, now, shipping_option_id)
     contact = await order_email(uow, capture)
@@ -128,6 +130,7 @@ async def capture_order(
             "total": str(order.total.amount),
             "currency": priced.currency,
             "warehouses": list(plan.warehouse_ids),
+            **(placed_details or {}),
         },
     )
     publish(uow, order)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ordergraph.db.tables import draft_orders
-from ordergraph.domain.drafts import DraftOrder, DraftStatus
+from ordergraph.domain.drafts import DraftOrder, DraftStatus, HeldStock
 
 
 def draft_from_row(m: sa.RowMapping) -> DraftOrder:
@@ -19,6 +19,8 @@ def draft_from_row(m: sa.RowMapping) -> DraftOrder:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         order_id=m["order_id"],
+        reservation=tuple(HeldStock(s, w, q) for s, w, q in m["reservation"] or ()),
+        reservation_expires_at=m["reservation_expires_at"],
     )
 
 
@@ -63,4 +65,10 @@ def _values(draft: DraftOrder) -> dict[str, object]:
         "order_id": draft.order_id,
         "created_at": draft.created_at,
         "updated_at": draft.updated_at,
+        "reservation": (
+            [[h.sku, h.warehouse_id, h.quantity] for h in draft.reservation]
+            if draft.reservation
+            else None
+        ),
+        "reservation_expires_at": draft.reservation_expires_at,
     }

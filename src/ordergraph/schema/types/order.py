@@ -457,6 +457,11 @@ class OrderType(Node):
         found = await info.context.loaders.feedback_by_order_id.load(self.pk)
         return OrderFeedbackType.from_domain(found) if found else None
 
+    @strawberry.field(description="The draft order it was completed from, else null.")
+    async def draft_order_id(self, info: Info) -> strawberry.ID | None:
+        found = await info.context.loaders.draft_id_by_order_id.load(self.pk)
+        return strawberry.ID(encode_id("DraftOrder", found)) if found is not None else None
+
     @strawberry.field(
         description=(
             "The order's invoice, once issued (GET /orders/{id}/invoice.pdf issues it for a "

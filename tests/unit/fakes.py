@@ -1010,6 +1010,10 @@ class FakePaymentRepository:
     async def get(self, transaction_id: int) -> PaymentTransaction | None:
         return self._state.payments.get(transaction_id)
 
+    async def move_to_order(self, transaction_id: int, order_id: int) -> None:
+        moved = dataclasses.replace(self._state.payments[transaction_id], order_id=order_id)
+        self._state.payments[transaction_id] = moved
+
     async def for_order(self, order_id: int) -> list[PaymentTransaction]:
         return [t for _, t in sorted(self._state.payments.items()) if t.order_id == order_id]
 

@@ -93,6 +93,20 @@ class Address:
         )
 
 
+def address_fields(address: Address) -> AddressFields:
+    """The address as input fields again: a replacement order ships where the original did."""
+    return AddressFields(
+        name=address.name,
+        line1=address.line1,
+        line2=address.line2,
+        city=address.city,
+        region=address.region,
+        postal_code=address.postal_code,
+        country_code=address.country_code,
+        phone=address.phone,
+    )
+
+
 @dataclass(slots=True)
 class Customer:
     id: int | None

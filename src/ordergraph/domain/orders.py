@@ -45,6 +45,7 @@ class HoldType(enum.StrEnum):
     STOCK_ISSUE = "STOCK_ISSUE"
     CUSTOMER_REQUEST = "CUSTOMER_REQUEST"
     DELIVERY_EXCEPTION = "DELIVERY_EXCEPTION"  # a carrier returned or failed a parcel
+    AWAITING_RETURN = "AWAITING_RETURN"  # an exchange's replacement waits for the return
     OTHER = "OTHER"
 
 

@@ -319,6 +319,7 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "customer.updated",
         "customer.address_changed",
         "order.customer_erased",
+        "order.exchange_created",
         "automation.rule_ran",
         "api_token.created",
         "api_token.revoked",

@@ -80,7 +80,6 @@ async def take_money(
             f"{order.currency}: give a paymentToken to pay it",
             field=["paymentToken"],
         )
-    token = clean_text(token, ["paymentToken"], max_length=200)
     async with deps.uow() as uow:
         transactions = await uow.payments.for_order(order.id)
     amount = _amount(preview, transactions)
@@ -89,6 +88,18 @@ async def take_money(
     kind = (
         TransactionKind.SALE if preview.money is MoneyAction.CHARGE else TransactionKind.AUTHORIZE
     )
+    transaction = await pay(deps, order, kind, amount, token)
+    return Taken(transaction, preview.money, preview.difference)
+
+
+async def pay(
+    deps: Deps, order: Order, kind: TransactionKind, amount: Money, token: str
+) -> PaymentTransaction:
+    """Charge (SALE) or hold (AUTHORIZE) ``amount`` on ``order`` with the customer's token
+    before a change commits; the successful transaction, else ``PAYMENT_DECLINED`` or
+    ``PAYMENT_GATEWAY_ERROR`` with the attempt settled (nothing changed)."""
+    assert order.id is not None
+    token = clean_text(token, ["paymentToken"], max_length=200)
     key = f"change:{order.id}:{uuid.uuid4()}"
     gateway = deps.gateway
     if kind is TransactionKind.SALE:
@@ -106,7 +117,7 @@ async def take_money(
             ),
         )
     if transaction.status is TransactionStatus.SUCCESS:
-        return Taken(transaction, preview.money, preview.difference)
+        return transaction
     await _mark_settled(deps, transaction)
     if transaction.status is TransactionStatus.ERROR:
         raise PaymentGatewayError(

@@ -49,6 +49,7 @@ class Capture:
     locale: str | None
     timezone: str | None
     discount_codes: tuple[str, ...] = ()
+    free_shipping: bool = False  # an exchange's replacement: shipping priced at zero
 
 
 def validate_capture(

@@ -122,8 +122,11 @@ async def price_order(
         shipping, promise = option.price, option.window.latest
     else:
         # no carrier service serves this order: the fixed rate table prices it, as before
-        shipping = fixed_rate(deps, checkout, address)
+        free = Money(0, checkout.currency)
+        shipping = free if capture.free_shipping else fixed_rate(deps, checkout, address)
         promise = promise_delivery(deps, checkout.warehouses, checkout.plan, address, now)
+    if capture.free_shipping:  # the carrier still ships it; the customer pays nothing for it
+        shipping = Money(0, checkout.currency)
     products = checkout.products
     discounts = await discounts_for_checkout(
         uow, codes=capture.discount_codes, currency=checkout.currency, now=now

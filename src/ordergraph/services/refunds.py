@@ -60,6 +60,13 @@ async def _plan(
         rma = await uow.returns.get(return_id)
         if rma is None or rma.order_id != order.id:
             raise NotFound("no such return for this order", field=["returnId"])
+        if await uow.exchanges.for_return(return_id) is not None:
+            raise RefundNotPossible(
+                f"return {rma.number} belongs to an exchange: its value paid for the "
+                "replacement order (any difference owed is refunded when it is received)",
+                code="EXCHANGE_RETURN",
+                field=["returnId"],
+            )
         if rma.status is not ReturnStatus.RECEIVED:
             raise RefundNotPossible(
                 f"return {rma.number} is {rma.status.value}; refunds follow receipt",

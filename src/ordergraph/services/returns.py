@@ -28,7 +28,7 @@ from ordergraph.domain.returns import (
 )
 from ordergraph.domain.shipments import ShipmentStatus
 from ordergraph.domain.validation import optional_text
-from ordergraph.services import stock_ledger
+from ordergraph.services import exchange_receipt, stock_ledger
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
@@ -54,7 +54,9 @@ def _may_return(actor: Principal, order: Order) -> bool:
     return actor.customer_id is not None and actor.customer_id == order.customer_id
 
 
-async def _returnable(uow: UnitOfWork, order: Order, policy: ReturnPolicy) -> dict[int, Returnable]:
+async def returnable_lines(
+    uow: UnitOfWork, order: Order, policy: ReturnPolicy
+) -> dict[int, Returnable]:
     """Per order line: delivered units, units already in (non-rejected) returns, the window."""
     assert order.id is not None
     delivered: dict[int, int] = {}
@@ -99,6 +101,78 @@ def _remember(outcome: ReturnOutcome) -> dict[str, Any]:
     return {"return": outcome.rma.id}
 
 
+async def load_order_to_return(uow: UnitOfWork, order_id: int, actor: Principal) -> Order:
+    """The order, row-locked; ``NotFound`` (or ``Forbidden`` for staff without the scope)."""
+    order = await uow.orders.get(order_id, for_update=True)
+    if order is None or not _may_return(actor, order):
+        if order is not None and actor.is_authenticated and actor.customer_id is None:
+            raise Forbidden("returns need returns:write (or the customer's own order)")
+        raise NotFound("no such order", field=["orderId"])
+    return order
+
+
+def clean_return_lines(lines: list[RequestedReturnLine], at: str) -> list[RequestedReturnLine]:
+    """The lines with their notes checked; errors point into ``at``."""
+    return [
+        RequestedReturnLine(
+            line.order_line_id,
+            line.quantity,
+            line.reason,
+            optional_text(line.note, [at, str(i), "note"], max_length=1000),
+        )
+        for i, line in enumerate(lines)
+    ]
+
+
+async def open_return(
+    uow: UnitOfWork,
+    actor: Principal,
+    order: Order,
+    returnable: dict[int, Returnable],
+    lines: list[RequestedReturnLine],
+    note: str | None,
+    now: datetime,
+    *,
+    approve: bool,
+) -> Return:
+    """Store a checked return (approved at once when ``approve``) and record its events on
+    the order; the caller publishes them."""
+    assert order.id is not None
+    existing = await uow.returns.for_order(order.id)
+    rma = Return(
+        id=None,
+        order_id=order.id,
+        number=f"{order.number}-R{len(existing) + 1}",
+        status=ReturnStatus.REQUESTED,
+        lines=[
+            ReturnLine(
+                None,
+                line.order_line_id,
+                returnable[line.order_line_id].sku,
+                line.quantity,
+                line.reason,
+                line.note,
+            )
+            for line in lines
+        ],
+        note=note,
+        requested_by=actor.actor,
+        created_at=now,
+        updated_at=now,
+    )
+    if approve:
+        rma.approve(now)
+    await uow.returns.add(rma)
+    order.record(
+        "return.requested",
+        actor.actor,
+        {"returnId": rma.id, "number": rma.number, "autoApproved": approve},
+    )
+    if approve:
+        order.record("return.approved", actor.actor, {"returnId": rma.id, "auto": True})
+    return rma
+
+
 async def request_return(
     deps: Deps,
     actor: Principal,
@@ -110,59 +184,16 @@ async def request_return(
 ) -> ReturnOutcome:
     """Open an RMA for delivered units within the return window; some reasons auto-approve."""
     text = optional_text(note, ["note"], max_length=1000)
-    cleaned = [
-        RequestedReturnLine(
-            line.order_line_id,
-            line.quantity,
-            line.reason,
-            optional_text(line.note, ["lines", str(i), "note"], max_length=1000),
-        )
-        for i, line in enumerate(lines)
-    ]
+    cleaned = clean_return_lines(lines, "lines")
 
     async def run(uow: UnitOfWork) -> ReturnOutcome:
         now = deps.clock.now()
-        order = await uow.orders.get(order_id, for_update=True)
-        if order is None or not _may_return(actor, order):
-            if order is not None and actor.is_authenticated and actor.customer_id is None:
-                raise Forbidden("returns need returns:write (or the customer's own order)")
-            raise NotFound("no such order", field=["orderId"])
+        order = await load_order_to_return(uow, order_id, actor)
         policy = deps.policy.returns
-        returnable = await _returnable(uow, order, policy)
+        returnable = await returnable_lines(uow, order, policy)
         check_return(cleaned, returnable, now)
-        existing = await uow.returns.for_order(order_id)
-        rma = Return(
-            id=None,
-            order_id=order_id,
-            number=f"{order.number}-R{len(existing) + 1}",
-            status=ReturnStatus.REQUESTED,
-            lines=[
-                ReturnLine(
-                    None,
-                    line.order_line_id,
-                    returnable[line.order_line_id].sku,
-                    line.quantity,
-                    line.reason,
-                    line.note,
-                )
-                for line in cleaned
-            ],
-            note=text,
-            requested_by=actor.actor,
-            created_at=now,
-            updated_at=now,
-        )
         auto = all(line.reason in policy.auto_approve for line in cleaned)
-        if auto:
-            rma.approve(now)
-        await uow.returns.add(rma)
-        order.record(
-            "return.requested",
-            actor.actor,
-            {"returnId": rma.id, "number": rma.number, "autoApproved": auto},
-        )
-        if auto:
-            order.record("return.approved", actor.actor, {"returnId": rma.id, "auto": True})
+        rma = await open_return(uow, actor, order, returnable, cleaned, text, now, approve=auto)
         publish(uow, order)
         return ReturnOutcome(rma, order)
 
@@ -295,13 +326,14 @@ async def receive_return(
             if warehouse_id is None or await uow.warehouses.get(warehouse_id) is None:
                 raise NotFound("no such warehouse", field=["lines", str(index), "warehouseId"])
             await _book(uow, line, r, warehouse_id, rma, actor, now)
+        await exchange_receipt.release_replacement(uow, rma, actor, now)
         return (
             "return.received"
             if rma.status is ReturnStatus.RECEIVED
             else ("return.partially_received")
         )
 
-    return await _decide(
+    outcome = await _decide(
         deps,
         actor,
         return_id,
@@ -315,6 +347,8 @@ async def receive_return(
             ]
         },
     )
+    await exchange_receipt.refund_difference(deps, outcome.rma)
+    return outcome
 
 
 async def _origins(uow: UnitOfWork, order: Order) -> dict[int, int]:

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from ordergraph.domain.automation import ActionKind, ActionSpec
-from ordergraph.domain.customers import Address, AddressFields
+from ordergraph.domain.customers import AddressFields, address_fields
 from ordergraph.domain.errors import Duplicate
 from ordergraph.domain.inventory import AdjustmentReason
 from ordergraph.domain.orders import Channel, HoldType, Order, OutOfStock, RequestedLine
@@ -260,23 +260,10 @@ async def seed_demo(deps: Deps) -> SeedSummary:
             continue
         created += 1
         assert customer.default_address is not None
-        customer_ids.append((customer.id, _fields(customer.default_address)))
+        customer_ids.append((customer.id, address_fields(customer.default_address)))
     placed = await _seed_orders(deps, rng, skus, customer_ids)
     await _seed_rules(deps)  # after the orders: rules act on events committed after them
     return SeedSummary(len(warehouse_ids), len(skus), levels, created, placed)
-
-
-def _fields(address: Address) -> AddressFields:
-    return AddressFields(
-        name=address.name,
-        line1=address.line1,
-        line2=address.line2,
-        city=address.city,
-        region=address.region,
-        postal_code=address.postal_code,
-        country_code=address.country_code,
-        phone=address.phone,
-    )
 
 
 async def _seed_orders(

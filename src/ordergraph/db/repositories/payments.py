@@ -81,6 +81,13 @@ class SqlPaymentRepository:
             .values(**_answer(transaction))
         )
 
+    async def move_to_order(self, transaction_id: int, order_id: int) -> None:
+        await self._conn.execute(
+            sa.update(payment_transactions)
+            .where(payment_transactions.c.id == transaction_id)
+            .values(order_id=order_id)
+        )
+
     async def get(self, transaction_id: int) -> PaymentTransaction | None:
         row = (
             await self._conn.execute(

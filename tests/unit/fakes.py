@@ -61,6 +61,7 @@ from ordergraph.domain.notifications import (
 )
 from ordergraph.domain.order_pricing import PriceDetails
 from ordergraph.domain.orders import Channel, Order, OrderLine, OrderStatus, RequestedLine
+from ordergraph.domain.payment_links import PaymentLink, PaymentLinkStatus
 from ordergraph.domain.payments import PaymentGateway, PaymentTransaction
 from ordergraph.domain.ports import (
     AccountRepository,
@@ -83,6 +84,7 @@ from ordergraph.domain.ports import (
     OrderChangeRepository,
     OrderNoteRepository,
     OrderRepository,
+    PaymentLinkRepository,
     PaymentRepository,
     PriceListRepository,
     PrivacyRepository,
@@ -287,6 +289,7 @@ class FakeState:
     list_prices: dict[tuple[int, str], int] = field(default_factory=dict)
     order_notes: list[OrderNote] = field(default_factory=list)
     draft_orders: dict[int, DraftOrder] = field(default_factory=dict)
+    payment_links: dict[int, PaymentLink] = field(default_factory=dict)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
     order_changes: dict[int, OrderChangeRecord] = field(default_factory=dict)
     exchanges: dict[int, Exchange] = field(default_factory=dict)
@@ -335,6 +338,7 @@ class FakeState:
             exchanges=dict(self.exchanges),
             order_notes=list(self.order_notes),
             draft_orders={k: dataclasses.replace(v) for k, v in self.draft_orders.items()},
+            payment_links={k: dataclasses.replace(v) for k, v in self.payment_links.items()},
         )
 
 
@@ -1982,6 +1986,51 @@ class FakeDraftOrderRepository:
         return kept[:first]
 
 
+class FakePaymentLinkRepository:
+    def __init__(self, state: FakeState) -> None:
+        self._state = state
+        self._leases: dict[int, datetime] = {}
+
+    async def add(self, link: PaymentLink) -> PaymentLink:
+        link.id = len(self._state.payment_links) + 1
+        self._state.payment_links[link.id] = dataclasses.replace(link)
+        return link
+
+    async def by_token_hash(self, token_hash: str) -> PaymentLink | None:
+        for link in self._state.payment_links.values():
+            if link.token_hash == token_hash:
+                return dataclasses.replace(link)
+        return None
+
+    async def open_for(
+        self, *, order_id: int | None = None, draft_order_id: int | None = None
+    ) -> list[PaymentLink]:
+        return [
+            dataclasses.replace(link)
+            for _, link in sorted(self._state.payment_links.items())
+            if link.status is PaymentLinkStatus.OPEN
+            and (order_id is None or link.order_id == order_id)
+            and (draft_order_id is None or link.draft_order_id == draft_order_id)
+        ]
+
+    async def save(self, link: PaymentLink) -> None:
+        assert link.id is not None
+        self._state.payment_links[link.id] = dataclasses.replace(link)
+
+    async def claim(self, link_id: int, now: datetime, until: datetime) -> bool:
+        link = self._state.payment_links.get(link_id)
+        held = self._leases.get(link_id)
+        if link is None or link.status_at(now) is not PaymentLinkStatus.OPEN:
+            return False
+        if held is not None and held > now:
+            return False
+        self._leases[link_id] = until
+        return True
+
+    async def release(self, link_id: int) -> None:
+        self._leases.pop(link_id, None)
+
+
 class FakeTaxRateRepository:
     """Tax rates in memory, with the database's rule: one name per country, region and class."""
 
@@ -2167,6 +2216,7 @@ class FakeUnitOfWork:
     tax_rates: TaxRateRepository
     order_notes: OrderNoteRepository
     draft_orders: DraftOrderRepository
+    payment_links: PaymentLinkRepository
     notify_customer: bool
 
     def __init__(self, store: FakeStore) -> None:
@@ -2262,6 +2312,7 @@ class FakeUnitOfWork:
         self.tax_rates = FakeTaxRateRepository(self._state, self._store)
         self.order_notes = FakeOrderNoteRepository(self._state, self._store)
         self.draft_orders = FakeDraftOrderRepository(self._state)
+        self.payment_links = FakePaymentLinkRepository(self._state)
 
 
 class SequentialCodes:

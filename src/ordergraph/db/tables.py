@@ -1145,3 +1145,29 @@ exchanges = sa.Table(
     sa.UniqueConstraint("replacement_order_id"),
     sa.UniqueConstraint("return_id"),
 )
+
+# payment links (domain/payment_links.py): a draft's invoice or an edit's balance, paid at
+# /pay/{token}; only the token's SHA-256 is kept. ``paying_until`` is the lease one payment
+# attempt holds, so two clicks never charge twice.
+payment_links = sa.Table(
+    "payment_links",
+    metadata,
+    _id(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=True, index=True),
+    sa.Column("draft_order_id", BigId, sa.ForeignKey("draft_orders.id"), nullable=True, index=True),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("summary", Json, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("paid_at", UTCDateTime, nullable=True),
+    sa.Column("paying_until", UTCDateTime, nullable=True),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    sa.CheckConstraint(
+        "order_id IS NOT NULL OR draft_order_id IS NOT NULL",
+        name="owner_known",
+    ),
+)

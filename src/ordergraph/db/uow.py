@@ -35,6 +35,7 @@ from ordergraph.db.repositories.markets import SqlMarketRepository
 from ordergraph.db.repositories.notifications import SqlNotificationOutbox
 from ordergraph.db.repositories.order_changes import SqlOrderChangeRepository
 from ordergraph.db.repositories.order_notes import SqlOrderNoteRepository
+from ordergraph.db.repositories.payment_links import SqlPaymentLinkRepository
 from ordergraph.db.repositories.price_lists import SqlPriceListRepository
 from ordergraph.db.repositories.privacy import SqlPrivacyRepository
 from ordergraph.db.repositories.returns import SqlRefundRepository, SqlReturnRepository
@@ -69,6 +70,7 @@ from ordergraph.domain.ports import (
     OrderChangeRepository,
     OrderNoteRepository,
     OrderRepository,
+    PaymentLinkRepository,
     PaymentRepository,
     PriceListRepository,
     PrivacyRepository,
@@ -121,6 +123,7 @@ class SqlUnitOfWork:
     carrier_events: CarrierEventRepository
     order_notes: OrderNoteRepository
     draft_orders: DraftOrderRepository
+    payment_links: PaymentLinkRepository
 
     def __init__(
         self,
@@ -181,6 +184,7 @@ class SqlUnitOfWork:
         self.order_changes = SqlOrderChangeRepository(conn)
         self.order_notes = SqlOrderNoteRepository(conn)
         self.draft_orders = SqlDraftOrderRepository(conn)
+        self.payment_links = SqlPaymentLinkRepository(conn)
         return self
 
     async def __aexit__(

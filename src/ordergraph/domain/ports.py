@@ -38,6 +38,7 @@ from ordergraph.domain.notifications import NotificationOutbox
 from ordergraph.domain.order_changes import ChangeKind
 from ordergraph.domain.order_pricing import PriceDetails
 from ordergraph.domain.orders import Channel, Order, OrderLine
+from ordergraph.domain.payment_links import PaymentLink
 from ordergraph.domain.payments import PaymentTransaction
 from ordergraph.domain.price_lists import ListedPrice, PriceList
 from ordergraph.domain.principals import Principal, Role, Scope
@@ -587,6 +588,25 @@ class DraftOrderRepository(Protocol):
     async def list(self, *, first: int, after: int | None = None) -> list[DraftOrder]: ...
 
 
+class PaymentLinkRepository(Protocol):
+    """Payment links (domain/payment_links.py), found by the digest of their token."""
+
+    async def add(self, link: PaymentLink) -> PaymentLink:
+        """Insert the link; fills in its id."""
+        ...
+
+    async def by_token_hash(self, token_hash: str) -> PaymentLink | None: ...
+    async def open_for(
+        self, *, order_id: int | None = None, draft_order_id: int | None = None
+    ) -> list[PaymentLink]: ...
+    async def save(self, link: PaymentLink) -> None: ...
+    async def claim(self, link_id: int, now: datetime, until: datetime) -> bool:
+        """Take the paying lease of an open, unexpired link nobody holds; False if taken."""
+        ...
+
+    async def release(self, link_id: int) -> None: ...
+
+
 class OrderNoteRepository(Protocol):
     """Staff notes on orders (domain/annotations.py)."""
 
@@ -846,6 +866,7 @@ class UnitOfWork(Protocol):
     tax_rates: TaxRateRepository
     order_notes: OrderNoteRepository
     draft_orders: DraftOrderRepository
+    payment_links: PaymentLinkRepository
     # False for a command whose input says notifyCustomer: false (its events mail nobody)
     notify_customer: bool
 

@@ -262,6 +262,8 @@ WEBHOOK_EVENT_TYPES: frozenset[str] = frozenset(
         "order.payment_failed",
         "order.payment_captured",
         "order.payment_updated",
+        "order.paid_by_link",
+        "draft_order.invoice_sent",
         "order.payment_action_required",
         "payment.compensating",
         "payment.compensation_failed",

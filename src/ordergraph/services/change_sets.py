@@ -37,6 +37,7 @@ from ordergraph.domain.order_changes import (
 )
 from ordergraph.domain.order_pricing import price_details
 from ordergraph.domain.orders import Order, OrderStatus
+from ordergraph.domain.payment_links import PayLinkNotPossible, PaymentCollection
 from ordergraph.domain.ports import OrderChangeRecord, UnitOfWork
 from ordergraph.domain.principals import Principal
 from ordergraph.domain.promises import Lane, promise_from
@@ -47,6 +48,7 @@ from ordergraph.services.change_stock import StockMove, held_units, move_stock
 from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import load_order_to_act, publish
+from ordergraph.services.payment_links import open_balance_due
 
 MakeChanges = Callable[[Sequence[LineState]], Sequence[Change]]
 
@@ -94,6 +96,7 @@ class ChangeResult:
     number: int | None = None  # the change's number on the order; None on a dry run
     version_before: int = 0
     shipping_method: dict[str, Any] | None = None  # {before, after} when the change set it
+    pay_link_url: str | None = None  # collectPayment PAY_LINK: where the balance is paid
 
     @property
     def difference(self) -> Money:
@@ -110,6 +113,8 @@ class ChangeRequest:
     payment_token: str | None = None
     notify_customer: bool = True
     fingerprint: dict[str, Any] | None = None  # the request, for idempotency
+    collect: PaymentCollection = PaymentCollection.PAYMENT_TOKEN
+    base_url: str = ""  # for the pay link's URL (collect PAY_LINK)
 
 
 async def _apply_in(
@@ -200,10 +205,31 @@ async def _apply_in(
         await uow.payments.save(replace(taken.transaction, settled_at=now))
     for fulfillment_id in stock.created_fulfillments:
         order.record("fulfillment.created", actor.actor, {"fulfillmentId": fulfillment_id})
-    order.record(*_event(request, record, result))
+    event_type, event_actor, payload = _event(request, record, result)
+    order.record(event_type, event_actor, payload)
+    url = None
+    if taken is None and _by_link(request, action):
+        mail = payload if request.notify_customer else None
+        url = await open_balance_due(
+            uow, deps, order, difference, base_url=request.base_url, mail=mail
+        )
     await uow.orders.save(order)
     publish(uow, order)
-    return replace(result, number=record.number)
+    return replace(result, number=record.number, pay_link_url=url)
+
+
+def _by_link(request: ChangeRequest, money: MoneyAction) -> bool:
+    """True when the difference is left to a BALANCE_DUE link instead of charged now."""
+    if request.collect is not PaymentCollection.PAY_LINK:
+        return False
+    if money is MoneyAction.AUTHORIZE:
+        # a sale through a link beside the hold would be captured again with the new total
+        raise PayLinkNotPossible(
+            "the order's payment is authorized, not captured: give a paymentToken for a new "
+            "hold, or capture the payment first",
+            field=["collectPayment"],
+        )
+    return money is MoneyAction.CHARGE
 
 
 def _event(
@@ -367,7 +393,8 @@ async def run_change(
                 recall=lambda uow, remembered: _recall(uow, preview, remembered),
                 idempotency_key=idempotency_key,
             )
-    taken = await take_money(deps, actor, preview, request.payment_token)
+    by_link = _by_link(request, preview.money)
+    taken = None if by_link else await take_money(deps, actor, preview, request.payment_token)
     # money was taken for the order as previewed: it must still be that order (else CONFLICT,
     # and the money goes back); without money the change is simply planned again from fresh
     locked = replace(request, expected_version=preview.version_before) if taken else request

@@ -117,9 +117,12 @@ async def load_contexts(
                 }
             if row["type"] == "ORDER_EDITED":
                 difference = int(data.get("differenceMinor") or 0)
+                balance = int(data.get("balanceMinor") or 0)
                 ctx["edit"] = {
                     "summary": [str(item) for item in data.get("summary") or []],
                     "total_difference": Money(difference, currency) if difference else None,
+                    "balance_due": Money(balance, currency) if balance else None,
+                    "pay_url": data.get("pay_link_url"),
                 }
             if row["type"] == "ORDER_CANCELLED":
                 partial = bool(data.get("partial"))
@@ -129,6 +132,8 @@ async def load_contexts(
                     "lines": data.get("lines") or ctx["order"]["lines"],
                     "refund": None,
                 }
+        if row["type"] == "DRAFT_ORDER_INVOICE":
+            ctx.update(invoice_context(data))
         if (sid := data.get("shipment_id")) is not None:
             ctx["shipment"] = shipment_ctx.get(int(sid))
         if (rid := data.get("return_id")) is not None:
@@ -137,6 +142,41 @@ async def load_contexts(
             ctx["refund"] = refund_ctx.get(int(fid))
         contexts[row["id"]] = ctx
     return contexts
+
+
+def invoice_context(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A draft's invoice mail: no order exists yet; the lines and totals are the ones the pay
+    link was made for (``services/payment_links.summary_of``), in minor units."""
+    summary = data.get("invoice") or {}
+    currency = str(summary.get("currency") or "EUR")
+
+    def money(value: object) -> Money:
+        return Money(int(str(value or 0)), currency)
+
+    lines = [
+        {
+            "sku": line.get("sku"),
+            "name": line.get("name"),
+            "quantity": line.get("quantity"),
+            "total": money(line.get("total")),
+        }
+        for line in summary.get("lines") or []
+    ]
+    return {
+        "customer": {"name": data.get("name")},
+        "order": {
+            "lines": lines,
+            "subtotal": money(summary.get("subtotal")),
+            "shipping_total": money(summary.get("shipping")),
+            "total": money(summary.get("total")),
+        },
+        "draft": {
+            "invoice_url": data.get("invoice_url"),
+            "total": money(summary.get("total")),
+            "message": data.get("message"),
+            "expires_at": data.get("expires_at"),
+        },
+    }
 
 
 async def _shipments(

@@ -283,7 +283,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "createDraftOrder": MUTATION,
         "updateDraftOrder": MUTATION.with_args(draftOrderId=Arg.ID, expectedVersion=Arg.INPUT),
         "deleteDraftOrder": SIGNED_IN.with_args(draftOrderId=Arg.ID),
-        "completeDraftOrder": SIGNED_IN.with_args(draftOrderId=Arg.ID),
+        "completeDraftOrder": SIGNED_IN.with_args(draftOrderId=Arg.ID, input=Arg.INPUT),
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -356,7 +356,8 @@ RULES: dict[str, dict[str, Rule]] = {
             "atRiskReasons atRisk lines customer fulfillments returns refunds shipments events "
             "payments placedBy authorizationExpiresAt notifications feedback source "
             "externalId salesRep tags shippingOption discountTotal taxTotal shippingDiscount "
-            "shippingTax pricesIncludeTax taxPolicy taxLines discountAllocations changes version"
+            "shippingTax pricesIncludeTax taxPolicy taxLines discountAllocations changes version "
+            "draftOrderId"
         ),
         # staff and the order's customer (domain.access.may_read_invoice), else null
         "invoice": PARENT,
@@ -387,10 +388,12 @@ RULES: dict[str, dict[str, Rule]] = {
     "OrderEdit": {
         **_all(
             "number kind dryRun version before after totalDifference paymentSettlement "
-            "reservedChanges lines promisedDeliveryAt reason createdAt"
+            "reservedChanges lines promisedDeliveryAt reason createdAt shippingMethod"
         ),
         "actor": ORDERS_READ,  # who on the staff made it
     },
+    "ShippingMethodChange": _all("before after"),
+    "EditedShippingMethod": _all("carrier service price deliveryBy"),
     "OrderTotals": _all("subtotal discountTotal taxTotal shippingTotal total"),
     "LineChange": _all("orderLineId sku before after"),
     "ReservationChange": _all("sku warehouseId delta"),

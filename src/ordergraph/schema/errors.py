@@ -83,6 +83,10 @@ class ErrorCode(enum.Enum):
     TOO_MANY_KEYS = "TOO_MANY_KEYS"  # a metadata map over 50 keys (or a request over 100)
     DRAFT_NOT_OPEN = "DRAFT_NOT_OPEN"  # the draft order was deleted
     DRAFT_ALREADY_COMPLETED = "DRAFT_ALREADY_COMPLETED"  # it became an order already
+    EMAIL_REQUIRED = "EMAIL_REQUIRED"  # nobody to mail: no email on the draft or the input
+    PAY_LINK_NOT_POSSIBLE = "PAY_LINK_NOT_POSSIBLE"  # a pay link cannot collect this
+    PAYMENT_LINK_NOT_PAYABLE = "PAYMENT_LINK_NOT_PAYABLE"  # paid, cancelled or expired
+    PAYMENT_IN_PROGRESS = "PAYMENT_IN_PROGRESS"  # another payment through the link is under way
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

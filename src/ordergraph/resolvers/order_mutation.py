@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from ordergraph.domain.orders import Order, RequestedLine
+from ordergraph.domain.orders import Order
 from ordergraph.resolvers.common import attempt, deps_of, input_id
+from ordergraph.resolvers.place_arguments import capture_arguments
 from ordergraph.schema.context import Info, authenticated
 from ordergraph.schema.order_inputs import (
     CancelOrderInput,
@@ -42,28 +43,10 @@ class OrderMutation:
             return await orders.place_order(
                 info.context.deps,
                 actor,
-                channel=input.channel,
-                lines=[RequestedLine(line.sku, line.quantity) for line in input.lines],
-                shipping_address=input.shipping_address.to_fields(),
-                customer_id=(
-                    input_id(input.customer_id, "Customer", ["customerId"])
-                    if input.customer_id is not None
-                    else None
-                ),
-                email=input.email,
-                contact_name=input.name,
-                phone=input.phone,
+                **capture_arguments(input),
                 idempotency_key=input.idempotency_key,
                 locale=input.locale,
                 timezone=input.timezone,
-                sales_rep=input.sales_rep,
-                shipping_option_id=input.shipping_option_id,
-                market_id=(
-                    input_id(input.market_id, "Market", ["marketId"])
-                    if input.market_id is not None
-                    else None
-                ),
-                discount_codes=list(input.discount_codes),
             )
 
         order, errors = await attempt(run)

@@ -26,6 +26,7 @@ from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.annotation import MetadataItemType, OrderNoteType, metadata_items
 from ordergraph.schema.types.automation_rule import AutomationRunType
 from ordergraph.schema.types.customer import AddressType, CustomerType
+from ordergraph.schema.types.exchange import ExchangeType
 from ordergraph.schema.types.feedback import OrderFeedbackType
 from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.invoice import InvoiceType
@@ -456,6 +457,16 @@ class OrderType(Node):
     async def feedback(self, info: Info) -> OrderFeedbackType | None:
         found = await info.context.loaders.feedback_by_order_id.load(self.pk)
         return OrderFeedbackType.from_domain(found) if found else None
+
+    @strawberry.field(description="The exchanges made from this order, oldest first.")
+    async def exchanges(self, info: Info) -> list[ExchangeType]:
+        found = await info.context.loaders.exchanges_by_order_id.load(self.pk)
+        return [ExchangeType.from_domain(e) for e in found]
+
+    @strawberry.field(description="On a replacement order: the exchange it was made by, else null.")
+    async def exchange_for(self, info: Info) -> ExchangeType | None:
+        found = await info.context.loaders.exchange_by_replacement_id.load(self.pk)
+        return ExchangeType.from_domain(found) if found else None
 
     @strawberry.field(description="The draft order it was completed from, else null.")
     async def draft_order_id(self, info: Info) -> strawberry.ID | None:

@@ -22,7 +22,9 @@ def _payload(outcome: ExchangeOutcome) -> CreateExchangePayload:
         exchange=ExchangeType.from_domain(outcome.exchange, preview),
         return_=ReturnType.from_domain(outcome.rma),
         order=OrderType.from_domain(outcome.original),
-        replacement_order=OrderType.from_domain(outcome.replacement),
+        replacement_order=(OrderType.unsaved if outcome.dry_run else OrderType.from_domain)(
+            outcome.replacement
+        ),
     )
 
 

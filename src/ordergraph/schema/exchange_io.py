@@ -51,6 +51,8 @@ class CreateExchangePayload:
         "replacementOrder.",
     )
     replacement_order: OrderType | None = strawberry.field(
-        default=None, description="The replacement order with the new lines."
+        default=None,
+        description="The replacement order with the new lines (on a dry run: as it would be, "
+        "its lines and totals only).",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -81,7 +81,7 @@ class ExchangeType:
         from ordergraph.schema.types.order import OrderType
 
         if self.preview is not None:
-            return OrderType.from_domain(self.preview[index])
+            return OrderType.unsaved(self.preview[index])
         found = await info.context.loaders.order_by_id.load(pk)
         assert found is not None
         return OrderType.from_domain(found)

@@ -322,6 +322,8 @@ class OrderType(Node):
     private_metadata: list[MetadataItemType] | None = strawberry.field(
         default=None, description="Staff-only key-value pairs (needs orders:read)."
     )
+    # an order computed but not stored (a dry run's replacement) shows its lines from memory
+    unsaved_lines: strawberry.Private[tuple[OrderLine, ...] | None] = None
 
     @strawberry.field(description="Late, or likely to be: see atRiskReasons.")
     def at_risk(self) -> bool:
@@ -399,8 +401,18 @@ class OrderType(Node):
             ),
         )
 
+    @classmethod
+    def unsaved(cls, order: Order) -> OrderType:
+        """A dry run's order, rolled back: its lines and totals as computed; what hangs on it
+        (holds, payments, events) reads as empty."""
+        found = cls.from_domain(order)
+        found.unsaved_lines = tuple(order.lines)
+        return found
+
     @strawberry.field
     async def lines(self, info: Info) -> list[OrderLineType]:
+        if self.unsaved_lines is not None:
+            return [OrderLineType.from_domain(line, None) for line in self.unsaved_lines]
         return [
             OrderLineType.from_domain(line, self.pk)
             for line in await info.context.loaders.lines_by_order_id.load(self.pk)

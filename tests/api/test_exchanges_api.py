@@ -317,6 +317,32 @@ async def test_a_cheaper_replacement_is_refunded_once_when_the_return_arrives(
     await no_drift(admin)
 
 
+async def test_a_later_line_refund_does_not_pay_back_the_exchanged_units(
+    admin: GraphQLClient, unique: str
+) -> None:
+    order = await sold(admin, unique, [("19.99", 2)])
+    new_sku = await stocked(admin, order, "19.99")
+    exchange = made(await create_exchange(admin, order, [(new_sku, 1)]))["exchange"]
+    line = {"orderLineId": order.line_id(), "quantity": 2}
+
+    too_many = await refund(admin, order.id, lines=[line])
+
+    assert [(e["code"], e["field"]) for e in too_many["userErrors"]] == [
+        ("REFUND_QUANTITY_EXCEEDED", ["input", "lines", "0", "quantity"])
+    ]
+    done = await refund(admin, order.id, lines=[{**line, "quantity": 1}])
+    assert done["userErrors"] == []
+    # the refunded unit and the exchanged one together give back the line's charge, no more
+    charged = await admin.data(
+        "query($id: ID!) { order(id: $id) { lines { chargedTotal { amount } } } }",
+        {"id": order.id},
+    )
+    (line_charge,) = charged["order"]["lines"]
+    refunded = amount(done["refund"]["total"])
+    assert refunded + amount(exchange["returnedValue"]) == amount(line_charge["chargedTotal"])
+    assert len((await read_order(admin, order.id))["refunds"]) == 1
+
+
 # --- dry run, keys, races -----------------------------------------------------------------------
 
 

@@ -237,6 +237,35 @@ async def test_shipping_first_places_no_hold(admin: GraphQLClient, unique: str) 
     assert payload["replacementOrder"]["status"] == "CONFIRMED"
 
 
+MAILS = "query($id: ID!) { order(id: $id) { notifications { type recipient status } } }"
+
+
+async def mailed(admin: GraphQLClient, order_id: str, type_: str) -> dict[str, Any]:
+    """The order's SENT mail of ``type_`` (bounded wait: the mail consumer runs after commit)."""
+    found: list[dict[str, Any]] = []
+    for _ in range(200):
+        found = (await admin.data(MAILS, {"id": order_id}))["order"]["notifications"]
+        sent = [n for n in found if n["type"] == type_ and n["status"] == "SENT"]
+        if sent:
+            return sent[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {type_} mail sent: {found}")
+
+
+async def test_the_customer_is_mailed_the_approved_return_and_the_replacement(
+    admin: GraphQLClient, unique: str
+) -> None:
+    order = await sold(admin, unique, [("19.99", 1)])
+    new_sku = await stocked(admin, order, "19.99")
+
+    payload = made(await create_exchange(admin, order, [(new_sku, 1)]))
+
+    email = f"{order.skus[0].removeprefix('SKU-').rsplit('-', 1)[0].lower()}@example.com"
+    approved = await mailed(admin, order.id, "RETURN_APPROVED")
+    confirmed = await mailed(admin, payload["replacementOrder"]["id"], "ORDER_CONFIRMED")
+    assert approved["recipient"] == confirmed["recipient"] == email
+
+
 # --- money --------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
 from tests.api.test_place_order_api import level, order_count, receive, short
 from tests.api.test_returns_api import (
     MONEY,
@@ -253,17 +255,30 @@ async def mailed(admin: GraphQLClient, order_id: str, type_: str) -> dict[str, A
 
 
 async def test_the_customer_is_mailed_the_approved_return_and_the_replacement(
-    admin: GraphQLClient, unique: str
+    admin: GraphQLClient, http: httpx.AsyncClient, unique: str
 ) -> None:
-    order = await sold(admin, unique, [("19.99", 1)])
+    order = await sold(admin, unique, [("12.50", 1)])
     new_sku = await stocked(admin, order, "19.99")
 
-    payload = made(await create_exchange(admin, order, [(new_sku, 1)]))
+    payload = made(await create_exchange(admin, order, [(new_sku, 1)], paymentToken="tok_ok"))
 
     email = f"{order.skus[0].removeprefix('SKU-').rsplit('-', 1)[0].lower()}@example.com"
     approved = await mailed(admin, order.id, "RETURN_APPROVED")
     confirmed = await mailed(admin, payload["replacementOrder"]["id"], "ORDER_CONFIRMED")
     assert approved["recipient"] == confirmed["recipient"] == email
+    # the return mail tells the customer about the replacement and the difference charged
+    number = payload["replacementOrder"]["number"]
+    difference = payload["exchange"]["difference"]["amount"]
+    listing = (await http.get("/dev/mailbox")).text
+    pages = [
+        (await http.get(f"/dev/mailbox/{n}")).text
+        for n in range(1, 400)
+        if f'/dev/mailbox/{n}"' in listing
+    ]
+    (page,) = [p for p in pages if f"your replacement order {number}" in p]
+    assert "ships as soon as we receive these items" in page
+    assert "We charged the difference of" in page
+    assert difference in page
 
 
 # --- money --------------------------------------------------------------------------------------
@@ -400,7 +415,7 @@ async def test_a_retried_key_answers_the_same_exchange_and_changes_nothing_again
 ) -> None:
     order = await sold(admin, unique, [("12.50", 1)])
     new_sku = await stocked(admin, order, "19.99")
-    key = {"idempotencyKey": f"exchange-{unique}", "paymentToken": "tok_ok"}
+    key: dict[str, Any] = {"idempotencyKey": f"exchange-{unique}", "paymentToken": "tok_ok"}
 
     first = made(await create_exchange(admin, order, [(new_sku, 1)], **key))
     after_first = await state(admin, order, [new_sku])

@@ -77,22 +77,22 @@ class ExchangeType:
             preview=preview,
         )
 
-    async def _order(self, info: Info, pk: int, index: int) -> OrderType:
+    async def _order(self, info: Info, pk: int, unsaved: Order | None) -> OrderType:
         from ordergraph.schema.types.order import OrderType
 
-        if self.preview is not None:
-            return OrderType.unsaved(self.preview[index])
+        if unsaved is not None:
+            return OrderType.unsaved(unsaved)
         found = await info.context.loaders.order_by_id.load(pk)
         assert found is not None
         return OrderType.from_domain(found)
 
     @strawberry.field(description="The original order, whose units come back.")
     async def order(self, info: Info) -> Annotated[OrderType, _ORDER]:
-        return await self._order(info, self.original_pk, 0)
+        return await self._order(info, self.original_pk, self.preview and self.preview[0])
 
     @strawberry.field(description="The replacement order with the new lines.")
     async def replacement_order(self, info: Info) -> Annotated[OrderType, _ORDER]:
-        return await self._order(info, self.replacement_pk, 1)
+        return await self._order(info, self.replacement_pk, self.preview and self.preview[1])
 
     @strawberry.field(name="return", description="The approved return of the original's units.")
     async def return_(self, info: Info) -> Annotated[ReturnType, _RETURNS]:

@@ -61,6 +61,7 @@ query($id: ID!) {{
     id version
     exchanges {{ {EXCHANGE} }}
     exchangeFor {{ id order {{ id }} }}
+    changes {{ kind version lines {{ sku before after }} }}
     returns {{ id exchange {{ id replacementOrder {{ id }} }} }}
     {ORDER}
   }}
@@ -202,6 +203,10 @@ async def test_an_even_swap_moves_no_money_reserves_at_once_and_waits_for_the_re
     seen = await links(admin, order.id)
     assert [e["id"] for e in seen["exchanges"]] == [exchange["id"]]
     assert seen["exchangeFor"] is None
+    assert [(c["kind"], c["version"]) for c in seen["changes"]] == [("EXCHANGE", version + 1)]
+    assert [(x["sku"], x["before"], x["after"]) for x in seen["changes"][0]["lines"]] == [
+        (order.skus[0], 2, 1)
+    ]
     assert [r["exchange"]["replacementOrder"]["id"] for r in seen["returns"]] == [replacement["id"]]
     back = await links(admin, replacement["id"])
     assert back["exchangeFor"] == {"id": exchange["id"], "order": {"id": order.id}}

@@ -188,3 +188,23 @@ async def test_an_unknown_sku_is_refused_under_new_lines(shop: Shop) -> None:
         await exchange(shop, order_id, ("TEE", 1), [("NOPE", 1)])
     assert caught.value.field == ("newLines", "0", "sku")
     assert snapshot(shop) == before
+
+
+async def test_a_later_line_refund_cannot_pay_back_exchanged_units_again(shop: Shop) -> None:
+    order_id = await shop.delivered_order([("TEE", 2)])
+    await exchange(shop, order_id, ("TEE", 1), [("TEE-L", 1)])
+    tee = line_id(shop, order_id, "TEE")
+
+    with pytest.raises(RefundNotPossible) as refused:
+        await refund_order(shop.deps, ADMIN, order_id=order_id, lines={tee: 2})
+    assert (refused.value.code, refused.value.field) == (
+        "REFUND_QUANTITY_EXCEEDED",
+        ("lines", "0", "quantity"),
+    )
+
+    done = await refund_order(shop.deps, ADMIN, order_id=order_id, lines={tee: 1})
+    charged = shop.store.order(order_id).lines[0].charged.minor_units
+    assert done.refund is not None
+    assert [(x.quantity, x.amount.minor_units) for x in done.refund.breakdown.lines] == [
+        (1, charged - charged // 2)
+    ]

@@ -77,13 +77,21 @@ class Refund:
 
 
 def calculate_refund(
-    order: Order, request: RefundRequest, *, captured: Money, previous: list[Refund]
+    order: Order,
+    request: RefundRequest,
+    *,
+    captured: Money,
+    previous: list[Refund],
+    exchanged: Mapping[int, int] | None = None,
 ) -> RefundBreakdown:
-    """The breakdown for ``request``; raises RefundNotPossible when it cannot be paid."""
+    """The breakdown for ``request``; raises RefundNotPossible when it cannot be paid.
+
+    ``exchanged``: units per order line sent back in exchanges; their value paid for the
+    replacement, so they count as paid back (and take their share) like refunded units."""
     currency = order.currency
     zero = Money(0, currency)
     counting = [r for r in previous if r.counts]
-    refunded_units: dict[int, int] = {}
+    refunded_units: dict[int, int] = dict(exchanged or {})
     for refund in counting:
         for done in refund.breakdown.lines:
             refunded_units[done.order_line_id] = (

@@ -13,6 +13,7 @@ from ordergraph.resolvers.catalog_mutation import CatalogMutation
 from ordergraph.resolvers.common import attempt, input_id, one_credential_check
 from ordergraph.resolvers.discount_mutation import DiscountMutation
 from ordergraph.resolvers.draft_order_mutation import DraftOrderMutation
+from ordergraph.resolvers.exchange_mutation import ExchangeMutation
 from ordergraph.resolvers.feedback import FeedbackMutation
 from ordergraph.resolvers.fulfillment_mutation import FulfillmentMutation
 from ordergraph.resolvers.import_mutation import ImportMutation
@@ -55,6 +56,7 @@ from ordergraph.services.tokens import IssuedToken
 class Mutation(
     OrderMutation,
     OrderChangeMutation,
+    ExchangeMutation,
     FulfillmentMutation,
     ReturnsMutation,
     WebhookMutation,

@@ -18,6 +18,7 @@ from ordergraph.schema.returns_io import (
     RequestReturnInput,
     RequestReturnPayload,
     ReturnInput,
+    ReturnLineInput,
     ReturnPayload,
 )
 from ordergraph.schema.types.order import OrderType
@@ -26,6 +27,21 @@ from ordergraph.services import refunds, returns
 from ordergraph.services.returns import Receipt, ReturnOutcome
 
 MAX_LINES = 250
+
+
+def requested_return_lines(lines: list[ReturnLineInput], at: str) -> list[RequestedReturnLine]:
+    """Return lines of an input (requestReturn, createExchange); errors point into ``at``."""
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"at most {MAX_LINES} lines", field=[at], code="TOO_MANY_LINES")
+    return [
+        RequestedReturnLine(
+            input_id(line.order_line_id, "OrderLine", [at, str(i), "orderLineId"]),
+            line.quantity,
+            line.reason,
+            line.note,
+        )
+        for i, line in enumerate(lines)
+    ]
 
 
 def _payload(outcome: ReturnOutcome | None, errors: list[UserError]) -> ReturnPayload:
@@ -47,21 +63,11 @@ class ReturnsMutation:
         actor = authenticated(info)
 
         async def run() -> ReturnOutcome:
-            if len(input.lines) > MAX_LINES:
-                raise InvalidInput("at most 250 lines", field=["lines"], code="TOO_MANY_LINES")
             return await returns.request_return(
                 info.context.deps,
                 actor,
                 order_id=input_id(input.order_id, "Order", ["orderId"]),
-                lines=[
-                    RequestedReturnLine(
-                        input_id(line.order_line_id, "OrderLine", ["lines", str(i), "orderLineId"]),
-                        line.quantity,
-                        line.reason,
-                        line.note,
-                    )
-                    for i, line in enumerate(input.lines)
-                ],
+                lines=requested_return_lines(input.lines, "lines"),
                 note=input.note,
                 idempotency_key=input.idempotency_key,
             )

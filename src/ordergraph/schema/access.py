@@ -94,6 +94,7 @@ PAYLOADS = {
     "CancelOrderPayload": "order userErrors",
     "CancelOrderLinesPayload": "order edit userErrors",
     "EditOrderPayload": "order edit userErrors",
+    "CreateExchangePayload": "exchange return order replacementOrder userErrors",
     "CreateCustomerPayload": "customer userErrors",
     "CreateProductPayload": "product userErrors",
     "CreateWarehousePayload": "warehouse userErrors",
@@ -227,7 +228,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "Mutation": {
         **_all(
             "placeOrder authorizePayment capturePayment cancelOrder holdOrder releaseOrderHold "
-            "editOrder cancelOrderLines "
+            "editOrder cancelOrderLines createExchange "
             "startPicking markPacked shipFulfillment recordShipmentEvent requestReturn "
             "approveReturn rejectReturn receiveReturn refundOrder createWebhook updateWebhook "
             "deleteWebhook redeliverWebhookEvent createWarehouse createProduct adjustInventory "
@@ -357,7 +358,7 @@ RULES: dict[str, dict[str, Rule]] = {
             "payments placedBy authorizationExpiresAt notifications feedback source "
             "externalId salesRep tags shippingOption discountTotal taxTotal shippingDiscount "
             "shippingTax pricesIncludeTax taxPolicy taxLines discountAllocations changes version "
-            "draftOrderId"
+            "draftOrderId exchanges exchangeFor"
         ),
         # staff and the order's customer (domain.access.may_read_invoice), else null
         "invoice": PARENT,
@@ -431,8 +432,14 @@ RULES: dict[str, dict[str, Rule]] = {
     "RefundLine": _all("orderLineId quantity amount"),
     "Return": _all(
         "id number status lines note label requestedBy rejectionReason createdAt updatedAt "
-        "decidedAt receivedAt refundedAt"
+        "decidedAt receivedAt refundedAt exchange"
     ),
+    # seen with the order or return it hangs on; who on the staff made it is staff business
+    "Exchange": _all(
+        "id order replacementOrder return returnedValue newTotal difference settlement "
+        "shipBeforeReturnReceived createdAt dryRun"
+    )
+    | {"createdBy": ORDERS_READ},
     "ReturnLabel": _all("carrier trackingNumber url instructions"),
     "ReturnLine": _all(
         "id orderLineId sku quantity reason note receivedQuantity restockedQuantity "

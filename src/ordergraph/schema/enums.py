@@ -11,6 +11,7 @@ from ordergraph.domain.availability import QuantityBand
 from ordergraph.domain.carrier_services import ChosenBy, WindowBasis
 from ordergraph.domain.catalog import ProductStatus
 from ordergraph.domain.discounts import DiscountKind, DiscountScope
+from ordergraph.domain.exchanges import ExchangeSettlement
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.inbound import InboundStatus
 from ordergraph.domain.inventory import LevelField, MovementKind
@@ -46,6 +47,13 @@ strawberry.enum(ReturnStatus, name="ReturnStatus")
 strawberry.enum(ReturnReason, name="ReturnReason")
 strawberry.enum(ReturnDisposition, name="ReturnDisposition")
 strawberry.enum(RefundStatus, name="RefundStatus")
+strawberry.enum(
+    ExchangeSettlement,
+    name="ExchangeSettlement",
+    description="How an exchange's price difference settles: NONE (even), CHARGE (the "
+    "customer paid it when the exchange was made), REFUND_ON_RECEIPT (refunded once the return "
+    "is received).",
+)
 strawberry.enum(NotificationType, name="NotificationType", description="A customer mail.")
 strawberry.enum(NotificationStatus, name="NotificationStatus")
 strawberry.enum(TransferStatus, name="TransferStatus")
@@ -101,6 +109,7 @@ __all__ = [
     "ChosenBy",
     "DiscountKind",
     "DiscountScope",
+    "ExchangeSettlement",
     "FulfillmentStatus",
     "HoldType",
     "InboundStatus",

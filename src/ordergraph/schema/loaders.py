@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from ordergraph.db.queries import batches
 from ordergraph.db.queries import carrier_services as carrier_reads
 from ordergraph.db.queries import drafts as draft_reads
+from ordergraph.db.queries import exchanges as exchange_reads
 from ordergraph.db.queries import feedback as feedback_reads
 from ordergraph.db.queries import invoice as invoice_reads
 from ordergraph.db.queries import notifications as notification_reads
@@ -24,6 +25,7 @@ from ordergraph.domain.annotations import OrderNote
 from ordergraph.domain.carrier_services import OrderShippingOption
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.customers import Customer
+from ordergraph.domain.exchanges import Exchange
 from ordergraph.domain.feedback import OrderFeedback
 from ordergraph.domain.fulfillments import Fulfillment
 from ordergraph.domain.inventory import InventoryLevel
@@ -79,6 +81,9 @@ class Loaders:
     shipping_option_by_order_id: DataLoader[int, OrderShippingOption | None]
     carrier_choice_by_shipment_id: DataLoader[int, dict[str, Any] | None]
     draft_id_by_order_id: DataLoader[int, int | None]
+    exchanges_by_order_id: DataLoader[int, list[Exchange]]
+    exchange_by_replacement_id: DataLoader[int, Exchange | None]
+    exchange_by_return_id: DataLoader[int, Exchange | None]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -113,4 +118,7 @@ class Loaders:
                 engine, carrier_reads.carrier_choices_by_shipment_id
             ),
             draft_id_by_order_id=_loader(engine, draft_reads.draft_ids_by_order_id),
+            exchanges_by_order_id=_loader(engine, exchange_reads.exchanges_by_original_id),
+            exchange_by_replacement_id=_loader(engine, exchange_reads.exchanges_by_replacement_id),
+            exchange_by_return_id=_loader(engine, exchange_reads.exchanges_by_return_id),
         )

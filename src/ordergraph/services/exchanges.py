@@ -51,6 +51,7 @@ from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.order_support import publish
 from ordergraph.services.orders import capture_order
+from ordergraph.services.refund_payback import exchanged_units
 from ordergraph.services.returns import (
     clean_return_lines,
     load_order_to_return,
@@ -114,7 +115,8 @@ def _capture(actor: Principal, original: Order, lines: Sequence[NewLine]) -> Cap
 
 
 async def _refunded_units(uow: UnitOfWork, order_id: int) -> dict[int, int]:
-    units: dict[int, int] = {}
+    """Units per line already paid back: refunded, or sent back in an earlier exchange."""
+    units = await exchanged_units(uow, order_id)
     for refund in await uow.refunds.for_order(order_id):
         if refund.counts:
             for line in refund.breakdown.lines:

@@ -34,6 +34,17 @@ from ordergraph.services.gateway_calls import Attempt, call_gateway_once
 from ordergraph.services.order_support import publish
 
 
+async def exchanged_units(uow: UnitOfWork, order_id: int) -> dict[int, int]:
+    """Units per order line sent back in the order's exchanges: their value paid for the
+    replacement, so no refund may pay them back again."""
+    units: dict[int, int] = {}
+    for exchange in await uow.exchanges.for_original(order_id):
+        rma = await uow.returns.get(exchange.return_id)
+        for line in rma.lines if rma is not None else ():
+            units[line.order_line_id] = units.get(line.order_line_id, 0) + line.quantity
+    return units
+
+
 @dataclass(frozen=True, slots=True)
 class RefundResult:
     breakdown: RefundBreakdown
@@ -79,7 +90,13 @@ async def reclaim(deps: Deps, refund: Refund) -> None:
             appeasement=wanted.appeasement if wanted.appeasement.minor_units else None,
         )
         try:
-            now = calculate_refund(order, again, captured=captured, previous=others)
+            now = calculate_refund(
+                order,
+                again,
+                captured=captured,
+                previous=others,
+                exchanged=await exchanged_units(uow, refund.order_id),
+            )
         except RefundNotPossible as exc:
             raise RefundNotPossible(
                 f"this failed refund was paid back by another since: {exc.message}",

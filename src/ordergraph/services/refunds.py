@@ -33,6 +33,7 @@ from ordergraph.services.order_support import publish
 from ordergraph.services.refund_payback import RefundResult as RefundResult  # re-exported
 from ordergraph.services.refund_payback import (
     captured_and_reference,
+    exchanged_units,
     load_order,
     pay_back,
     reclaim,
@@ -99,7 +100,10 @@ async def _plan(
             code="NOTHING_TO_REFUND",
         )
     previous = await uow.refunds.for_order(order.id)
-    breakdown = calculate_refund(order, request, captured=captured, previous=previous)
+    exchanged = await exchanged_units(uow, order.id)
+    breakdown = calculate_refund(
+        order, request, captured=captured, previous=previous, exchanged=exchanged
+    )
     return breakdown, captured, capture_reference
 
 

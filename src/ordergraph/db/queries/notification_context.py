@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ordergraph.db.tables import (
     customers,
+    exchanges,
     order_lines,
     orders,
     refunds,
@@ -221,7 +222,10 @@ async def _returns(
             "instructions": m["instructions"],
             "label_url": m["label_url"],
             "lines": [],
+            "exchange": None,
         }
+    for rid, exchange in (await _exchanges_of(conn, set(found))).items():
+        found[rid]["exchange"] = exchange
     for m in (
         await conn.execute(sa.select(return_lines).where(return_lines.c.return_id.in_(ids)))
     ).mappings():
@@ -234,6 +238,27 @@ async def _returns(
             }
         )
     return found
+
+
+async def _exchanges_of(conn: AsyncConnection, return_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Per return that belongs to an exchange: the replacement and how the money settles."""
+    if not return_ids:
+        return {}
+    e = exchanges.c
+    rows = await conn.execute(
+        sa.select(exchanges, orders.c.number.label("replacement_number"))
+        .join(orders, orders.c.id == e.replacement_order_id)
+        .where(e.return_id.in_(return_ids))
+    )
+    return {
+        m["return_id"]: {
+            "replacement_number": m["replacement_number"],
+            "ships_first": not m["hold_replacement"],
+            "settlement": m["settlement"],
+            "difference": Money(abs(m["new_total_minor"] - m["returned_minor"]), m["currency"]),
+        }
+        for m in rows.mappings()
+    }
 
 
 async def _refunds(conn: AsyncConnection, ids: set[int]) -> dict[int, dict[str, Any]]:

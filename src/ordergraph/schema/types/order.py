@@ -26,6 +26,7 @@ from ordergraph.schema.ids import encode_id
 from ordergraph.schema.types.annotation import MetadataItemType, OrderNoteType, metadata_items
 from ordergraph.schema.types.automation_rule import AutomationRunType
 from ordergraph.schema.types.customer import AddressType, CustomerType
+from ordergraph.schema.types.exchange import ExchangeType
 from ordergraph.schema.types.feedback import OrderFeedbackType
 from ordergraph.schema.types.fulfillment import FulfillmentType
 from ordergraph.schema.types.invoice import InvoiceType
@@ -321,6 +322,8 @@ class OrderType(Node):
     private_metadata: list[MetadataItemType] | None = strawberry.field(
         default=None, description="Staff-only key-value pairs (needs orders:read)."
     )
+    # an order computed but not stored (a dry run's replacement) shows its lines from memory
+    unsaved_lines: strawberry.Private[tuple[OrderLine, ...] | None] = None
 
     @strawberry.field(description="Late, or likely to be: see atRiskReasons.")
     def at_risk(self) -> bool:
@@ -398,8 +401,18 @@ class OrderType(Node):
             ),
         )
 
+    @classmethod
+    def unsaved(cls, order: Order) -> OrderType:
+        """A dry run's order, rolled back: its lines and totals as computed; what hangs on it
+        (holds, payments, events) reads as empty."""
+        found = cls.from_domain(order)
+        found.unsaved_lines = tuple(order.lines)
+        return found
+
     @strawberry.field
     async def lines(self, info: Info) -> list[OrderLineType]:
+        if self.unsaved_lines is not None:
+            return [OrderLineType.from_domain(line, None) for line in self.unsaved_lines]
         return [
             OrderLineType.from_domain(line, self.pk)
             for line in await info.context.loaders.lines_by_order_id.load(self.pk)
@@ -456,6 +469,16 @@ class OrderType(Node):
     async def feedback(self, info: Info) -> OrderFeedbackType | None:
         found = await info.context.loaders.feedback_by_order_id.load(self.pk)
         return OrderFeedbackType.from_domain(found) if found else None
+
+    @strawberry.field(description="The exchanges made from this order, oldest first.")
+    async def exchanges(self, info: Info) -> list[ExchangeType]:
+        found = await info.context.loaders.exchanges_by_order_id.load(self.pk)
+        return [ExchangeType.from_domain(e) for e in found]
+
+    @strawberry.field(description="On a replacement order: the exchange it was made by, else null.")
+    async def exchange_for(self, info: Info) -> ExchangeType | None:
+        found = await info.context.loaders.exchange_by_replacement_id.load(self.pk)
+        return ExchangeType.from_domain(found) if found else None
 
     @strawberry.field(description="The draft order it was completed from, else null.")
     async def draft_order_id(self, info: Info) -> strawberry.ID | None:

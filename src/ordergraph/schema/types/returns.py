@@ -6,8 +6,10 @@ import strawberry
 
 from ordergraph.domain.refunds import Refund, RefundBreakdown
 from ordergraph.domain.returns import Return
+from ordergraph.schema.context import Info
 from ordergraph.schema.enums import RefundStatus, ReturnReason, ReturnStatus
 from ordergraph.schema.ids import encode_id
+from ordergraph.schema.types.exchange import ExchangeType
 from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.node import Node
 
@@ -86,6 +88,11 @@ class ReturnType(Node):
             received_at=rma.received_at,
             refunded_at=rma.refunded_at,
         )
+
+    @strawberry.field(description="The exchange this return belongs to, else null.")
+    async def exchange(self, info: Info) -> ExchangeType | None:
+        found = await info.context.loaders.exchange_by_return_id.load(self.pk)
+        return ExchangeType.from_domain(found) if found else None
 
 
 @strawberry.type(name="RefundLine")

@@ -1985,7 +1985,7 @@ class FakeDraftOrderRepository:
         ]
         return kept[:first]
 
-    async def expired_reservations(self, now: datetime, limit: int) -> list[int]:
+    async def expired_reservations(self, now: datetime, limit: int) -> Sequence[int]:
         found = sorted(
             (d.reservation_expires_at, i)
             for i, d in self._state.draft_orders.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -57,7 +58,7 @@ class SqlDraftOrderRepository:
         rows = await self._conn.execute(query.order_by(t.id.desc()).limit(first))
         return [draft_from_row(m) for m in rows.mappings()]
 
-    async def expired_reservations(self, now: datetime, limit: int) -> list[int]:
+    async def expired_reservations(self, now: datetime, limit: int) -> Sequence[int]:
         t = draft_orders.c
         stmt = (
             sa.select(t.id)

@@ -58,6 +58,7 @@ from ordergraph.schema.context import Context
 from ordergraph.schema.loaders import Loaders
 from ordergraph.services.cancellation import expire_unpaid_orders
 from ordergraph.services.deps import Deps, OrderPolicy
+from ordergraph.services.draft_reservations import release_expired_draft_reservations
 from ordergraph.services.shipments import flag_orders_at_risk
 from ordergraph.services.tax_circuit import TaxCircuit
 from ordergraph.services.throttle import Throttle
@@ -459,6 +460,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                         settings.expiry_interval_seconds,
                         lambda: expire_unpaid_orders(runtime.deps),
                         "expire unpaid orders",
+                    )
+                )
+            )
+            jobs.append(
+                asyncio.create_task(
+                    every(
+                        settings.expiry_interval_seconds,
+                        lambda: release_expired_draft_reservations(runtime.deps),
+                        "release expired draft reservations",
                     )
                 )
             )

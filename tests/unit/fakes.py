@@ -1985,6 +1985,16 @@ class FakeDraftOrderRepository:
         ]
         return kept[:first]
 
+    async def expired_reservations(self, now: datetime, limit: int) -> Sequence[int]:
+        found = sorted(
+            (d.reservation_expires_at, i)
+            for i, d in self._state.draft_orders.items()
+            if d.status is DraftStatus.OPEN
+            and d.reservation_expires_at is not None
+            and d.reservation_expires_at <= now
+        )
+        return [i for _, i in found[:limit]]
+
 
 class FakePaymentLinkRepository:
     def __init__(self, state: FakeState) -> None:

@@ -587,6 +587,11 @@ class DraftOrderRepository(Protocol):
     async def save(self, draft: DraftOrder) -> None: ...
     async def list(self, *, first: int, after: int | None = None) -> list[DraftOrder]: ...
 
+    async def expired_reservations(self, now: datetime, limit: int) -> Sequence[int]:
+        """Open drafts holding stock past ``reservation_expires_at``, oldest expiry first
+        (claimed with SKIP LOCKED where the store has it)."""
+        ...
+
 
 class PaymentLinkRepository(Protocol):
     """Payment links (domain/payment_links.py), found by the digest of their token."""

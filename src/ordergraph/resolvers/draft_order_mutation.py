@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
 
-from ordergraph.domain.drafts import DraftOrder
-from ordergraph.domain.orders import Order, RequestedLine
+from ordergraph.domain.drafts import DraftLine, DraftOrder
+from ordergraph.domain.orders import Order
 from ordergraph.domain.principals import Scope
 from ordergraph.resolvers.common import attempt, input_id, query_id
+from ordergraph.resolvers.place_arguments import capture_arguments
 from ordergraph.schema.context import Info, authenticated, require
 from ordergraph.schema.draft_order_io import (
     CompleteDraftOrderInput,
@@ -23,27 +25,23 @@ from ordergraph.services import draft_orders
 
 
 def _request(input: DraftOrderInput) -> dict[str, Any]:
-    return draft_orders.draft_request(
-        channel=input.channel,
-        lines=[RequestedLine(line.sku, line.quantity) for line in input.lines],
-        shipping_address=input.shipping_address.to_fields(),
-        customer_id=(
-            input_id(input.customer_id, "Customer", ["customerId"])
-            if input.customer_id is not None
-            else None
-        ),
-        email=input.email,
-        contact_name=input.name,
-        phone=input.phone,
-        sales_rep=input.sales_rep,
-        shipping_option_id=input.shipping_option_id,
-        market_id=(
-            input_id(input.market_id, "Market", ["marketId"])
-            if input.market_id is not None
-            else None
-        ),
-        discount_codes=list(input.discount_codes),
-    )
+    shared = capture_arguments(input)
+    shared["lines"] = [
+        DraftLine(
+            line.sku,
+            line.quantity,
+            line.unit_price.amount if line.unit_price is not None else None,
+            line.unit_price.currency if line.unit_price is not None else None,
+            line.price_reason,
+        )
+        for line in input.lines
+    ]
+    return draft_orders.draft_request(**shared)
+
+
+def _reserve_until(input: DraftOrderInput) -> datetime | None:
+    given = input.reserve_inventory_until
+    return None if given is strawberry.UNSET else given
 
 
 def _draft(draft: DraftOrder | None) -> DraftOrderType | None:
@@ -54,18 +52,24 @@ def _draft(draft: DraftOrder | None) -> DraftOrderType | None:
 class DraftOrderMutation:
     @strawberry.mutation(
         description="Save a cart for a customer (phone, sales rep, store orders); refused with "
-        "placeOrder's errors when it could not be placed. Nothing is reserved."
+        "placeOrder's errors when it could not be placed. Nothing is reserved unless "
+        "reserveInventoryUntil is given."
     )
     async def create_draft_order(self, info: Info, input: DraftOrderInput) -> DraftOrderPayload:
         actor = authenticated(info)
 
         async def run() -> DraftOrder:
-            return await draft_orders.create_draft_order(info.context.deps, actor, _request(input))
+            return await draft_orders.create_draft_order(
+                info.context.deps, actor, _request(input), reserve_until=_reserve_until(input)
+            )
 
         draft, errors = await attempt(run)
         return DraftOrderPayload(draft_order=_draft(draft), user_errors=errors)
 
-    @strawberry.mutation(description="Replace an open draft's input; CONFLICT when stale.")
+    @strawberry.mutation(
+        description="Replace an open draft's input; CONFLICT when stale. Reserved stock moves "
+        "only by the changed quantities."
+    )
     async def update_draft_order(
         self,
         info: Info,
@@ -78,13 +82,19 @@ class DraftOrderMutation:
         async def run() -> DraftOrder:
             draft_id = input_id(draft_order_id, "DraftOrder", ["draftOrderId"])
             return await draft_orders.update_draft_order(
-                info.context.deps, actor, draft_id, _request(input), expected_version
+                info.context.deps,
+                actor,
+                draft_id,
+                _request(input),
+                expected_version,
+                reserve_until=_reserve_until(input),
+                change_reservation=input.reserve_inventory_until is not strawberry.UNSET,
             )
 
         draft, errors = await attempt(run)
         return DraftOrderPayload(draft_order=_draft(draft), user_errors=errors)
 
-    @strawberry.mutation(description="Delete an open draft.")
+    @strawberry.mutation(description="Delete an open draft; the stock it holds is released.")
     async def delete_draft_order(
         self, info: Info, draft_order_id: strawberry.ID
     ) -> DraftOrderPayload:

@@ -401,9 +401,10 @@ RULES: dict[str, dict[str, Rule]] = {
     "MetadataItem": _all("key value"),
     "OrderNote": _all("id text author createdAt"),
     "DraftOrder": _all(
-        "id status version channel email salesRep createdBy lines createdAt updatedAt orderId quote"
+        "id status version channel email salesRep createdBy lines createdAt updatedAt orderId "
+        "quote reservedUntil"
     ),
-    "DraftOrderLine": _all("sku quantity"),
+    "DraftOrderLine": _all("sku quantity unitPrice priceReason originalUnitPrice"),
     "DiscountAllocation": _all("orderLineId discountId code name amount"),
     "PageInfo": _all("hasNextPage hasPreviousPage startCursor endCursor"),
     "PaymentTransaction": _all(

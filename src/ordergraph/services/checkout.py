@@ -9,11 +9,13 @@ exactly what placing would refuse.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ordergraph.domain.catalog import Product, Warehouse
 from ordergraph.domain.channels import sales_rep_for
+from ordergraph.domain.custom_prices import CustomPrice, apply_custom_prices, prices_by_sku
 from ordergraph.domain.customers import Address, AddressFields
+from ordergraph.domain.drafts import HeldStock
 from ordergraph.domain.errors import Forbidden, InvalidInput, NotFound
 from ordergraph.domain.markets import Market
 from ordergraph.domain.money import Money
@@ -50,6 +52,10 @@ class Capture:
     timezone: str | None
     discount_codes: tuple[str, ...] = ()
     free_shipping: bool = False  # an exchange's replacement: shipping priced at zero
+    # staff-set unit prices per SKU (a draft order's lines), priced in place of the catalog's
+    custom_prices: Mapping[str, CustomPrice] = field(default_factory=dict)
+    # units the caller already holds (a draft's reservation): they count as available to it
+    held: tuple[HeldStock, ...] = ()
 
 
 def validate_capture(
@@ -67,9 +73,12 @@ def validate_capture(
     sales_rep: str | None = None,
     market_id: int | None = None,
     discount_codes: Sequence[str] = (),
+    custom_prices: Sequence[CustomPrice | None] = (),
+    held: Sequence[HeldStock] = (),
 ) -> Capture:
-    """Who may order (orders:place, or orders:write to order for a customer account) and the
-    input cleaned; raises the userError-mapped domain errors. Reads nothing."""
+    """Who may order (orders:place, or orders:write to order for a customer account or at a
+    custom price, one per line of ``custom_prices``) and the input cleaned; raises the
+    userError-mapped domain errors. Reads nothing."""
     if not actor.can(Scope.ORDERS_WRITE):
         actor.require(Scope.ORDERS_PLACE)
     if actor.customer_id is not None:
@@ -84,6 +93,11 @@ def validate_capture(
         for i, line in enumerate(lines)
     ]
     demand = merge_lines(requested)
+    custom = prices_by_sku(
+        [line.sku for line in requested], list(custom_prices) or [None] * len(requested)
+    )
+    if custom and not actor.can(Scope.ORDERS_WRITE):
+        raise Forbidden("a custom unit price needs orders:write")
     address = Address.create(**shipping_address, field_prefix=("shippingAddress",))
     contact_email = clean_email(email, ["email"]) if email is not None else None
     name = optional_text(contact_name, ["name"], max_length=200)
@@ -104,6 +118,8 @@ def validate_capture(
         sales_rep=sales_rep_for(channel, actor, sales_rep),
         locale=clean_locale(locale, ["locale"]),
         timezone=clean_timezone(timezone, ["timezone"]),
+        custom_prices=custom,
+        held=tuple(held),
     )
 
 
@@ -128,6 +144,8 @@ class Checkout:
     weight_grams: int
     warehouses: list[Warehouse]
     plan: RoutingPlan
+    # each SKU's market price before a custom price replaced it (the draft's originalUnitPrice)
+    list_prices: Mapping[str, Money] = field(default_factory=dict)
 
     @property
     def origins(self) -> list[Warehouse]:
@@ -143,23 +161,23 @@ async def prepare_checkout(
     address: Address,
     market: Market,
     prices: Mapping[str, Money],
+    custom_prices: Mapping[str, CustomPrice] | None = None,
+    held: Sequence[HeldStock] = (),
 ) -> Checkout:
-    """Price ``demand`` and route it to warehouses with the stock; raises ``NotFound`` for an
+    """Price ``demand`` (``custom_prices`` in place of the market's) and route it to
+    warehouses with the stock (``held`` units count as available); raises ``NotFound`` for an
     unknown SKU, ``OutOfStock``, and the pricing errors of ``line_prices``. Three statements."""
     products = await uow.products.get_many(list(demand))
     for index, line in enumerate(requested):
         if line.sku not in products:
             raise NotFound(f"no product has SKU {line.sku}", field=["lines", str(index), "sku"])
         products[line.sku].check_sellable(["lines", str(index), "sku"])
-    currency, unit_prices = line_prices(requested, products, market, prices)
-
-    warehouses = await uow.warehouses.list_all()
-    available = await uow.inventory.availability(list(demand))
-    plan = plan_routing(
-        demand, available, warehouses, Destination(address.region, address.country_code)
+    currency, list_unit_prices = line_prices(requested, products, market, prices)
+    unit_prices = apply_custom_prices(
+        [line.sku for line in requested], list_unit_prices, custom_prices or {}, currency
     )
-    if not plan.complete:
-        raise OutOfStock(plan.shortfall)
+
+    warehouses, plan = await route_demand(uow, demand, address, held)
 
     lines = [
         OrderLine(None, sku, products[sku].name, quantity, unit_prices[sku])
@@ -167,7 +185,28 @@ async def prepare_checkout(
     ]
     subtotal = sum((line.total for line in lines), Money(0, currency))
     weight = sum(products[line.sku].weight_grams * line.quantity for line in lines)
-    return Checkout(products, market, currency, lines, subtotal, weight, warehouses, plan)
+    return Checkout(
+        products, market, currency, lines, subtotal, weight, warehouses, plan, list_unit_prices
+    )
+
+
+async def route_demand(
+    uow: UnitOfWork, demand: Mapping[str, int], address: Address, held: Sequence[HeldStock] = ()
+) -> tuple[list[Warehouse], RoutingPlan]:
+    """The warehouses and the routing plan for ``demand`` from the stock available now plus
+    ``held`` (what the caller already reserved); ``OutOfStock`` when it cannot all be routed.
+    Two statements."""
+    warehouses = await uow.warehouses.list_all()
+    available = dict(await uow.inventory.availability(list(demand)))
+    for unit in held:
+        key = (unit.sku, unit.warehouse_id)
+        available[key] = available.get(key, 0) + unit.quantity
+    plan = plan_routing(
+        demand, available, warehouses, Destination(address.region, address.country_code)
+    )
+    if not plan.complete:
+        raise OutOfStock(plan.shortfall)
+    return warehouses, plan
 
 
 def line_prices(

@@ -114,7 +114,14 @@ async def price_order(
         now=now,
     )
     checkout = await prepare_checkout(
-        uow, capture.requested, capture.demand, address, market, prices
+        uow,
+        capture.requested,
+        capture.demand,
+        address,
+        market,
+        prices,
+        capture.custom_prices,
+        capture.held,
     )
     options = await quote_options(uow, deps, checkout, address, now)
     option = select_option(deps, options, now, option_id)

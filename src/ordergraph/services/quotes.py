@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ordergraph.domain.custom_prices import CustomPrice
 from ordergraph.domain.customers import AddressFields
+from ordergraph.domain.drafts import HeldStock
 from ordergraph.domain.orders import Channel, RequestedLine
 from ordergraph.domain.principals import Principal
 from ordergraph.services.checkout import order_email, validate_capture
@@ -35,6 +37,8 @@ async def quote_order(
     shipping_option_id: str | None = None,
     market_id: int | None = None,
     discount_codes: Sequence[str] = (),
+    custom_prices: Sequence[CustomPrice | None] = (),
+    held: Sequence[HeldStock] = (),
 ) -> PricedOrder:
     """The priced order ``place_order`` would record now; refuses what it would refuse."""
     capture = validate_capture(
@@ -51,6 +55,8 @@ async def quote_order(
         sales_rep=sales_rep,
         market_id=market_id,
         discount_codes=discount_codes,
+        custom_prices=custom_prices,
+        held=held,
     )
     async with deps.uow() as uow:  # never committed: reads only, rolled back on exit
         priced = await price_order(uow, deps, capture, deps.clock.now(), shipping_option_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,6 +57,18 @@ class SqlDraftOrderRepository:
             query = query.where(t.id < after)
         rows = await self._conn.execute(query.order_by(t.id.desc()).limit(first))
         return [draft_from_row(m) for m in rows.mappings()]
+
+    async def expired_reservations(self, now: datetime, limit: int) -> Sequence[int]:
+        t = draft_orders.c
+        stmt = (
+            sa.select(t.id)
+            .where(t.status == DraftStatus.OPEN.value, t.reservation_expires_at <= now)
+            .order_by(t.reservation_expires_at)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return [int(i) for i in await self._conn.scalars(stmt)]
 
 
 def _values(draft: DraftOrder) -> dict[str, object]:

@@ -100,15 +100,22 @@ async def cancel_open(
         await uow.payment_links.save(link)
 
 
-def _recipient(draft: DraftOrder, email: str | None) -> str:
+async def _recipient(deps: Deps, draft: DraftOrder, email: str | None) -> str:
+    """The address given, else the draft's, else its customer's (unless erased)."""
     if email is not None:
         return clean_email(email, ["email"])
     saved = draft.request.get("email")
-    if not saved:
-        raise EmailRequired(
-            "the draft has no email address: give one to send the invoice to", field=["email"]
-        )
-    return str(saved)
+    if saved:
+        return str(saved)
+    customer_id = draft.request.get("customer_id")
+    if customer_id is not None:
+        async with deps.uow() as uow:
+            customer = await uow.customers.get(int(customer_id))
+        if customer is not None and customer.erased_at is None and customer.email:
+            return customer.email
+    raise EmailRequired(
+        "the draft has no email address: give one to send the invoice to", field=["email"]
+    )
 
 
 async def send_draft_invoice(
@@ -128,7 +135,7 @@ async def send_draft_invoice(
         raise DraftNotOpen("no such draft order", field=["draftOrderId"])
     if draft.status is not DraftStatus.OPEN:
         raise DraftNotOpen(f"this draft order is {draft.status.value}", field=["draftOrderId"])
-    recipient = _recipient(draft, email)
+    recipient = await _recipient(deps, draft, email)
     priced = await quote_draft(deps, actor, draft)  # outside the write transaction
     b = priced.breakdown
     currency = priced.currency

@@ -145,8 +145,15 @@ async def a_draft(world: World, quantity: int = 2, email: str | None = "ann@exam
 
 async def invoice(world: World, draft_id: int, **kw: Any) -> str:
     _, url = await issuing.send_draft_invoice(
-        world.deps, ADMIN, draft_id, email=kw.get("email"), message=kw.get("message"), base_url=BASE
+        world.deps,
+        ADMIN,
+        draft_id,
+        email=kw.get("email"),
+        message=kw.get("message"),
+        base_url=BASE,
+        idempotency_key=kw.get("key"),
     )
+    assert url is not None
     assert url.startswith(f"{BASE}/pay/")
     return url.rsplit("/", 1)[1]
 
@@ -169,6 +176,23 @@ async def test_an_invoice_mails_one_link_whose_token_is_not_stored(world: World)
     assert mails[0]["invoice_url"] == f"{BASE}/pay/{token}"
     assert mails[0]["message"] == "Thanks for calling"
     assert "draft_order.invoice_sent" in await world.event_types()
+
+
+async def test_an_invoice_sent_again_with_its_key_mails_nothing_more(world: World) -> None:
+    draft_id = await a_draft(world)
+    await invoice(world, draft_id, key="inv-1")
+    draft, url = await issuing.send_draft_invoice(
+        world.deps,
+        ADMIN,
+        draft_id,
+        email=None,
+        message=None,
+        base_url=BASE,
+        idempotency_key="inv-1",
+    )
+    assert (draft.id, url) == (draft_id, None)
+    assert len(await world.mails("DRAFT_ORDER_INVOICE")) == 1
+    assert await world.link_statuses() == ["OPEN"]
 
 
 async def test_a_customers_draft_is_mailed_to_the_customer_and_bad_email_is_refused(

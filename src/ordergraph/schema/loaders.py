@@ -16,6 +16,7 @@ from ordergraph.db.queries import feedback as feedback_reads
 from ordergraph.db.queries import invoice as invoice_reads
 from ordergraph.db.queries import notifications as notification_reads
 from ordergraph.db.queries import orders as order_reads
+from ordergraph.db.queries import payment_links as link_reads
 from ordergraph.db.queries.notifications import NotificationRow
 from ordergraph.db.queries.orders import EventRow
 from ordergraph.db.repositories.order_notes import notes_by_order_id
@@ -79,6 +80,7 @@ class Loaders:
     shipping_option_by_order_id: DataLoader[int, OrderShippingOption | None]
     carrier_choice_by_shipment_id: DataLoader[int, dict[str, Any] | None]
     draft_id_by_order_id: DataLoader[int, int | None]
+    balance_due_by_order_id: DataLoader[int, int]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -113,4 +115,5 @@ class Loaders:
                 engine, carrier_reads.carrier_choices_by_shipment_id
             ),
             draft_id_by_order_id=_loader(engine, draft_reads.draft_ids_by_order_id),
+            balance_due_by_order_id=_loader(engine, link_reads.balance_due_by_order_id),
         )

@@ -76,6 +76,7 @@ from ordergraph.web.graphiql import (
 from ordergraph.web.invoice import invoice_endpoint
 from ordergraph.web.middleware import MaxBodySize, Metrics
 from ordergraph.web.packing_slip import packing_slip_endpoint
+from ordergraph.web.pay import pay_endpoint
 from ordergraph.web.payment_webhooks import stripe_webhook_endpoint
 from ordergraph.web.security import SecurityHeaders, install_log_redaction
 from ordergraph.web.tracking import tracking_endpoint
@@ -585,6 +586,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 feedback_endpoint(lambda: runtime.deps),
                 methods=["GET", "POST"],
             ),
+            Route("/pay/{token}", pay_endpoint(lambda: runtime.deps), methods=["GET", "POST"]),
             Route(
                 "/payments/webhooks/stripe",
                 stripe_webhook_endpoint(lambda: runtime.deps, settings.stripe_webhook_secret),

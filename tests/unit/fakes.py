@@ -290,6 +290,8 @@ class FakeState:
     order_notes: list[OrderNote] = field(default_factory=list)
     draft_orders: dict[int, DraftOrder] = field(default_factory=dict)
     payment_links: dict[int, PaymentLink] = field(default_factory=dict)
+    # the paying lease of each link (the table's paying_until): committed state, as in SQL
+    payment_link_leases: dict[int, datetime] = field(default_factory=dict)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
     order_changes: dict[int, OrderChangeRecord] = field(default_factory=dict)
     exchanges: dict[int, Exchange] = field(default_factory=dict)
@@ -339,6 +341,7 @@ class FakeState:
             order_notes=list(self.order_notes),
             draft_orders={k: dataclasses.replace(v) for k, v in self.draft_orders.items()},
             payment_links={k: dataclasses.replace(v) for k, v in self.payment_links.items()},
+            payment_link_leases=dict(self.payment_link_leases),
         )
 
 
@@ -1999,7 +2002,6 @@ class FakeDraftOrderRepository:
 class FakePaymentLinkRepository:
     def __init__(self, state: FakeState) -> None:
         self._state = state
-        self._leases: dict[int, datetime] = {}
 
     async def add(self, link: PaymentLink) -> PaymentLink:
         link.id = len(self._state.payment_links) + 1
@@ -2029,16 +2031,16 @@ class FakePaymentLinkRepository:
 
     async def claim(self, link_id: int, now: datetime, until: datetime) -> bool:
         link = self._state.payment_links.get(link_id)
-        held = self._leases.get(link_id)
+        held = self._state.payment_link_leases.get(link_id)
         if link is None or link.status_at(now) is not PaymentLinkStatus.OPEN:
             return False
         if held is not None and held > now:
             return False
-        self._leases[link_id] = until
+        self._state.payment_link_leases[link_id] = until
         return True
 
     async def release(self, link_id: int) -> None:
-        self._leases.pop(link_id, None)
+        self._state.payment_link_leases.pop(link_id, None)
 
 
 class FakeTaxRateRepository:

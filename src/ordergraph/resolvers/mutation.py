@@ -21,6 +21,7 @@ from ordergraph.resolvers.market_mutation import MarketMutation
 from ordergraph.resolvers.notifications import NotificationMutation
 from ordergraph.resolvers.order_change_mutation import OrderChangeMutation
 from ordergraph.resolvers.order_mutation import OrderMutation
+from ordergraph.resolvers.pay_link_mutation import PayLinkMutation
 from ordergraph.resolvers.price_list_mutation import PriceListMutation
 from ordergraph.resolvers.privacy import PrivacyMutation
 from ordergraph.resolvers.quote_mutation import QuoteMutation
@@ -77,6 +78,7 @@ class Mutation(
     DiscountMutation,
     AnnotationMutation,
     DraftOrderMutation,
+    PayLinkMutation,
 ):
     @strawberry.mutation(description="Create a stock location (needs catalog:write).")
     async def create_warehouse(

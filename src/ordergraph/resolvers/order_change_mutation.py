@@ -69,11 +69,14 @@ class OrderChangeMutation:
                 reason=input.reason,
                 notify_customer=input.notify_customer,
                 idempotency_key=input.idempotency_key,
+                collect=input.collect_payment,
+                base_url=info.context.public_base_url,
             )
 
         result, errors = await attempt(run)
         order, edit = _payload_parts(result, input.reason)
-        return EditOrderPayload(order=order, edit=edit, user_errors=errors)
+        url = result.pay_link_url if result is not None else None
+        return EditOrderPayload(order=order, edit=edit, pay_link_url=url, user_errors=errors)
 
     @strawberry.mutation(
         description="Cancel units not yet picked; the rest of the order goes ahead. A paid "

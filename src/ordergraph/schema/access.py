@@ -93,7 +93,7 @@ PAYLOADS = {
     "AdjustInventoryPayload": "inventoryLevel userErrors",
     "CancelOrderPayload": "order userErrors",
     "CancelOrderLinesPayload": "order edit userErrors",
-    "EditOrderPayload": "order edit userErrors",
+    "EditOrderPayload": "order edit payLinkUrl userErrors",
     "CreateExchangePayload": "exchange return order replacementOrder userErrors",
     "CreateCustomerPayload": "customer userErrors",
     "CreateProductPayload": "product userErrors",
@@ -146,6 +146,7 @@ PAYLOADS = {
     "AddOrderNotePayload": "order note userErrors",
     "DraftOrderPayload": "draftOrder userErrors",
     "CompleteDraftOrderPayload": "draftOrder order userErrors",
+    "SendDraftOrderInvoicePayload": "draftOrder payLinkUrl userErrors",
     "TagsPayload": "node order customer userErrors",
     "UpdateMetadataPayload": "node order customer product userErrors",
 }
@@ -285,6 +286,8 @@ RULES: dict[str, dict[str, Rule]] = {
         "updateDraftOrder": MUTATION.with_args(draftOrderId=Arg.ID, expectedVersion=Arg.INPUT),
         "deleteDraftOrder": SIGNED_IN.with_args(draftOrderId=Arg.ID),
         "completeDraftOrder": SIGNED_IN.with_args(draftOrderId=Arg.ID, input=Arg.INPUT),
+        # orders:write, checked by the use case (services/payment_links.py)
+        "sendDraftOrderInvoice": MUTATION,
     },
     "Subscription": {
         "orderEvents": ORDERS_READ.with_args(after=Arg.PAGE),
@@ -358,7 +361,7 @@ RULES: dict[str, dict[str, Rule]] = {
             "payments placedBy authorizationExpiresAt notifications feedback source "
             "externalId salesRep tags shippingOption discountTotal taxTotal shippingDiscount "
             "shippingTax pricesIncludeTax taxPolicy taxLines discountAllocations changes version "
-            "draftOrderId exchanges exchangeFor"
+            "draftOrderId exchanges exchangeFor balanceDue"
         ),
         # staff and the order's customer (domain.access.may_read_invoice), else null
         "invoice": PARENT,
@@ -389,7 +392,8 @@ RULES: dict[str, dict[str, Rule]] = {
     "OrderEdit": {
         **_all(
             "number kind dryRun version before after totalDifference paymentSettlement "
-            "reservedChanges lines promisedDeliveryAt reason createdAt shippingMethod"
+            "reservedChanges lines promisedDeliveryAt reason createdAt shippingMethod "
+            "payLinkUrl"
         ),
         "actor": ORDERS_READ,  # who on the staff made it
     },

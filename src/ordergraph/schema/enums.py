@@ -18,6 +18,7 @@ from ordergraph.domain.inventory import LevelField, MovementKind
 from ordergraph.domain.markets import TaxDisplay
 from ordergraph.domain.notifications import NotificationStatus, NotificationType
 from ordergraph.domain.orders import Channel, HoldType, OrderStatus, PaymentStatus
+from ordergraph.domain.payment_links import PaymentCollection
 from ordergraph.domain.payments import TransactionKind, TransactionStatus
 from ordergraph.domain.refunds import RefundStatus
 from ordergraph.domain.returns import ReturnDisposition, ReturnReason, ReturnStatus
@@ -56,6 +57,12 @@ strawberry.enum(
 )
 strawberry.enum(NotificationType, name="NotificationType", description="A customer mail.")
 strawberry.enum(NotificationStatus, name="NotificationStatus")
+strawberry.enum(
+    PaymentCollection,
+    name="PaymentCollection",
+    description="How editOrder collects a higher total of a paid order: PAYMENT_TOKEN charges "
+    "the token given now; PAY_LINK commits the edit and answers a link the customer pays.",
+)
 strawberry.enum(TransferStatus, name="TransferStatus")
 strawberry.enum(InboundStatus, name="InboundShipmentStatus")
 strawberry.enum(
@@ -119,6 +126,7 @@ __all__ = [
     "NotificationType",
     "OrderSortField",
     "OrderStatus",
+    "PaymentCollection",
     "PaymentStatus",
     "ProductStatus",
     "QuantityBand",

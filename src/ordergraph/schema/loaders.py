@@ -17,6 +17,7 @@ from ordergraph.db.queries import feedback as feedback_reads
 from ordergraph.db.queries import invoice as invoice_reads
 from ordergraph.db.queries import notifications as notification_reads
 from ordergraph.db.queries import orders as order_reads
+from ordergraph.db.queries import payment_links as link_reads
 from ordergraph.db.queries.notifications import NotificationRow
 from ordergraph.db.queries.orders import EventRow
 from ordergraph.db.repositories.order_notes import notes_by_order_id
@@ -84,6 +85,7 @@ class Loaders:
     exchanges_by_order_id: DataLoader[int, list[Exchange]]
     exchange_by_replacement_id: DataLoader[int, Exchange | None]
     exchange_by_return_id: DataLoader[int, Exchange | None]
+    balance_due_by_order_id: DataLoader[int, int]
 
     @classmethod
     def build(cls, engine: AsyncEngine) -> Loaders:
@@ -121,4 +123,5 @@ class Loaders:
             exchanges_by_order_id=_loader(engine, exchange_reads.exchanges_by_original_id),
             exchange_by_replacement_id=_loader(engine, exchange_reads.exchanges_by_replacement_id),
             exchange_by_return_id=_loader(engine, exchange_reads.exchanges_by_return_id),
+            balance_due_by_order_id=_loader(engine, link_reads.balance_due_by_order_id),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from ordergraph.schema.enums import PaymentCollection
 from ordergraph.schema.errors import UserError
 from ordergraph.schema.inputs import IDEMPOTENCY_HELP
 from ordergraph.schema.order_inputs import OrderLineInput
@@ -55,6 +56,12 @@ class EditOrderInput:
         description="Pays a higher total of a paid or authorized order (PAYMENT_REQUIRED "
         "without it; PAYMENT_DECLINED changes nothing).",
     )
+    collect_payment: PaymentCollection = strawberry.field(
+        default=PaymentCollection.PAYMENT_TOKEN,
+        description="PAY_LINK: a paid order's higher total is not charged now; the edit "
+        "commits and payLinkUrl is where the customer pays the difference (mailed with the "
+        "edit unless notifyCustomer is false). PAY_LINK_NOT_POSSIBLE on an authorized order.",
+    )
     reason: str | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
@@ -80,6 +87,11 @@ class CancelOrderLinesInput:
 class EditOrderPayload:
     order: OrderType | None = None
     edit: OrderEditType | None = None
+    pay_link_url: str | None = strawberry.field(
+        default=None,
+        description="collectPayment PAY_LINK: where the customer pays the difference (shown "
+        "once: a replay of the idempotencyKey answers null).",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

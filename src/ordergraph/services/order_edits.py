@@ -17,6 +17,7 @@ from ordergraph.domain.order_changes import (
     SetShippingMethod,
     cancellation_changes,
 )
+from ordergraph.domain.payment_links import PaymentCollection
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.validation import clean_sku, clean_text, optional_text
 from ordergraph.services.change_sets import ChangeRequest, ChangeResult, run_change
@@ -67,9 +68,13 @@ async def edit_order(
     reason: str | None = None,
     notify_customer: bool = True,
     idempotency_key: str | None = None,
+    collect: PaymentCollection = PaymentCollection.PAYMENT_TOKEN,
+    base_url: str = "",
 ) -> ChangeResult:
     """Add, remove or re-count lines and change the address or the shipping method of an order
-    not fully picked (the address and method only while nothing is picked)."""
+    not fully picked (the address and method only while nothing is picked). With ``collect``
+    PAY_LINK a higher total of a paid order is left to a BALANCE_DUE link under ``base_url``
+    instead of charged with ``payment_token``."""
     actor.require(Scope.ORDERS_WRITE)
     parsed = parse_changes(changes)
     why = optional_text(reason, ["reason"], max_length=500)
@@ -86,7 +91,10 @@ async def edit_order(
             "changes": [repr(c) for c in parsed],
             "version": expected_version,
             "reason": why,
+            "collect": collect.value,
         },
+        collect=collect,
+        base_url=base_url,
     )
     return await run_change(deps, actor, request, dry_run=dry_run, idempotency_key=idempotency_key)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from ordergraph.auth.tokens import hash_token
 from ordergraph.domain.drafts import DraftStatus
-from ordergraph.domain.orders import Order
+from ordergraph.domain.orders import Order, OrderStatus
 from ordergraph.domain.payment_links import (
     PAYING_LEASE,
     PaymentInProgress,
@@ -123,6 +123,11 @@ async def _pay_draft(deps: Deps, link: PaymentLink, card: str) -> tuple[Order, T
         async with deps.uow() as uow:
             found = await uow.orders.get(order_id)
         assert found is not None
+        if found.status is OrderStatus.CANCELLED:  # unpaid too long, or cancelled by staff
+            await _withdraw(deps, link)
+            raise PaymentLinkNotPayable(
+                PaymentLinkStatus.CANCELLED, "this order was cancelled; ask the shop for a new one"
+            )
         order = found
     else:
         await _withdraw(deps, link)

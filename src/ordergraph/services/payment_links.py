@@ -34,6 +34,7 @@ from ordergraph.domain.payment_links import (
 from ordergraph.domain.ports import UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
 from ordergraph.domain.validation import clean_email, optional_text
+from ordergraph.services.command import run_command
 from ordergraph.services.deps import Deps
 from ordergraph.services.draft_orders import get_draft_order, quote_draft
 
@@ -100,15 +101,22 @@ async def cancel_open(
         await uow.payment_links.save(link)
 
 
-def _recipient(draft: DraftOrder, email: str | None) -> str:
+async def _recipient(deps: Deps, draft: DraftOrder, email: str | None) -> str:
+    """The address given, else the draft's, else its customer's (unless erased)."""
     if email is not None:
         return clean_email(email, ["email"])
     saved = draft.request.get("email")
-    if not saved:
-        raise EmailRequired(
-            "the draft has no email address: give one to send the invoice to", field=["email"]
-        )
-    return str(saved)
+    if saved:
+        return str(saved)
+    customer_id = draft.request.get("customer_id")
+    if customer_id is not None:
+        async with deps.uow() as uow:
+            customer = await uow.customers.get(int(customer_id))
+        if customer is not None and customer.erased_at is None and customer.email:
+            return customer.email
+    raise EmailRequired(
+        "the draft has no email address: give one to send the invoice to", field=["email"]
+    )
 
 
 async def send_draft_invoice(
@@ -119,8 +127,11 @@ async def send_draft_invoice(
     email: str | None,
     message: str | None,
     base_url: str,
-) -> tuple[DraftOrder, str]:
-    """Mail the customer a link to pay the draft (its quote now); the draft and the link."""
+    idempotency_key: str | None = None,
+) -> tuple[DraftOrder, str | None]:
+    """Mail the customer a link to pay the draft (its quote now); the draft and the link's
+    URL. A replay of ``idempotency_key`` mails nothing again and answers the draft with no
+    URL: the token exists only in the first answer and the mail."""
     actor.require(Scope.ORDERS_WRITE)
     note = optional_text(message, ["message"], max_length=2000)
     draft = await get_draft_order(deps, actor, draft_id)
@@ -128,7 +139,7 @@ async def send_draft_invoice(
         raise DraftNotOpen("no such draft order", field=["draftOrderId"])
     if draft.status is not DraftStatus.OPEN:
         raise DraftNotOpen(f"this draft order is {draft.status.value}", field=["draftOrderId"])
-    recipient = _recipient(draft, email)
+    recipient = await _recipient(deps, draft, email)
     priced = await quote_draft(deps, actor, draft)  # outside the write transaction
     b = priced.breakdown
     currency = priced.currency
@@ -142,48 +153,85 @@ async def send_draft_invoice(
         shipping=priced.shipping_total,
         total=total,
     )
-    async with deps.uow() as uow:
+
+    async def run(uow: UnitOfWork) -> tuple[DraftOrder, str | None]:
         current = await uow.draft_orders.get(draft_id, for_update=True)
         if current is None or current.version != draft.version:
             raise Conflict("the draft changed while the invoice was made; send it again")
-        await cancel_open(uow, draft_order_id=draft_id, unless_amount=total)
-        link, token = await open_link(
-            uow,
-            deps,
-            purpose=PaymentLinkPurpose.DRAFT_INVOICE,
-            amount=total,
-            summary=summary,
-            draft_order_id=draft_id,
+        url = await _issue_invoice(uow, deps, actor, current, recipient, summary, note, base_url)
+        return current, url
+
+    async def recall(uow: UnitOfWork, result: dict[str, Any]) -> tuple[DraftOrder, str | None]:
+        current = await uow.draft_orders.get(result["draft"])
+        if current is None:
+            raise DraftNotOpen("no such draft order", field=["draftOrderId"])
+        return current, None
+
+    return await run_command(
+        deps,
+        actor,
+        operation="sendDraftOrderInvoice",
+        request={"draft": draft_id, "email": recipient, "message": note},
+        run=run,
+        remember=lambda done: {"draft": done[0].id},
+        recall=recall,
+        idempotency_key=idempotency_key,
+    )
+
+
+async def _issue_invoice(
+    uow: UnitOfWork,
+    deps: Deps,
+    actor: Principal,
+    draft: DraftOrder,
+    recipient: str,
+    summary: dict[str, Any],
+    note: str | None,
+    base_url: str,
+) -> str:
+    """In the caller's transaction: the link (older ones of another amount cancelled), the
+    DRAFT_ORDER_INVOICE mail with its URL, and ``draft_order.invoice_sent``; the URL."""
+    assert draft.id is not None
+    draft_id = draft.id
+    currency = str(summary["currency"])
+    total = Money(int(summary["total"]), currency)
+    await cancel_open(uow, draft_order_id=draft_id, unless_amount=total)
+    link, token = await open_link(
+        uow,
+        deps,
+        purpose=PaymentLinkPurpose.DRAFT_INVOICE,
+        amount=total,
+        summary=summary,
+        draft_order_id=draft_id,
+    )
+    url = link_url(base_url, token)
+    await uow.notifications.enqueue(
+        NotificationRequest(
+            type=NotificationType.DRAFT_ORDER_INVOICE,
+            recipient=recipient,
+            key=f"{NotificationType.DRAFT_ORDER_INVOICE.value}:{draft_id}:{link.id}",
+            customer_id=draft.request.get("customer_id"),
+            data={
+                "name": draft.request.get("contact_name")
+                or (draft.request.get("shipping_address") or {}).get("name"),
+                "invoice": summary,
+                "invoice_url": url,
+                "message": note,
+                "expires_at": link.expires_at.isoformat(),
+            },
+        ),
+        deps.clock.now(),
+    )
+    uow.record(
+        DomainEvent(
+            "draft_order.invoice_sent",
+            "DraftOrder",
+            draft_id,
+            {"paymentLinkId": link.id, "amount": str(total.amount), "currency": currency},
+            actor=actor.actor,
         )
-        url = link_url(base_url, token)
-        await uow.notifications.enqueue(
-            NotificationRequest(
-                type=NotificationType.DRAFT_ORDER_INVOICE,
-                recipient=recipient,
-                key=f"{NotificationType.DRAFT_ORDER_INVOICE.value}:{draft_id}:{link.id}",
-                customer_id=draft.request.get("customer_id"),
-                data={
-                    "name": draft.request.get("contact_name")
-                    or (draft.request.get("shipping_address") or {}).get("name"),
-                    "invoice": summary,
-                    "invoice_url": url,
-                    "message": note,
-                    "expires_at": link.expires_at.isoformat(),
-                },
-            ),
-            deps.clock.now(),
-        )
-        uow.record(
-            DomainEvent(
-                "draft_order.invoice_sent",
-                "DraftOrder",
-                draft_id,
-                {"paymentLinkId": link.id, "amount": str(total.amount), "currency": currency},
-                actor=actor.actor,
-            )
-        )
-        await uow.commit()
-    return current, url
+    )
+    return url
 
 
 async def open_balance_due(

@@ -480,6 +480,14 @@ class OrderType(Node):
         found = await info.context.loaders.exchange_by_replacement_id.load(self.pk)
         return ExchangeType.from_domain(found) if found else None
 
+    @strawberry.field(
+        description="What an edit left to pay through open pay links (editOrder with "
+        "collectPayment: PAY_LINK); zero when nothing is owed."
+    )
+    async def balance_due(self, info: Info) -> MoneyType:
+        owed = await info.context.loaders.balance_due_by_order_id.load(self.pk)
+        return MoneyType.from_domain(Money(owed, self.total.currency))
+
     @strawberry.field(description="The draft order it was completed from, else null.")
     async def draft_order_id(self, info: Info) -> strawberry.ID | None:
         found = await info.context.loaders.draft_id_by_order_id.load(self.pk)

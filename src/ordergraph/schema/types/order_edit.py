@@ -115,6 +115,11 @@ class OrderEditType:
     reason: str | None = None
     actor: str | None = None
     created_at: datetime | None = None
+    pay_link_url: str | None = strawberry.field(
+        default=None,
+        description="Where the customer pays what this edit added (collectPayment PAY_LINK); "
+        "only in editOrder's answer, never stored.",
+    )
 
     @classmethod
     def from_result(cls, r: ChangeResult, reason: str | None = None) -> OrderEditType:
@@ -132,6 +137,7 @@ class OrderEditType:
             promised_delivery_at=r.promised_delivery_at,
             shipping_method=ShippingMethodChangeType.from_dict(r.shipping_method),
             reason=reason,
+            pay_link_url=r.pay_link_url,
         )
 
     @classmethod

@@ -217,3 +217,19 @@ async def test_an_authorized_order_cannot_leave_a_difference_to_a_link(
     )
     assert [e["code"] for e in refused["userErrors"]] == ["PAY_LINK_NOT_POSSIBLE"]
     assert (await read(admin, placed["id"]))["version"] == before["version"]
+
+
+async def test_one_link_cannot_be_used_to_try_card_after_card(
+    admin: GraphQLClient, http: httpx.AsyncClient, live: LiveApi, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=5)
+    draft = await create_ok(admin, draft_input([(item.sku, 1)]))
+    path = path_of((await send(admin, draft["id"]))["payLinkUrl"], live)
+    tries = [await http.post(path, data={"paymentToken": "tok_declined"}) for _ in range(5)]
+    assert [t.status_code for t in tries] == [400] * 5
+    refused = await http.post(path, data={"paymentToken": "tok_ok"})
+    assert refused.status_code == 429
+    assert "too many attempts" in refused.text
+    placed = (await admin.data(DRAFT, {"id": draft["id"]}))["draftOrder"]["orderId"]
+    order = (await admin.data(ORDER, {"id": placed}))["order"]
+    assert order["paymentStatus"] != "PAID"  # the refused attempt reached no gateway

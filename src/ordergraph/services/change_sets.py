@@ -1,4 +1,7 @@
-"""The change-set engine: ``editOrder``, ``cancelOrderLines`` and exchanges all run here.
+"""The change-set engine: ``editOrder`` and ``cancelOrderLines`` run here; ``createExchange``
+(``services.exchanges``) is built from the same parts — the change record of a new version, the
+dry run as the same transaction rolled back, money taken first and given back by
+``change_payment``, ``run_command``'s keys — around a return and a replacement order.
 
 A change set is planned (``domain.order_changes.plan_changes``), priced (``change_pricing``),
 its stock moved (``change_stock``) and the order saved with a new version and a numbered change

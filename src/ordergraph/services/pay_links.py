@@ -73,12 +73,16 @@ async def find_link(deps: Deps, token: str) -> PaymentLink:
 async def pay_link(deps: Deps, token: str, payment_token: str) -> LinkPayment:
     """Pay what the link asks with the gateway's ``payment_token``. PAYMENT_DECLINED or
     PAYMENT_GATEWAY_ERROR leave the link open; PAYMENT_LINK_NOT_PAYABLE when it was paid,
-    cancelled or expired; PAYMENT_IN_PROGRESS while another attempt holds it."""
+    cancelled or expired; PAYMENT_IN_PROGRESS while another attempt holds it;
+    TOO_MANY_ATTEMPTS past 5 attempts in a burst (then 1 a minute, 20 a day) per link."""
     card = clean_text(payment_token, ["paymentToken"], max_length=200)
     link = await find_link(deps, token)
     assert link.id is not None
     now = deps.clock.now()
     link.check_payable(now)
+    await deps.throttle.check(
+        deps.clock, deps.throttle.rules.pay_link, link.token_hash, field=["paymentToken"]
+    )
 
     async def claim(uow: UnitOfWork) -> bool:
         return await uow.payment_links.claim(link.id or 0, now, now + PAYING_LEASE)

@@ -51,6 +51,10 @@ class ThrottleRules:
     )
     login_address: ThrottleRule = ThrottleRule("login-address", (per_minute(20, 10),))
     bad_token_address: ThrottleRule = ThrottleRule("bad-token-address", (per_minute(20, 10),))
+    # payments through one pay link: whoever holds a link cannot try card after card
+    pay_link: ThrottleRule = ThrottleRule(
+        "pay-link", (per_minute(5, 1), BucketPolicy(20, 20 / DAY))
+    )
     query_cost: BucketPolicy = field(
         default_factory=lambda: BucketPolicy(capacity=4000, leak_per_second=200)
     )

@@ -37,7 +37,11 @@ STATUS_TEXT = {
     PaymentLinkStatus.EXPIRED: "This payment link has expired. Ask the shop for a new one.",
 }
 # HTTP status of a refused payment, by userError code
-REFUSED_STATUS = {"PAYMENT_IN_PROGRESS": 409, "PAYMENT_LINK_NOT_PAYABLE": 409}
+REFUSED_STATUS = {
+    "PAYMENT_IN_PROGRESS": 409,
+    "PAYMENT_LINK_NOT_PAYABLE": 409,
+    "TOO_MANY_ATTEMPTS": 429,
+}
 TOTALS = (
     ("subtotal", "Subtotal"),
     ("discount", "Discount"),

@@ -25,6 +25,7 @@ query($from: DateTime, $to: DateTime) {
     }
     returnsByReason(from: $from, to: $to) { key unitsReturned unitsDelivered returnRate }
     feedbackScore(from: $from, to: $to) { responses averageRating }
+    fillRate(from: $from, to: $to) { orderedUnits filledUnits rate }
     stockCover(to: "2026-03-15T00:00:00Z") {
       sku warehouseCode available unitsDemanded averageDailyDemand coverDays lowStock
     }
@@ -80,6 +81,7 @@ async def test_every_figure_over_graphql(admin: GraphQLClient, live: LiveApi, un
         {"key": "WRONG_ITEM", "unitsReturned": 1, "unitsDelivered": 8, "returnRate": 0.125},
     ]
     assert figures["feedbackScore"] == {"responses": 2, "averageRating": 3.5}
+    assert figures["fillRate"] == {"orderedUnits": 11, "filledUnits": 11, "rate": 1.0}
     mine = [r for r in figures["stockCover"] if r["sku"] in (data.sku_a, data.sku_b)]
     assert mine == [
         {

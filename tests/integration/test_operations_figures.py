@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordergraph.db.queries import operations as ops
-from ordergraph.domain.operations_figures import Stage, percentile
-from tests.support.operations_data import MARCH, build_operations_data
+from ordergraph.domain.operations_figures import Fill, Stage, percentile
+from tests.support.operations_data import MARCH, add_split_order, build_operations_data
 
 WINDOW = ops.Window(*MARCH)
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -140,6 +140,18 @@ async def test_stock_cover_at_recent_demand(engine: AsyncEngine, unique: str) ->
     # O7 (Feb 10) is inside 40 days before Mar 15
     longer = await ops.stock_cover(engine, end, 40)
     assert longer[0].units_demanded == 16
+
+
+async def test_fill_rate_counts_lines_complete_in_the_first_parcel(
+    engine: AsyncEngine, unique: str
+) -> None:
+    data = await build_operations_data(engine, unique)
+    # O1 4, O2 2 + 1, O3 3, O4 1: each in one parcel; O5 has none, O6 is cancelled
+    assert await ops.fill_rate(engine, WINDOW) == Fill(11, 11)
+    await add_split_order(engine, unique, data)
+    # O8's first parcel (by time) carries one B of two, and no A: 11 of 15
+    assert await ops.fill_rate(engine, WINDOW) == Fill(15, 11)
+    assert (await ops.fill_rate(engine, WINDOW)).rate == pytest.approx(11 / 15)
 
 
 async def test_percentile_is_postgresql_percentile_cont(pg_engine: AsyncEngine) -> None:

@@ -382,3 +382,36 @@ async def build_operations_data(engine: AsyncEngine, tag: str) -> OperationsData
                 quantity=quantity,
             )
     return data
+
+
+async def add_split_order(engine: AsyncEngine, tag: str, data: OperationsData) -> None:
+    """O8 (delivered, T0): A x2 and B x2 from AMS in two parcels, A x2 + B x1, then B x1."""
+    async with engine.begin() as conn:
+        b = _Builder(conn, tag)
+        b.sequence = 100
+        ams = int(
+            await conn.scalar(sa.select(warehouses.c.id).where(warehouses.c.code == data.ams)) or 0
+        )
+        o8 = await b.order(8, "DELIVERED", T0, confirmed_at=at(1))
+        a, bb = await b.line(o8, data.sku_a, 2), await b.line(o8, data.sku_b, 2)
+        await b.parcel(
+            o8,
+            ams,
+            "DHL",
+            [(a, data.sku_a, 2), (bb, data.sku_b, 1)],
+            packed=2,
+            shipped=30,
+            delivered=50,
+            promised=None,
+        )
+        # the second parcel leaves first by id but later by time: "first" is by shipped_at
+        await b.parcel(
+            o8,
+            ams,
+            "DHL",
+            [(bb, data.sku_b, 1)],
+            packed=2,
+            shipped=3,
+            delivered=20,
+            promised=None,
+        )

@@ -101,3 +101,27 @@ def cover_days(available: int, units_demanded: int, days: int) -> float | None:
     if units_demanded <= 0 or days <= 0:
         return None
     return max(available, 0) / (units_demanded / days)
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    ordered_units: int
+    filled_units: int
+
+    @property
+    def rate(self) -> float | None:
+        return ratio(self.filled_units, self.ordered_units)
+
+
+def fill(lines: Iterable[tuple[int, int]], first_parcel: Iterable[tuple[int, int]]) -> Fill:
+    """Units ordered (``(order line id, quantity)``) against the units of lines that left
+    complete in their order's first parcel (``(order line id, units in it)``): a line split
+    over parcels, or left for later, is not filled."""
+    shipped: dict[int, int] = defaultdict(int)
+    for line_id, units in first_parcel:
+        shipped[line_id] += units
+    ordered = filled = 0
+    for line_id, quantity in lines:
+        ordered += quantity
+        filled += quantity if shipped[line_id] >= quantity else 0
+    return Fill(ordered, filled)

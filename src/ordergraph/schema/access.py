@@ -306,7 +306,9 @@ RULES: dict[str, dict[str, Rule]] = {
     # operations figures
     | {
         name: ORDERS_READ.with_args(**{"from": Arg.FILTER, "to": Arg.FILTER})
-        for name in _all("lateOrders atRiskOrders returnsBySku returnsByReason feedbackScore")
+        for name in _all(
+            "lateOrders atRiskOrders returnsBySku returnsByReason feedbackScore fillRate"
+        )
     }
     | {
         name: ORDERS_READ.with_args(**{"from": Arg.FILTER, "to": Arg.FILTER, "groupBy": Arg.FILTER})
@@ -334,6 +336,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "CustomerDataExport": _all("customerId generatedAt data"),
     "Demand": _all("key name orders units"),
     "FeedbackScore": _all("responses averageRating"),
+    "FillRate": _all("orderedUnits filledUnits rate"),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse")
     # staff paperwork with the recipient's address (domain.access.may_print_packing_slip)
     | {"packingSlipUrl": ORDERS_READ},

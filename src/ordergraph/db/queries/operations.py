@@ -36,7 +36,14 @@ from ordergraph.db.tables import (
     warehouses,
 )
 from ordergraph.domain.inventory import InventoryLevel
-from ordergraph.domain.operations_figures import StageLeadTime, StageTimes, lead_times, ratio
+from ordergraph.domain.operations_figures import (
+    Fill,
+    StageLeadTime,
+    StageTimes,
+    fill,
+    lead_times,
+    ratio,
+)
 from ordergraph.domain.orders import OrderStatus
 from ordergraph.domain.refunds import RefundStatus
 from ordergraph.domain.returns import ReturnStatus
@@ -326,3 +333,33 @@ async def stock_cover(engine: AsyncEngine, end: datetime, days: int) -> list[Sto
         .limit(MAX_ROWS),
     )
     return [StockCoverRow(level_from_row(r), r.warehouse_code, int(r.units_demanded)) for r in rows]
+
+
+async def fill_rate(engine: AsyncEngine, window: Window) -> Fill:
+    """Over orders (not cancelled) with at least one parcel: ordered units against the units of
+    lines that left complete in the order's first parcel (earliest ``shipped_at``, then id)."""
+    o, ol, s, sl = orders.c, order_lines.c, shipments.c, shipment_lines.c
+    shipped = (
+        sa.select(o.id)
+        .where(o.status.in_(COUNTED), window.covers(o.created_at))
+        .where(sa.exists().where(s.order_id == o.id))
+    )
+    lines = await _rows(
+        engine,
+        sa.select(ol.id, ol.quantity).where(ol.order_id.in_(shipped)).limit(MAX_ROWS),
+    )
+    parcels = await _rows(
+        engine,
+        sa.select(s.order_id, s.id, s.shipped_at, sl.order_line_id, sl.quantity)
+        .select_from(shipment_lines.join(shipments, s.id == sl.shipment_id))
+        .where(s.order_id.in_(shipped))
+        .order_by(s.order_id, s.shipped_at, s.id)
+        .limit(MAX_ROWS),
+    )
+    first: dict[int, int] = {}
+    for p in parcels:
+        first.setdefault(p.order_id, p.id)
+    return fill(
+        ((r.id, r.quantity) for r in lines),
+        ((p.order_line_id, p.quantity) for p in parcels if first[p.order_id] == p.id),
+    )

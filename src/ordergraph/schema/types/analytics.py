@@ -11,6 +11,7 @@ from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, require
 from ordergraph.schema.types.operations_figures import (
     FeedbackScoreType,
+    FillRateType,
     LeadTimeGroupBy,
     OnTimeGroupBy,
     OnTimeRateType,
@@ -167,3 +168,11 @@ class AnalyticsType:
         days, end = cover_window(days, to, info.context.deps.clock.now())
         rows = await ops.stock_cover(info.context.read_engine, end, days)
         return [StockCoverType.from_read(r, days) for r in rows]
+
+    @strawberry.field(description="Units shipped complete in the first parcel, per unit ordered.")
+    async def fill_rate(self, info: Info, from_: From = None, to: To = None) -> FillRateType:
+        require(info, Scope.ORDERS_READ)
+        value = await ops.fill_rate(info.context.read_engine, window(from_, to))
+        return FillRateType(
+            ordered_units=value.ordered_units, filled_units=value.filled_units, rate=value.rate
+        )

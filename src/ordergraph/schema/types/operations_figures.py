@@ -94,6 +94,17 @@ class FeedbackScoreType:
     average_rating: float | None = strawberry.field(description="1 to 5; null without responses.")
 
 
+@strawberry.type(
+    name="FillRate",
+    description="Ordered units against units that left complete in the order's first parcel "
+    "(orders with at least one parcel).",
+)
+class FillRateType:
+    ordered_units: int
+    filled_units: int
+    rate: float | None = strawberry.field(description="filledUnits / orderedUnits.")
+
+
 @strawberry.type(name="StockCover", description="How long the stock of a SKU in a warehouse lasts.")
 class StockCoverType:
     sku: str

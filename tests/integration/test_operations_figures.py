@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordergraph.db.queries import operations as ops
-from ordergraph.domain.operations_figures import Fill, Stage, percentile
+from ordergraph.domain.operations_figures import Fill, Stage, StageLeadTime, percentile
 from tests.support.operations_data import MARCH, add_split_order, build_operations_data
 
 WINDOW = ops.Window(*MARCH)
@@ -18,7 +18,7 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 S = Stage
 
 
-def table(rows: list[ops.StageLeadTime]) -> dict[tuple[str, Stage], tuple[int, float, float]]:
+def table(rows: list[StageLeadTime]) -> dict[tuple[str, Stage], tuple[int, float, float]]:
     return {
         (r.group, r.stage): (r.count, round(r.p50_hours, 6), round(r.p90_hours, 6)) for r in rows
     }

@@ -76,8 +76,8 @@ def lead_times(rows: Iterable[tuple[str, StageTimes]]) -> list[StageLeadTime]:
     single duration are left out."""
     durations: dict[tuple[str, Stage], list[float]] = defaultdict(list)
     for group, times in rows:
-        for stage, hours in stage_hours(times).items():
-            durations[(group, stage)].append(hours)
+        for stage, duration in stage_hours(times).items():
+            durations[(group, stage)].append(duration)
     order = list(Stage)
     result = []
     for (group, stage), hours in sorted(

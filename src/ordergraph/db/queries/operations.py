@@ -222,7 +222,7 @@ async def at_risk_orders(engine: AsyncEngine, window: Window) -> int:
         return int(await conn.scalar(stmt) or 0)
 
 
-def _delivered_units(window: Window) -> sa.Select[Any]:
+def _delivered_units(window: Window) -> sa.Select[str, Any]:
     s, sl, o = shipments.c, shipment_lines.c, orders.c
     return (
         sa.select(sl.sku, sa.func.sum(sl.quantity).label("units"))
@@ -234,7 +234,7 @@ def _delivered_units(window: Window) -> sa.Select[Any]:
     )
 
 
-def _returned_units(window: Window, key: sa.ColumnElement[str]) -> sa.Select[Any]:
+def _returned_units(window: Window, key: sa.ColumnElement[str]) -> sa.Select[str, Any]:
     r, rl, o = returns.c, return_lines.c, orders.c
     return (
         sa.select(key.label("key"), sa.func.sum(rl.quantity).label("units"))
@@ -246,7 +246,9 @@ def _returned_units(window: Window, key: sa.ColumnElement[str]) -> sa.Select[Any
     )
 
 
-def _refunded(window: Window, key: sa.ColumnElement[str], via_return: bool) -> sa.Select[Any]:
+def _refunded(
+    window: Window, key: sa.ColumnElement[str], via_return: bool
+) -> sa.Select[str, str, Any]:
     """Refund line amounts of succeeded refunds per key and currency (shipping, appeasements
     and adjustments belong to no SKU or reason)."""
     f, fl, o = refunds.c, refund_lines.c, orders.c

@@ -302,7 +302,19 @@ RULES: dict[str, dict[str, Rule]] = {
         name: ORDERS_READ.with_args(since=Arg.FILTER)
         for name in ("demandByRegion", "leadTime", "onTimeRate", "returnRate")
     }
-    | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)},
+    | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)}
+    # operations figures
+    | {
+        name: ORDERS_READ.with_args(**{"from": Arg.FILTER, "to": Arg.FILTER})
+        for name in _all(
+            "lateOrders atRiskOrders returnsBySku returnsByReason feedbackScore fillRate"
+        )
+    }
+    | {
+        name: ORDERS_READ.with_args(**{"from": Arg.FILTER, "to": Arg.FILTER, "groupBy": Arg.FILTER})
+        for name in ("leadTimes", "onTimeRates")
+    }
+    | {"stockCover": INVENTORY_READ.with_args(days=Arg.FILTER, to=Arg.FILTER)},
     "CarrierEvent": _all(
         "id source eventId trackingNumber carrier carrierStatus status occurredAt location "
         "description receivedAt"
@@ -323,6 +335,8 @@ RULES: dict[str, dict[str, Rule]] = {
     ),
     "CustomerDataExport": _all("customerId generatedAt data"),
     "Demand": _all("key name orders units"),
+    "FeedbackScore": _all("responses averageRating"),
+    "FillRate": _all("orderedUnits filledUnits rate"),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse")
     # staff paperwork with the recipient's address (domain.access.may_print_packing_slip)
     | {"packingSlipUrl": ORDERS_READ},
@@ -350,6 +364,7 @@ RULES: dict[str, dict[str, Rule]] = {
         "warehouse": INVENTORY_READ,
     },
     "LeadTime": _all("orders averageHours maxHours"),
+    "OnTimeRate": _all("group delivered onTime rate"),
     "Money": _all("amount currency"),
     "Node": _all("id"),
     "Order": {
@@ -429,6 +444,11 @@ RULES: dict[str, dict[str, Rule]] = {
         "privateMetadata": INVENTORY_READ,
     },
     "Rate": _all("total hits rate"),
+    "ReturnFigure": _all("key unitsReturned unitsDelivered returnRate refunded"),
+    "StageLeadTime": _all("group stage count p50Hours p90Hours"),
+    "StockCover": _all(
+        "sku warehouseCode available unitsDemanded averageDailyDemand coverDays lowStock"
+    ),
     "Refund": _all(
         "id status reason breakdown total returnId gatewayReference error createdBy createdAt "
         "completedAt"

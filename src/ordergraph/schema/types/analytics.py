@@ -1,12 +1,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from ordergraph.db.queries import analytics as reads
+from ordergraph.db.queries import operations as ops
 from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, require
+from ordergraph.schema.types.operations_figures import (
+    FeedbackScoreType,
+    FillRateType,
+    LeadTimeGroupBy,
+    OnTimeGroupBy,
+    OnTimeRateType,
+    ReturnFigureType,
+    StageLeadTimeType,
+    StockCoverType,
+    cover_window,
+    window,
+)
+
+From = Annotated[
+    datetime | None, strawberry.argument(name="from", description="Orders created at or after.")
+]
+To = Annotated[datetime | None, strawberry.argument(description="Orders created before.")]
 
 
 @strawberry.type(name="Demand")
@@ -74,3 +93,86 @@ class AnalyticsType:
     async def return_rate(self, info: Info, since: datetime | None = None) -> RateType:
         require(info, Scope.ORDERS_READ)
         return _rate(await reads.return_rate(info.context.read_engine, since))
+
+    # operations figures (db/queries/operations.py): each over orders created in [from, to)
+
+    @strawberry.field(description="p50/p90 hours per stage, per warehouse or carrier.")
+    async def lead_times(
+        self,
+        info: Info,
+        group_by: LeadTimeGroupBy = LeadTimeGroupBy.WAREHOUSE,
+        from_: From = None,
+        to: To = None,
+    ) -> list[StageLeadTimeType]:
+        require(info, Scope.ORDERS_READ)
+        rows = await ops.stage_lead_times(
+            info.context.read_engine, window(from_, to), group_by.value
+        )
+        return [StageLeadTimeType.from_read(r) for r in rows]
+
+    @strawberry.field(description="Delivered parcels on time, per carrier or region.")
+    async def on_time_rates(
+        self,
+        info: Info,
+        group_by: OnTimeGroupBy = OnTimeGroupBy.CARRIER,
+        from_: From = None,
+        to: To = None,
+    ) -> list[OnTimeRateType]:
+        require(info, Scope.ORDERS_READ)
+        rows = await ops.on_time_rates(info.context.read_engine, window(from_, to), group_by.value)
+        return [OnTimeRateType.from_read(r) for r in rows]
+
+    @strawberry.field(description="Open orders whose promised delivery has passed.")
+    async def late_orders(self, info: Info, from_: From = None, to: To = None) -> int:
+        require(info, Scope.ORDERS_READ)
+        now = info.context.deps.clock.now()
+        return await ops.late_orders(info.context.read_engine, window(from_, to), now)
+
+    @strawberry.field(description="Open orders flagged at risk (Order.atRisk).")
+    async def at_risk_orders(self, info: Info, from_: From = None, to: To = None) -> int:
+        require(info, Scope.ORDERS_READ)
+        return await ops.at_risk_orders(info.context.read_engine, window(from_, to))
+
+    @strawberry.field(description="Units returned, return rate and refunds per SKU.")
+    async def returns_by_sku(
+        self, info: Info, from_: From = None, to: To = None
+    ) -> list[ReturnFigureType]:
+        require(info, Scope.ORDERS_READ)
+        rows = await ops.returns_by(info.context.read_engine, window(from_, to), "SKU")
+        return [ReturnFigureType.from_read(r) for r in rows]
+
+    @strawberry.field(
+        description="Units returned, share of delivered units and refunds per reason."
+    )
+    async def returns_by_reason(
+        self, info: Info, from_: From = None, to: To = None
+    ) -> list[ReturnFigureType]:
+        require(info, Scope.ORDERS_READ)
+        rows = await ops.returns_by(info.context.read_engine, window(from_, to), "REASON")
+        return [ReturnFigureType.from_read(r) for r in rows]
+
+    @strawberry.field(description="Delivery feedback submitted in [from, to).")
+    async def feedback_score(
+        self, info: Info, from_: From = None, to: To = None
+    ) -> FeedbackScoreType:
+        require(info, Scope.ORDERS_READ)
+        score = await ops.feedback_score(info.context.read_engine, window(from_, to))
+        return FeedbackScoreType(responses=score.responses, average_rating=score.average_rating)
+
+    @strawberry.field(
+        description="Per SKU and warehouse: available stock against the units allocated there "
+        "in the `days` before `to` (default now). Needs inventory:read."
+    )
+    async def stock_cover(self, info: Info, days: int = 28, to: To = None) -> list[StockCoverType]:
+        require(info, Scope.INVENTORY_READ)  # analytics itself needs orders:read
+        days, end = cover_window(days, to, info.context.deps.clock.now())
+        rows = await ops.stock_cover(info.context.read_engine, end, days)
+        return [StockCoverType.from_read(r, days) for r in rows]
+
+    @strawberry.field(description="Units shipped complete in the first parcel, per unit ordered.")
+    async def fill_rate(self, info: Info, from_: From = None, to: To = None) -> FillRateType:
+        require(info, Scope.ORDERS_READ)
+        value = await ops.fill_rate(info.context.read_engine, window(from_, to))
+        return FillRateType(
+            ordered_units=value.ordered_units, filled_units=value.filled_units, rate=value.rate
+        )

@@ -302,7 +302,8 @@ RULES: dict[str, dict[str, Rule]] = {
         name: ORDERS_READ.with_args(since=Arg.FILTER)
         for name in ("demandByRegion", "leadTime", "onTimeRate", "returnRate")
     }
-    | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)},
+    | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)}
+    | {"forecast": ORDERS_READ.with_args(sku=Arg.FILTER, region=Arg.FILTER, weeks=Arg.PAGE)},
     "CarrierEvent": _all(
         "id source eventId trackingNumber carrier carrierStatus status occurredAt location "
         "description receivedAt"
@@ -323,6 +324,12 @@ RULES: dict[str, dict[str, Rule]] = {
     ),
     "CustomerDataExport": _all("customerId generatedAt data"),
     "Demand": _all("key name orders units"),
+    "DemandWeek": _all("weekStart units"),
+    "Forecast": _all("sku region method weeks backtest history note"),
+    "ForecastBacktest": _all(
+        "method mase smape baselineMethod baselineMase baselineSmape horizonWeeks origins"
+    ),
+    "ForecastWeek": _all("weekStart units low high"),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse")
     # staff paperwork with the recipient's address (domain.access.may_print_packing_slip)
     | {"packingSlipUrl": ORDERS_READ},

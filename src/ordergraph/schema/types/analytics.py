@@ -7,6 +7,7 @@ import strawberry
 from ordergraph.db.queries import analytics as reads
 from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, require
+from ordergraph.schema.types.forecast import ForecastType, resolve_forecast
 
 
 @strawberry.type(name="Demand")
@@ -74,3 +75,13 @@ class AnalyticsType:
     async def return_rate(self, info: Info, since: datetime | None = None) -> RateType:
         require(info, Scope.ORDERS_READ)
         return _rate(await reads.return_rate(info.context.read_engine, since))
+
+    @strawberry.field(
+        description="Weekly demand for a SKU (to a destination region if given) for the next "
+        "`weeks` weeks (1-52), with a backtest against the seasonal naive baseline."
+    )
+    async def forecast(
+        self, info: Info, sku: str, region: str | None = None, weeks: int = 8
+    ) -> ForecastType:
+        require(info, Scope.ORDERS_READ)
+        return await resolve_forecast(info, sku, region, weeks)

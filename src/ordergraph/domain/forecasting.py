@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 SEASON = 52  # weeks in a yearly season
+# a model must cut the baseline's backtest MASE by at least 10 % to be used instead of it
+MARGIN = 0.9
 Z_80 = 1.2816  # the 80 % two-sided normal quantile: low/high are the 10th and 90th percentiles
 
 Forecaster = Callable[[Sequence[float], int], list[float]]
@@ -145,11 +147,15 @@ def backtest(
     )
 
 
-def beats(candidate: Score, baseline: Score) -> bool:
-    """The candidate is used only when its MASE is strictly lower than the baseline's."""
+def beats(candidate: Score, baseline: Score, margin: float = MARGIN) -> bool:
+    """The candidate wins only when its MASE is below ``margin`` times the baseline's.
+
+    A near-tie goes to the baseline: on a series without a pattern (noise), a fitted model can
+    edge the seasonal naive forecast by luck of the origins without knowing anything more.
+    """
     if candidate.mase is None or baseline.mase is None:
         return False
-    return candidate.mase < baseline.mase
+    return candidate.mase < margin * baseline.mase
 
 
 def interval(

@@ -5,7 +5,8 @@ The model is statsmodels' ``ExponentialSmoothing`` (Holt-Winters), an optional e
 variant depends on how much history the shortest backtest window has
 (``domain.forecasting.smoothing_method``). Both the model and the seasonal naive baseline are
 backtested on the same rolling origins; the model's forecast is returned only when its MASE is
-lower than the baseline's, otherwise the baseline's is (``Forecast.method`` says which).
+at least 10 % lower than the baseline's (``domain.forecasting.beats``), otherwise the
+baseline's is (``Forecast.method`` says which).
 Without statsmodels the baseline is used and ``note`` says why.
 """
 
@@ -29,7 +30,7 @@ from ordergraph.domain.forecasting import (
     smoothing_method,
 )
 
-ORIGINS = 5  # rolling origins, one week apart
+ORIGINS = 8  # rolling origins, one week apart
 MIN_TRAINING = 4  # weeks of history before the first origin
 MISSING = "statsmodels is not installed (pip install 'ordergraph[forecast]'): baseline only"
 

@@ -91,7 +91,8 @@ async def test_a_hand_built_history_and_its_naive_backtest(
     result = await forecast(admin, sku, region="EU-WEST", weeks=2)
 
     assert [(h["weekStart"], h["units"]) for h in result["history"]] == [
-        (week[k].isoformat(), units) for k, units in zip(range(6, 0, -1), [2, 3, 0, 1, 4, 2])
+        (week[k].isoformat(), units)
+        for k, units in zip(range(6, 0, -1), [2, 3, 0, 1, 4, 2], strict=True)
     ]
     # 6 weeks: 1 held out (a quarter of the history), origins at 4 and 5 weeks of training
     #   cut 4: naive 1 for 4, error 3, scale (1 + 3 + 1) / 3 -> MASE 1.8, sMAPE 200 * 3 / 5

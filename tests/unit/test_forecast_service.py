@@ -1,4 +1,4 @@
-"""``services.forecasting.forecast_weeks``: which forecast is returned, with and without statsmodels."""
+"""``forecast_weeks``: which forecast comes back, with or without statsmodels."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def test_a_trend_and_season_use_holt_winters_and_beat_the_baseline() -> None:
     assert result.note is None
     assert [w.week_start for w in result.weeks] == [MONDAY + timedelta(weeks=i) for i in range(12)]
     bt = result.backtest
-    assert bt is not None and bt.mase is not None and bt.baseline_mase is not None
+    assert bt is not None
+    assert bt.mase is not None
+    assert bt.baseline_mase is not None
     assert bt.mase < 0.9 * bt.baseline_mase
 
 

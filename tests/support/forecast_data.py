@@ -2,7 +2,7 @@
 
 ``synthetic_weeks`` is a level + linear trend + yearly sine + Gaussian noise, rounded to whole
 units (never below 0), from a fixed seed. ``History`` places orders through the real services
-with a clock set to each order's moment, and authorizes them (so the unpaid sweep leaves them).
+with a clock set to each order's moment, and authorizes them at once.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,7 +22,7 @@ from ordergraph.domain.orders import Channel, Order, OrderStatus, RequestedLine
 from ordergraph.domain.principals import SYSTEM
 from ordergraph.services import catalog
 from ordergraph.services.cancellation import cancel_order
-from ordergraph.services.deps import Deps
+from ordergraph.services.deps import Deps, OrderPolicy
 from ordergraph.services.inventory import adjust_inventory
 from ordergraph.services.orders import place_order
 from ordergraph.services.payments import authorize_payment
@@ -72,7 +72,13 @@ class History:
 
     @property
     def deps(self) -> Deps:
-        return Deps(uow=lambda: SqlUnitOfWork(self.engine, self.clock), clock=self.clock)
+        # placed years ago but paid at once: no unpaid deadline the live server's sweep could
+        # pass between placing and authorizing
+        return Deps(
+            uow=lambda: SqlUnitOfWork(self.engine, self.clock),
+            clock=self.clock,
+            policy=OrderPolicy(unpaid_ttl=timedelta(days=365 * 100)),
+        )
 
     async def stock(self, code: str, skus: list[str]) -> None:
         warehouse = await catalog.create_warehouse(

@@ -126,6 +126,8 @@ async def test_a_hand_built_history_and_its_naive_backtest(
         },
     ]
     # every region: the 9 units to EU-EAST count too
+    # a region is matched as stored: upper case
+    assert (await forecast(admin, sku, region="eu-west", weeks=2))["history"] == result["history"]
     everywhere = await forecast(admin, sku, weeks=2)
     assert everywhere["region"] is None
     assert everywhere["history"][-1] == {"weekStart": week[1].isoformat(), "units": 11}
@@ -187,21 +189,25 @@ async def test_an_unknown_sku_has_an_empty_history_and_no_forecast(admin: GraphQ
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "field", "reason"),
     [
-        ({"sku": "X", "weeks": 0}, "weeks must be between 1 and 52"),
-        ({"sku": "X", "weeks": 53}, "weeks must be between 1 and 52"),
-        ({"sku": "  "}, "sku must be 1 to 64 characters"),
-        ({"sku": "X" * 65}, "sku must be 1 to 64 characters"),
+        ({"sku": "X", "weeks": 0}, "weeks must be between 1 and 52", "weeks", "INVALID"),
+        ({"sku": "X", "weeks": 53}, "weeks must be between 1 and 52", "weeks", "INVALID"),
+        ({"sku": "  "}, "sku is required", "sku", "REQUIRED"),
+        ({"sku": "X" * 65}, "sku must be at most 64 characters", "sku", "TOO_LONG"),
+        ({"sku": "A\x01B"}, "sku must not contain control characters", "sku", "INVALID_CHARACTERS"),
+        ({"sku": "X", "region": "EU WEST"}, None, "region", "INVALID"),
     ],
 )
 async def test_bad_arguments_are_bad_user_input(
-    admin: GraphQLClient, args: dict[str, Any], message: str
+    admin: GraphQLClient, args: dict[str, Any], message: str | None, field: str, reason: str
 ) -> None:
     refused = await admin.execute(FORECAST, args)
     assert refused.status == 200
     assert refused.error_codes == ["BAD_USER_INPUT"]
-    assert refused.errors[0]["message"] == message
+    (error,) = refused.errors
+    assert (error["extensions"]["field"], error["extensions"]["reason"]) == (field, reason)
+    assert error["message"].startswith(message or f"{field} ")
 
 
 async def test_forecast_needs_orders_read(staff: GraphQLClient, storefront: GraphQLClient) -> None:

@@ -9,13 +9,14 @@ import strawberry
 from graphql import GraphQLError
 
 from ordergraph.db.queries.forecast import weekly_demand
+from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.forecasting import dense_weeks, week_start
+from ordergraph.domain.validation import clean_code, clean_sku
 from ordergraph.schema.context import Info
 from ordergraph.schema.enums import ForecastMethod
 from ordergraph.services import forecasting
 
 MAX_WEEKS = 52
-MAX_SKU = 64
 
 
 @strawberry.type(name="ForecastWeek")
@@ -70,17 +71,27 @@ class ForecastType:
     )
 
 
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+def _bad_input(message: str, field: str, reason: str = "INVALID") -> GraphQLError:
+    return GraphQLError(
+        message, extensions={"code": "BAD_USER_INPUT", "field": field, "reason": reason}
+    )
+
+
+def _arguments(sku: str, region: str | None, weeks: int) -> tuple[str, str | None]:
+    """The SKU and region as stored (``clean_sku``, ``clean_code``), or BAD_USER_INPUT."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise _bad_input(f"weeks must be between 1 and {MAX_WEEKS}", "weeks")
+    try:
+        cleaned_sku = clean_sku(sku, ["sku"])
+        cleaned_region = clean_code(region, ["region"]) if region and region.strip() else None
+    except InvalidInput as error:
+        name = error.field[0] if error.field else "sku"
+        raise _bad_input(f"{name} {error.message}", name, error.code) from error
+    return cleaned_sku, cleaned_region
 
 
 async def resolve_forecast(info: Info, sku: str, region: str | None, weeks: int) -> ForecastType:
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise _bad_input(f"weeks must be between 1 and {MAX_WEEKS}")
-    sku = sku.strip()
-    if not sku or len(sku) > MAX_SKU:
-        raise _bad_input(f"sku must be 1 to {MAX_SKU} characters")
-    region = region.strip() or None if region is not None else None
+    sku, region = _arguments(sku, region, weeks)
     this_week = week_start(info.context.deps.clock.now().astimezone(UTC))
     before = datetime.combine(this_week, time(), UTC)
     sold = await weekly_demand(info.context.read_engine, sku, region, before)

@@ -314,7 +314,8 @@ RULES: dict[str, dict[str, Rule]] = {
         name: ORDERS_READ.with_args(**{"from": Arg.FILTER, "to": Arg.FILTER, "groupBy": Arg.FILTER})
         for name in ("leadTimes", "onTimeRates")
     }
-    | {"stockCover": INVENTORY_READ.with_args(days=Arg.FILTER, to=Arg.FILTER)},
+    | {"stockCover": INVENTORY_READ.with_args(days=Arg.FILTER, to=Arg.FILTER)}
+    | {"forecast": ORDERS_READ.with_args(sku=Arg.FILTER, region=Arg.FILTER, weeks=Arg.PAGE)},
     "CarrierEvent": _all(
         "id source eventId trackingNumber carrier carrierStatus status occurredAt location "
         "description receivedAt"
@@ -337,6 +338,12 @@ RULES: dict[str, dict[str, Rule]] = {
     "Demand": _all("key name orders units"),
     "FeedbackScore": _all("responses averageRating"),
     "FillRate": _all("orderedUnits filledUnits rate"),
+    "DemandWeek": _all("weekStart units"),
+    "Forecast": _all("sku region method weeks backtest history note"),
+    "ForecastBacktest": _all(
+        "method mase smape baselineMethod baselineMase baselineSmape horizonWeeks origins"
+    ),
+    "ForecastWeek": _all("weekStart units low high"),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse")
     # staff paperwork with the recipient's address (domain.access.may_print_packing_slip)
     | {"packingSlipUrl": ORDERS_READ},

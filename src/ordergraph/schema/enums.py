@@ -12,6 +12,7 @@ from ordergraph.domain.carrier_services import ChosenBy, WindowBasis
 from ordergraph.domain.catalog import ProductStatus
 from ordergraph.domain.discounts import DiscountKind, DiscountScope
 from ordergraph.domain.exchanges import ExchangeSettlement
+from ordergraph.domain.forecasting import Method as ForecastMethod
 from ordergraph.domain.fulfillments import FulfillmentStatus
 from ordergraph.domain.inbound import InboundStatus
 from ordergraph.domain.inventory import LevelField, MovementKind
@@ -103,6 +104,13 @@ strawberry.enum(
     name="DiscountScope",
     description="Which lines a discount applies to: every line, or listed SKUs and groups.",
 )
+strawberry.enum(
+    ForecastMethod,
+    name="ForecastMethod",
+    description="HOLT_WINTERS (additive trend and yearly seasonality), DAMPED_TREND, SIMPLE_ES "
+    "(statsmodels' exponential smoothing), SEASONAL_NAIVE (the same week a year earlier), NAIVE "
+    "(the last week again).",
+)
 
 
 @strawberry.enum
@@ -117,6 +125,7 @@ __all__ = [
     "DiscountKind",
     "DiscountScope",
     "ExchangeSettlement",
+    "ForecastMethod",
     "FulfillmentStatus",
     "HoldType",
     "InboundStatus",

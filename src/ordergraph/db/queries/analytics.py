@@ -53,13 +53,18 @@ class Rate:
         return self.hits / self.total if self.total else None
 
 
+def destination_region() -> sa.ColumnElement[str]:
+    """Where an order goes, as demand is counted: its shipping region, else its country."""
+    return sa.func.coalesce(orders.c.shipping_region, orders.c.shipping_country)
+
+
 def _since(column: sa.ColumnElement[datetime], since: datetime | None) -> sa.ColumnElement[bool]:
     return column >= since if since is not None else sa.true()
 
 
 async def demand_by_region(engine: AsyncEngine, since: datetime | None) -> list[Demand]:
     o, ol = orders.c, order_lines.c
-    region = sa.func.coalesce(o.shipping_region, o.shipping_country)
+    region = destination_region()
     stmt = (
         sa.select(
             region.label("key"),

@@ -9,6 +9,7 @@ from ordergraph.db.queries import analytics as reads
 from ordergraph.db.queries import operations as ops
 from ordergraph.domain.principals import Scope
 from ordergraph.schema.context import Info, require
+from ordergraph.schema.types.forecast import ForecastType, resolve_forecast
 from ordergraph.schema.types.operations_figures import (
     FeedbackScoreType,
     FillRateType,
@@ -176,3 +177,13 @@ class AnalyticsType:
         return FillRateType(
             ordered_units=value.ordered_units, filled_units=value.filled_units, rate=value.rate
         )
+
+    @strawberry.field(
+        description="Weekly demand for a SKU (to a destination region if given) for the next "
+        "`weeks` weeks (1-52), with a backtest against the seasonal naive baseline."
+    )
+    async def forecast(
+        self, info: Info, sku: str, region: str | None = None, weeks: int = 8
+    ) -> ForecastType:
+        require(info, Scope.ORDERS_READ)
+        return await resolve_forecast(info, sku, region, weeks)

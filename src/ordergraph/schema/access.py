@@ -302,7 +302,17 @@ RULES: dict[str, dict[str, Rule]] = {
         name: ORDERS_READ.with_args(since=Arg.FILTER)
         for name in ("demandByRegion", "leadTime", "onTimeRate", "returnRate")
     }
-    | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)},
+    | {"demandByProduct": ORDERS_READ.with_args(since=Arg.FILTER, first=Arg.PAGE)}
+    | {
+        "orders": ORDERS_READ.with_args(
+            **{"from": Arg.FILTER},
+            to=Arg.FILTER,
+            bucket=Arg.FILTER,
+            timezone=Arg.FILTER,
+            groupBy=Arg.FILTER,
+            filter=Arg.FILTER,
+        )
+    },
     "CarrierEvent": _all(
         "id source eventId trackingNumber carrier carrierStatus status occurredAt location "
         "description receivedAt"
@@ -323,6 +333,9 @@ RULES: dict[str, dict[str, Rule]] = {
     ),
     "CustomerDataExport": _all("customerId generatedAt data"),
     "Demand": _all("key name orders units"),
+    "OrderSeriesPoint": _all(
+        "bucketStart bucketEnd group orders units revenue averageOrderValue cancellations refunds"
+    ),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse")
     # staff paperwork with the recipient's address (domain.access.may_print_packing_slip)
     | {"packingSlipUrl": ORDERS_READ},

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from ordergraph.db.queries import analytics as reads
+from ordergraph.db.queries.order_series import GroupBy
 from ordergraph.domain.principals import Scope
+from ordergraph.domain.time_buckets import Bucket
 from ordergraph.schema.context import Info, require
+from ordergraph.schema.types.order_series import (
+    AnalyticsFilter,
+    OrderSeriesPointType,
+    order_series,
+)
 
 
 @strawberry.type(name="Demand")
@@ -74,3 +82,20 @@ class AnalyticsType:
     async def return_rate(self, info: Info, since: datetime | None = None) -> RateType:
         require(info, Scope.ORDERS_READ)
         return _rate(await reads.return_rate(info.context.read_engine, since))
+
+    @strawberry.field(
+        description="Orders, units, revenue, average order value, cancellations and refunds per "
+        "time bucket (local boundaries in `timezone`, right across DST), one point per (bucket, "
+        "group, currency): revenue is never added across currencies. At most 2000 buckets."
+    )
+    async def orders(
+        self,
+        info: Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        bucket: Bucket,
+        timezone: str = "UTC",
+        group_by: GroupBy | None = None,
+        filter: AnalyticsFilter | None = None,  # noqa: A002 - the API's name
+    ) -> list[OrderSeriesPointType]:
+        return await order_series(info, from_, to, bucket, timezone, group_by, filter)

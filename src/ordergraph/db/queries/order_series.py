@@ -1,0 +1,313 @@
+"""``analytics.orders``: an order time series in ONE aggregate query on both dialects.
+
+The bucket boundaries come from ``domain.time_buckets`` (computed in Python with zoneinfo, so they
+are right across DST); they reach the database as a VALUES list ``b(idx, lo, hi)`` that orders are
+joined to with ``created_at >= lo AND created_at < hi`` (the ``ix_orders_created`` index), and
+refunds with ``completed_at`` (``ix_refunds_completed``). One statement, a UNION ALL of the order
+part and the refund part, grouped by (bucket, group, currency): revenue is never added across
+currencies. Figures:
+
+- orders, units, revenue: orders placed in the bucket that are not cancelled; revenue is the
+  order total (after discounts, with shipping and tax as charged);
+- cancellations: orders placed in the bucket that are cancelled now;
+- refunds: succeeded refunds completed in the bucket (whole refund totals).
+
+PRODUCT and WAREHOUSE groups work on order lines: units are the line's units (for WAREHOUSE the
+units each warehouse's fulfillments hold; lines not routed yet have group null), revenue is the
+line total (unit price x quantity, before order-level discounts, without shipping and tax; a line
+split over warehouses is shared in proportion to units), orders count distinct orders, and refunds
+are refund-line amounts (shipping, appeasement and adjustment refunds are not on a line and are
+left out there).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ordergraph.db.tables import (
+    fulfillment_lines,
+    fulfillments,
+    order_lines,
+    orders,
+    refund_lines,
+    refunds,
+    warehouses,
+)
+from ordergraph.db.types import UTCDateTime
+from ordergraph.domain.fulfillments import FulfillmentStatus
+from ordergraph.domain.orders import OrderStatus
+from ordergraph.domain.refunds import RefundStatus
+from ordergraph.domain.time_buckets import SeriesRow, TimeBucket
+
+
+class GroupBy(enum.StrEnum):
+    CHANNEL = "CHANNEL"
+    REGION = "REGION"
+    COUNTRY = "COUNTRY"
+    PRODUCT = "PRODUCT"
+    WAREHOUSE = "WAREHOUSE"
+    SALES_REP = "SALES_REP"
+
+
+LINE_GROUPS = frozenset({GroupBy.PRODUCT, GroupBy.WAREHOUSE})
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesFilter:
+    channel: str | None = None
+    country_code: str | None = None
+    region: str | None = None
+    sku: str | None = None
+    warehouse_id: int | None = None
+    sales_rep: str | None = None
+
+
+CANCELLED = OrderStatus.CANCELLED.value
+
+
+def _boundaries(buckets: list[TimeBucket]) -> sa.CTE:
+    rows = [(i, b.counted_from, b.counted_to) for i, b in enumerate(buckets)]
+    values = sa.values(
+        sa.column("idx", sa.Integer),
+        sa.column("lo", UTCDateTime),
+        sa.column("hi", UTCDateTime),
+        name="b",
+    ).data(rows)
+    return values.cte("b")
+
+
+def _allocations() -> sa.Subquery:
+    """Which warehouse holds how many units of an order line (cancelled fulfillments left out)."""
+    fl, f, w = fulfillment_lines.c, fulfillments.c, warehouses.c
+    return (
+        sa.select(
+            fl.order_line_id,
+            fl.quantity,
+            f.warehouse_id,
+            w.code.label("warehouse_code"),
+        )
+        .select_from(
+            fulfillment_lines.join(fulfillments, f.id == fl.fulfillment_id).join(
+                warehouses, w.id == f.warehouse_id
+            )
+        )
+        .where(f.status != FulfillmentStatus.CANCELLED.value)
+        .subquery("alloc")
+    )
+
+
+def _order_group(group_by: GroupBy | None) -> sa.ColumnElement[str | None]:
+    o = orders.c
+    match group_by:
+        case GroupBy.CHANNEL:
+            return o.channel
+        case GroupBy.REGION:
+            return sa.func.coalesce(o.shipping_region, o.shipping_country)
+        case GroupBy.COUNTRY:
+            return o.shipping_country
+        case GroupBy.SALES_REP:
+            return o.sales_rep
+        case _:
+            return sa.null()
+
+
+def _order_filters(flt: SeriesFilter) -> list[sa.ColumnElement[bool]]:
+    o = orders.c
+    conditions: list[sa.ColumnElement[bool]] = []
+    if flt.channel is not None:
+        conditions.append(o.channel == flt.channel)
+    if flt.country_code is not None:
+        conditions.append(o.shipping_country == flt.country_code)
+    if flt.region is not None:
+        conditions.append(sa.func.coalesce(o.shipping_region, o.shipping_country) == flt.region)
+    if flt.sales_rep is not None:
+        conditions.append(o.sales_rep == flt.sales_rep)
+    return conditions
+
+
+def _order_level_filters(flt: SeriesFilter) -> list[sa.ColumnElement[bool]]:
+    """The order-level filters plus sku / warehouse as "the order has such a line / fulfillment"."""
+    o, ol, f = orders.c, order_lines.c, fulfillments.c
+    conditions = _order_filters(flt)
+    if flt.sku is not None:
+        conditions.append(
+            sa.exists().where(ol.order_id == o.id, ol.sku == flt.sku).correlate(orders)
+        )
+    if flt.warehouse_id is not None:
+        conditions.append(
+            sa.exists()
+            .where(
+                f.order_id == o.id,
+                f.warehouse_id == flt.warehouse_id,
+                f.status != FulfillmentStatus.CANCELLED.value,
+            )
+            .correlate(orders)
+        )
+    return conditions
+
+
+def _sum_if(condition: sa.ColumnElement[bool], value: sa.ColumnElement[int] | int) -> sa.Label:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
+
+
+def _order_statement(
+    b: sa.CTE, group_by: GroupBy | None, flt: SeriesFilter
+) -> tuple[sa.Select, sa.Select]:
+    o, ol, r = orders.c, order_lines.c, refunds.c
+    group = _order_group(group_by)
+
+    def keys(currency: sa.ColumnElement[str]) -> list[sa.ColumnElement[object]]:
+        # no GROUP BY NULL: PostgreSQL refuses a constant there
+        return [b.c.idx, currency] if group_by is None else [b.c.idx, group, currency]
+
+    kept = o.status != CANCELLED
+    units = (
+        sa.select(sa.func.coalesce(sa.func.sum(ol.quantity), 0))
+        .where(ol.order_id == o.id)
+        .correlate(orders)
+        .scalar_subquery()
+    )
+    placed = (
+        sa.select(
+            b.c.idx,
+            group.label("grp"),
+            o.currency,
+            _sum_if(kept, 1).label("orders"),
+            _sum_if(kept, units).label("units"),
+            _sum_if(kept, o.total_minor).label("revenue"),
+            _sum_if(o.status == CANCELLED, 1).label("cancellations"),
+            sa.literal(0, sa.BigInteger).label("refunds"),
+        )
+        .select_from(orders.join(b, sa.and_(o.created_at >= b.c.lo, o.created_at < b.c.hi)))
+        .where(*_order_level_filters(flt))
+        .group_by(*keys(o.currency))
+    )
+    refunded = (
+        sa.select(
+            b.c.idx,
+            group.label("grp"),
+            r.currency,
+            sa.literal(0, sa.BigInteger),
+            sa.literal(0, sa.BigInteger),
+            sa.literal(0, sa.BigInteger),
+            sa.literal(0, sa.BigInteger),
+            sa.func.sum(r.total_minor),
+        )
+        .select_from(
+            refunds.join(b, sa.and_(r.completed_at >= b.c.lo, r.completed_at < b.c.hi)).join(
+                orders, o.id == r.order_id
+            )
+        )
+        .where(r.status == RefundStatus.SUCCEEDED.value, *_order_level_filters(flt))
+        .group_by(*keys(r.currency))
+    )
+    return placed, refunded
+
+
+def _line_statement(b: sa.CTE, group_by: GroupBy, flt: SeriesFilter) -> tuple[sa.Select, sa.Select]:
+    o, ol, r, rl = orders.c, order_lines.c, refunds.c, refund_lines.c
+    by_warehouse = group_by is GroupBy.WAREHOUSE or flt.warehouse_id is not None
+    alloc = _allocations() if by_warehouse else None
+    if alloc is not None:
+        units: sa.ColumnElement[int] = sa.func.coalesce(alloc.c.quantity, ol.quantity)
+    else:
+        units = ol.quantity
+    group = ol.sku if group_by is GroupBy.PRODUCT else alloc.c.warehouse_code  # type: ignore[union-attr]
+    conditions = _order_filters(flt)
+    if flt.sku is not None:
+        conditions.append(ol.sku == flt.sku)
+    if flt.warehouse_id is not None and alloc is not None:
+        conditions.append(alloc.c.warehouse_id == flt.warehouse_id)
+
+    def lines_of(source: sa.FromClause) -> sa.FromClause:
+        if alloc is None:
+            return source
+        return source.outerjoin(alloc, alloc.c.order_line_id == ol.id)
+
+    kept = o.status != CANCELLED
+    # a line split over warehouses: its amount shared in proportion to units (integer division)
+    amount = ol.total_minor * units // ol.quantity if alloc is not None else ol.total_minor
+    placed = (
+        sa.select(
+            b.c.idx,
+            group.label("grp"),
+            o.currency,
+            sa.func.count(sa.distinct(sa.case((kept, o.id)))).label("orders"),
+            _sum_if(kept, units).label("units"),
+            _sum_if(kept, amount).label("revenue"),
+            sa.func.count(sa.distinct(sa.case((o.status == CANCELLED, o.id)))).label(
+                "cancellations"
+            ),
+            sa.literal(0, sa.BigInteger).label("refunds"),
+        )
+        .select_from(
+            lines_of(
+                orders.join(b, sa.and_(o.created_at >= b.c.lo, o.created_at < b.c.hi)).join(
+                    order_lines, ol.order_id == o.id
+                )
+            )
+        )
+        .where(*conditions)
+        .group_by(b.c.idx, group, o.currency)
+    )
+    refund_amount = rl.amount_minor * units // ol.quantity if alloc is not None else rl.amount_minor
+    refunded = (
+        sa.select(
+            b.c.idx,
+            group.label("grp"),
+            r.currency,
+            sa.literal(0, sa.BigInteger),
+            sa.literal(0, sa.BigInteger),
+            sa.literal(0, sa.BigInteger),
+            sa.literal(0, sa.BigInteger),
+            sa.func.sum(refund_amount),
+        )
+        .select_from(
+            lines_of(
+                refunds.join(b, sa.and_(r.completed_at >= b.c.lo, r.completed_at < b.c.hi))
+                .join(refund_lines, rl.refund_id == r.id)
+                .join(order_lines, ol.id == rl.order_line_id)
+                .join(orders, o.id == r.order_id)
+            )
+        )
+        .where(r.status == RefundStatus.SUCCEEDED.value, *conditions)
+        .group_by(b.c.idx, group, r.currency)
+    )
+    return placed, refunded
+
+
+async def order_series(
+    engine: AsyncEngine,
+    buckets: list[TimeBucket],
+    group_by: GroupBy | None,
+    flt: SeriesFilter,
+) -> list[SeriesRow]:
+    """The non-empty (bucket, group, currency) aggregates; ``domain.time_buckets.fill_series``
+    adds the empty buckets."""
+    if not buckets:
+        return []
+    b = _boundaries(buckets)
+    if group_by in LINE_GROUPS:
+        assert group_by is not None
+        placed, refunded = _line_statement(b, group_by, flt)
+    else:
+        placed, refunded = _order_statement(b, group_by, flt)
+    stmt = sa.union_all(placed, refunded)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(stmt)).all()
+    return [
+        SeriesRow(
+            bucket=int(row[0]),
+            group=None if row[1] is None else str(row[1]),
+            currency=str(row[2]),
+            orders=int(row[3] or 0),
+            units=int(row[4] or 0),
+            revenue_minor=int(row[5] or 0),
+            cancellations=int(row[6] or 0),
+            refunds_minor=int(row[7] or 0),
+        )
+        for row in rows
+    ]

@@ -96,6 +96,6 @@ class AnalyticsType:
         bucket: Bucket,
         timezone: str = "UTC",
         group_by: GroupBy | None = None,
-        filter: AnalyticsFilter | None = None,  # noqa: A002 - the API's name
+        filter: AnalyticsFilter | None = None,
     ) -> list[OrderSeriesPointType]:
         return await order_series(info, from_, to, bucket, timezone, group_by, filter)

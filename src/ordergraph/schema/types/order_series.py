@@ -14,8 +14,8 @@ from ordergraph.domain.money import Money
 from ordergraph.domain.orders import Channel
 from ordergraph.domain.principals import Scope
 from ordergraph.domain.time_buckets import Bucket, SeriesPoint, fill_series, time_buckets
-from ordergraph.schema.ids import decode_int_id
 from ordergraph.schema.context import Info, require
+from ordergraph.schema.ids import decode_int_id
 from ordergraph.schema.types.money import MoneyType
 
 strawberry.enum(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -100,7 +101,7 @@ def _allocations() -> sa.Subquery:
     )
 
 
-def _order_group(group_by: GroupBy | None) -> sa.ColumnElement[str | None]:
+def _order_group(group_by: GroupBy | None) -> sa.ColumnElement[Any]:
     o = orders.c
     match group_by:
         case GroupBy.CHANNEL:
@@ -150,17 +151,19 @@ def _order_level_filters(flt: SeriesFilter) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _sum_if(condition: sa.ColumnElement[bool], value: sa.ColumnElement[int] | int) -> sa.Label:
+def _sum_if(
+    condition: sa.ColumnElement[bool], value: sa.ColumnElement[int] | int
+) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
 
 def _order_statement(
     b: sa.CTE, group_by: GroupBy | None, flt: SeriesFilter
-) -> tuple[sa.Select, sa.Select]:
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
     o, ol, r = orders.c, order_lines.c, refunds.c
     group = _order_group(group_by)
 
-    def keys(currency: sa.ColumnElement[str]) -> list[sa.ColumnElement[object]]:
+    def keys(currency: sa.ColumnElement[str]) -> list[sa.ColumnElement[Any]]:
         # no GROUP BY NULL: PostgreSQL refuses a constant there
         return [b.c.idx, currency] if group_by is None else [b.c.idx, group, currency]
 
@@ -208,7 +211,9 @@ def _order_statement(
     return placed, refunded
 
 
-def _line_statement(b: sa.CTE, group_by: GroupBy, flt: SeriesFilter) -> tuple[sa.Select, sa.Select]:
+def _line_statement(
+    b: sa.CTE, group_by: GroupBy, flt: SeriesFilter
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
     o, ol, r, rl = orders.c, order_lines.c, refunds.c, refund_lines.c
     by_warehouse = group_by is GroupBy.WAREHOUSE or flt.warehouse_id is not None
     alloc = _allocations() if by_warehouse else None

@@ -418,3 +418,32 @@ async def test_the_series_needs_orders_read(storefront: GraphQLClient) -> None:
         },
     )
     assert result.error_codes == ["FORBIDDEN"]
+
+
+async def test_the_largest_series_allowed_runs_on_both_backends(
+    admin: GraphQLClient, unique: str
+) -> None:
+    item = await stock(admin, unique, on_hand=5)
+    await order_at(admin, unique, item.sku, "2026-08-10T05:15:00Z", price="1.50")
+    # 2000 hourly buckets: 6000 boundary parameters in one statement
+    points = await series(
+        admin, "2026-07-01T00:00:00Z", "2026-09-22T08:00:00Z", "HOUR", salesRep=unique
+    )
+    assert len(points) == 2000
+    (busy,) = [p for p in points if p["orders"]]
+    assert (busy["bucketStart"], busy["revenue"]) == ("2026-08-10T05:00:00+00:00", money("1.50"))
+
+
+async def test_a_bad_warehouse_id_in_the_filter_is_bad_user_input(admin: GraphQLClient) -> None:
+    result = await admin.execute(
+        SERIES,
+        {
+            "from": "2026-01-01T00:00:00Z",
+            "to": "2026-01-02T00:00:00Z",
+            "bucket": "DAY",
+            "timezone": "UTC",
+            "filter": {"warehouseId": "not-an-id"},
+        },
+    )
+    assert result.error_codes == ["BAD_USER_INPUT"]
+    assert result.errors[0]["extensions"]["reason"] == "INVALID_ID"

@@ -37,7 +37,7 @@ FROM = datetime(2026, 2, 1, tzinfo=UTC)
 SHAPES: list[tuple[str, Bucket, timedelta, reads.GroupBy | None]] = [
     ("90 days, DAY", Bucket.DAY, timedelta(days=90), None),
     ("90 days, DAY by CHANNEL", Bucket.DAY, timedelta(days=90), reads.GroupBy.CHANNEL),
-    # ("90 days, DAY by PRODUCT", Bucket.DAY, timedelta(days=90), reads.GroupBy.PRODUCT),
+    ("90 days, DAY by PRODUCT", Bucket.DAY, timedelta(days=90), reads.GroupBy.PRODUCT),
     ("90 days, DAY by WAREHOUSE", Bucket.DAY, timedelta(days=90), reads.GroupBy.WAREHOUSE),
     ("7 days, HOUR", Bucket.HOUR, timedelta(days=7), None),
     ("26 weeks, WEEK", Bucket.WEEK, timedelta(weeks=26), None),

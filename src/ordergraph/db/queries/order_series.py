@@ -1,11 +1,16 @@
-"""``analytics.orders``: an order time series in ONE aggregate query on both dialects.
+"""``analytics.orders``: an order time series in ONE aggregate statement on both dialects.
 
 The bucket boundaries come from ``domain.time_buckets`` (computed in Python with zoneinfo, so they
-are right across DST); they reach the database as a VALUES list ``b(idx, lo, hi)`` that orders are
-joined to with ``created_at >= lo AND created_at < hi`` (the ``ix_orders_created`` index), and
-refunds with ``completed_at`` (``ix_refunds_completed``). One statement, a UNION ALL of the order
-part and the refund part, grouped by (bucket, group, currency): revenue is never added across
-currencies. Figures:
+are right across DST). The statement reads orders in one constant range of ``created_at`` (the
+``ix_orders_created`` index where the range is narrow) and refunds in one range of
+``completed_at`` (``ix_refunds_completed``), and puts each row in its bucket with a balanced tree
+of CASE expressions over the boundaries (log2(buckets) comparisons a row), grouped by (bucket,
+group, currency): revenue is never added across currencies. It is a UNION ALL of the orders part,
+the units part and the refunds part; rows of one key are added up in ``fill_series``. (A join to
+a VALUES list of boundaries was tried first: PostgreSQL cannot estimate its range join, planned
+~20x the rows, switched JIT on and hashed whole tables; see bench/analytics_series.py.)
+
+Figures:
 
 - orders, units, revenue: orders placed in the bucket that are not cancelled; revenue is the
   order total (after discounts, with shipping and tax as charged);

@@ -110,7 +110,9 @@ class _Bounds:
 
 
 # GROUP BY by position: the bucket's CASE, then the group, then the currency
-BY_BUCKET_GROUP_CURRENCY = [sa.literal_column(str(n)) for n in (1, 2, 3)]
+BY_BUCKET_GROUP_CURRENCY: list[sa.ColumnElement[Any]] = [
+    sa.literal_column(str(n)) for n in (1, 2, 3)
+]
 
 
 def _allocations() -> sa.Subquery:
@@ -189,62 +191,83 @@ def _sum_if(
     return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
 
+def _zero() -> sa.ColumnElement[int]:
+    return sa.literal(0, sa.BigInteger)
+
+
+def _branch(
+    b: _Bounds,
+    moment: sa.ColumnElement[datetime],
+    group: sa.ColumnElement[Any],
+    currency: sa.ColumnElement[str],
+    source: sa.FromClause,
+    conditions: list[sa.ColumnElement[bool]],
+    *,
+    orders: sa.ColumnElement[int] | None = None,
+    units: sa.ColumnElement[int] | None = None,
+    revenue: sa.ColumnElement[int] | None = None,
+    cancellations: sa.ColumnElement[int] | None = None,
+    refunds: sa.ColumnElement[int] | None = None,
+) -> sa.Select[Any]:
+    """One part of the UNION ALL: rows in [start, end) of ``moment``, by (bucket, group,
+    currency), with the figures it computes and 0 for the others."""
+    figures = {
+        "orders": orders,
+        "units": units,
+        "revenue": revenue,
+        "cancellations": cancellations,
+        "refunds": refunds,
+    }
+    return (
+        sa.select(
+            b.index(moment).label("idx"),
+            group.label("grp"),
+            currency.label("currency"),
+            *((_zero() if value is None else value).label(name) for name, value in figures.items()),
+        )
+        .select_from(source)
+        .where(b.within(moment), *conditions)
+        .group_by(*BY_BUCKET_GROUP_CURRENCY)
+    )
+
+
 def _order_statement(
     b: _Bounds, group_by: GroupBy | None, flt: SeriesFilter
 ) -> list[sa.Select[Any]]:
     o, ol, r = orders.c, order_lines.c, refunds.c
     group = _order_group(group_by)
-
+    conditions = _order_level_filters(flt)
     kept = o.status != CANCELLED
-    placed = (
-        sa.select(
-            b.index(o.created_at).label("idx"),
-            group.label("grp"),
-            o.currency,
-            _sum_if(kept, 1).label("orders"),
-            sa.literal(0, sa.BigInteger).label("units"),
-            _sum_if(kept, o.total_minor).label("revenue"),
-            _sum_if(o.status == CANCELLED, 1).label("cancellations"),
-            sa.literal(0, sa.BigInteger).label("refunds"),
-        )
-        .where(b.within(o.created_at), *_order_level_filters(flt))
-        .group_by(*BY_BUCKET_GROUP_CURRENCY)
+    placed = _branch(
+        b,
+        o.created_at,
+        group,
+        o.currency,
+        orders,
+        conditions,
+        orders=_sum_if(kept, 1),
+        revenue=_sum_if(kept, o.total_minor),
+        cancellations=_sum_if(o.status == CANCELLED, 1),
     )
-    # units in a branch of their own: a join of the lines, where a per-order subquery in the
-    # branch above cost 100 ms over 50,000 orders; fill_series adds the rows of one key up
-    units = (
-        sa.select(
-            b.index(o.created_at).label("idx"),
-            group.label("grp"),
-            o.currency,
-            sa.literal(0, sa.BigInteger),
-            sa.func.sum(ol.quantity),
-            sa.literal(0, sa.BigInteger),
-            sa.literal(0, sa.BigInteger),
-            sa.literal(0, sa.BigInteger),
-        )
-        .select_from(orders.join(order_lines, ol.order_id == o.id))
-        .where(b.within(o.created_at), kept, *_order_level_filters(flt))
-        .group_by(*BY_BUCKET_GROUP_CURRENCY)
+    # units in a part of their own, a join of the lines: a per-order subquery in the part above
+    # cost 100 ms over 50,000 orders; fill_series adds the rows of one key up
+    units = _branch(
+        b,
+        o.created_at,
+        group,
+        o.currency,
+        orders.join(order_lines, ol.order_id == o.id),
+        [kept, *conditions],
+        units=sa.func.sum(ol.quantity),
     )
-    refunded = (
-        sa.select(
-            b.index(r.completed_at).label("idx"),
-            group.label("grp"),
-            r.currency,
-            sa.literal(0, sa.BigInteger),
-            sa.literal(0, sa.BigInteger),
-            sa.literal(0, sa.BigInteger),
-            sa.literal(0, sa.BigInteger),
-            sa.func.sum(r.total_minor),
-        )
-        .select_from(refunds.join(orders, o.id == r.order_id))
-        .where(
-            b.within(r.completed_at),
-            r.status == RefundStatus.SUCCEEDED.value,
-            *_order_level_filters(flt),
-        )
-        .group_by(*BY_BUCKET_GROUP_CURRENCY)
+    refunded = _branch(
+        b,
+        r.completed_at,
+        group,
+        r.currency,
+        refunds.join(orders, o.id == r.order_id),
+        [r.status == RefundStatus.SUCCEEDED.value, *conditions],
+        refunds=sa.func.sum(r.total_minor),
     )
     return [placed, units, refunded]
 
@@ -269,47 +292,36 @@ def _line_statement(b: _Bounds, group_by: GroupBy, flt: SeriesFilter) -> list[sa
             return source
         return source.outerjoin(alloc, alloc.c.order_line_id == ol.id)
 
+    def share(amount: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
+        # a line split over warehouses: its amount shared in proportion to units (integer
+        # division, the same on both dialects)
+        return amount * units // ol.quantity if alloc is not None else amount
+
     kept = o.status != CANCELLED
-    # a line split over warehouses: its amount shared in proportion to units (integer division)
-    amount = ol.total_minor * units // ol.quantity if alloc is not None else ol.total_minor
-    placed = (
-        sa.select(
-            b.index(o.created_at).label("idx"),
-            group.label("grp"),
-            o.currency,
-            sa.func.count(sa.distinct(sa.case((kept, o.id)))).label("orders"),
-            _sum_if(kept, units).label("units"),
-            _sum_if(kept, amount).label("revenue"),
-            sa.func.count(sa.distinct(sa.case((o.status == CANCELLED, o.id)))).label(
-                "cancellations"
-            ),
-            sa.literal(0, sa.BigInteger).label("refunds"),
-        )
-        .select_from(lines_of(orders.join(order_lines, ol.order_id == o.id)))
-        .where(b.within(o.created_at), *conditions)
-        .group_by(*BY_BUCKET_GROUP_CURRENCY)
+    placed = _branch(
+        b,
+        o.created_at,
+        group,
+        o.currency,
+        lines_of(orders.join(order_lines, ol.order_id == o.id)),
+        conditions,
+        orders=sa.func.count(sa.distinct(sa.case((kept, o.id)))),
+        units=_sum_if(kept, units),
+        revenue=_sum_if(kept, share(ol.total_minor)),
+        cancellations=sa.func.count(sa.distinct(sa.case((o.status == CANCELLED, o.id)))),
     )
-    refund_amount = rl.amount_minor * units // ol.quantity if alloc is not None else rl.amount_minor
-    refunded = (
-        sa.select(
-            b.index(r.completed_at).label("idx"),
-            group.label("grp"),
-            r.currency,
-            sa.literal(0, sa.BigInteger),
-            sa.literal(0, sa.BigInteger),
-            sa.literal(0, sa.BigInteger),
-            sa.literal(0, sa.BigInteger),
-            sa.func.sum(refund_amount),
-        )
-        .select_from(
-            lines_of(
-                refunds.join(refund_lines, rl.refund_id == r.id)
-                .join(order_lines, ol.id == rl.order_line_id)
-                .join(orders, o.id == r.order_id)
-            )
-        )
-        .where(b.within(r.completed_at), r.status == RefundStatus.SUCCEEDED.value, *conditions)
-        .group_by(*BY_BUCKET_GROUP_CURRENCY)
+    refunded = _branch(
+        b,
+        r.completed_at,
+        group,
+        r.currency,
+        lines_of(
+            refunds.join(refund_lines, rl.refund_id == r.id)
+            .join(order_lines, ol.id == rl.order_line_id)
+            .join(orders, o.id == r.order_id)
+        ),
+        [r.status == RefundStatus.SUCCEEDED.value, *conditions],
+        refunds=sa.func.sum(share(rl.amount_minor)),
     )
     return [placed, refunded]
 

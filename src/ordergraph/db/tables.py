@@ -574,6 +574,7 @@ refunds = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("completed_at", UTCDateTime),
     sa.CheckConstraint("total_minor > 0", name="total_positive"),
+    sa.Index("ix_refunds_completed", "completed_at", "id"),  # analytics.orders refunds
 )
 
 refund_lines = sa.Table(

@@ -315,7 +315,17 @@ RULES: dict[str, dict[str, Rule]] = {
         for name in ("leadTimes", "onTimeRates")
     }
     | {"stockCover": INVENTORY_READ.with_args(days=Arg.FILTER, to=Arg.FILTER)}
-    | {"forecast": ORDERS_READ.with_args(sku=Arg.FILTER, region=Arg.FILTER, weeks=Arg.PAGE)},
+    | {"forecast": ORDERS_READ.with_args(sku=Arg.FILTER, region=Arg.FILTER, weeks=Arg.PAGE)}
+    | {
+        "orders": ORDERS_READ.with_args(
+            **{"from": Arg.FILTER},
+            to=Arg.FILTER,
+            bucket=Arg.FILTER,
+            timezone=Arg.FILTER,
+            groupBy=Arg.FILTER,
+            filter=Arg.FILTER,
+        )
+    },
     "CarrierEvent": _all(
         "id source eventId trackingNumber carrier carrierStatus status occurredAt location "
         "description receivedAt"
@@ -344,6 +354,9 @@ RULES: dict[str, dict[str, Rule]] = {
         "method mase smape baselineMethod baselineMase baselineSmape horizonWeeks origins"
     ),
     "ForecastWeek": _all("weekStart units low high"),
+    "OrderSeriesPoint": _all(
+        "bucketStart bucketEnd group orders units revenue averageOrderValue cancellations refunds"
+    ),
     "Fulfillment": _all("id status lines createdAt updatedAt shipments warehouse")
     # staff paperwork with the recipient's address (domain.access.may_print_packing_slip)
     | {"packingSlipUrl": ORDERS_READ},

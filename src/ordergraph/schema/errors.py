@@ -87,6 +87,9 @@ class ErrorCode(enum.Enum):
     PAY_LINK_NOT_POSSIBLE = "PAY_LINK_NOT_POSSIBLE"  # a pay link cannot collect this
     PAYMENT_LINK_NOT_PAYABLE = "PAYMENT_LINK_NOT_PAYABLE"  # paid, cancelled or expired
     PAYMENT_IN_PROGRESS = "PAYMENT_IN_PROGRESS"  # another payment through the link is under way
+    INVALID_TIMEZONE = "INVALID_TIMEZONE"  # not an IANA timezone name
+    INVALID_RANGE = "INVALID_RANGE"  # a time range that ends before it starts
+    TOO_MANY_BUCKETS = "TOO_MANY_BUCKETS"  # a series over 2000 buckets
 
 
 @strawberry.type(description="An expected failure, tied to the input field that caused it.")

@@ -7,7 +7,9 @@ import strawberry
 
 from ordergraph.db.queries import analytics as reads
 from ordergraph.db.queries import operations as ops
+from ordergraph.db.queries.order_series import GroupBy
 from ordergraph.domain.principals import Scope
+from ordergraph.domain.time_buckets import Bucket
 from ordergraph.schema.context import Info, require
 from ordergraph.schema.types.forecast import ForecastType, resolve_forecast
 from ordergraph.schema.types.operations_figures import (
@@ -21,6 +23,11 @@ from ordergraph.schema.types.operations_figures import (
     StockCoverType,
     cover_window,
     window,
+)
+from ordergraph.schema.types.order_series import (
+    AnalyticsFilter,
+    OrderSeriesPointType,
+    order_series,
 )
 
 From = Annotated[
@@ -187,3 +194,20 @@ class AnalyticsType:
     ) -> ForecastType:
         require(info, Scope.ORDERS_READ)
         return await resolve_forecast(info, sku, region, weeks)
+
+    @strawberry.field(
+        description="Orders, units, revenue, average order value, cancellations and refunds per "
+        "time bucket (local boundaries in `timezone`, right across DST), one point per (bucket, "
+        "group, currency): revenue is never added across currencies. At most 2000 buckets."
+    )
+    async def orders(
+        self,
+        info: Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        bucket: Bucket,
+        timezone: str = "UTC",
+        group_by: GroupBy | None = None,
+        filter: AnalyticsFilter | None = None,
+    ) -> list[OrderSeriesPointType]:
+        return await order_series(info, from_, to, bucket, timezone, group_by, filter)

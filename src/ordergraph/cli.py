@@ -72,22 +72,38 @@ def migrate() -> None:
 
 @main.command()
 @click.option("--demo", is_flag=True, default=True, help="Load the demo data set (default).")
-def seed(demo: bool) -> None:
-    """Load demo warehouses, products, stock and customers (idempotent)."""
+@click.option(
+    "--history-orders",
+    type=click.IntRange(min=0, max=20_000),
+    default=None,
+    help="Back-dated orders over the last six months (default 600, about 40 s on SQLite).",
+)
+@click.option("--no-history", is_flag=True, help="No back-dated order history.")
+def seed(demo: bool, history_orders: int | None, no_history: bool) -> None:
+    """Load demo warehouses, products, stock, customers and six months of order history
+    (idempotent: a second run adds nothing)."""
     from dataclasses import replace
 
     from ordergraph.gateways import TestGateway
+    from ordergraph.services.demo_history import DEFAULT_ORDERS
     from ordergraph.services.seed import seed_demo
+
+    count = 0 if no_history else DEFAULT_ORDERS if history_orders is None else history_orders
 
     async def run() -> None:
         async with _deps() as deps:
             # demo orders are paid with the test gateway's tok_ok: no real money, whatever
             # ORDERGRAPH_PAYMENT_GATEWAY says
-            summary = await seed_demo(replace(deps, gateway=TestGateway()))
+            summary = await seed_demo(replace(deps, gateway=TestGateway()), history_orders=count)
+        history = (
+            "history already there"
+            if summary.history_skipped
+            else f"{summary.history_orders} history orders"
+        )
         click.echo(
             f"seeded: {summary.warehouses} warehouses, {summary.products} products, "
             f"{summary.stock_levels} stock levels, {summary.customers} customers, "
-            f"{summary.orders} orders",
+            f"{summary.orders} orders, {history}",
             err=True,
         )
 

@@ -25,6 +25,7 @@ from ordergraph.services import (
     carrier_services,
     catalog,
     customers,
+    demo_history,
     fulfillment,
     holds,
     inventory,
@@ -83,6 +84,7 @@ LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"]
 
 
 REGIONS = {region: country for _, _, region, country, _ in WAREHOUSES}
+REGIONS_BY_CODE = {code: region for code, _, region, _, _ in WAREHOUSES}
 TIMEZONES = {
     "AMS-1": "Europe/Amsterdam",
     "FRA-1": "Europe/Berlin",
@@ -172,9 +174,13 @@ class SeedSummary:
     stock_levels: int
     customers: int
     orders: int = 0
+    history_orders: int = 0
+    history_skipped: bool = False  # the history was already there
 
 
-async def seed_demo(deps: Deps) -> SeedSummary:
+async def seed_demo(deps: Deps, *, history_orders: int = 0) -> SeedSummary:
+    """The demo data; with ``history_orders``, months of back-dated orders too
+    (``services/demo_history``)."""
     rng = random.Random(20261129)
     warehouse_ids: dict[str, int] = {}
     for code, name, region, country, priority in WAREHOUSES:
@@ -262,8 +268,44 @@ async def seed_demo(deps: Deps) -> SeedSummary:
         assert customer.default_address is not None
         customer_ids.append((customer.id, address_fields(customer.default_address)))
     placed = await _seed_orders(deps, rng, skus, customer_ids)
+    history = await demo_history.seed_demo_history(
+        deps,
+        skus=skus,
+        customers=_history_customers(customer_ids),
+        warehouses={wid: REGIONS_BY_CODE[code] for code, wid in warehouse_ids.items()},
+        count=history_orders,
+    )
     await _seed_rules(deps)  # after the orders: rules act on events committed after them
-    return SeedSummary(len(warehouse_ids), len(skus), levels, created, placed)
+    return SeedSummary(
+        len(warehouse_ids), len(skus), levels, created, placed, history.orders, history.skipped
+    )
+
+
+def _history_customers(
+    customer_ids: list[tuple[int, AddressFields | None]],
+) -> list[demo_history.HistoryCustomer]:
+    """The demo customers who are not erased, and 50 guests spread over the demo cities."""
+    known = [
+        demo_history.HistoryCustomer(customer_id, address)
+        for customer_id, address in customer_ids
+        if address is not None
+    ]
+    guests = []
+    for n in range(50):
+        city, region, country, postal, phone = CITIES[n % len(CITIES)]
+        name = f"{FIRST[(n * 3) % len(FIRST)]} {LAST[n % len(LAST)]}"
+        address = AddressFields(
+            name=name,
+            line1=f"{100 + n} Market Street",
+            line2=None,
+            city=city,
+            region=region,
+            postal_code=postal,
+            country_code=country,
+            phone=phone,
+        )
+        guests.append(demo_history.HistoryCustomer(None, address, f"guest.{n}@example.com"))
+    return known + guests
 
 
 async def _seed_orders(

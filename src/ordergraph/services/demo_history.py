@@ -18,12 +18,12 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ordergraph.domain.channels import REP_CHANNELS
-from ordergraph.domain.clock import FixedClock
+from ordergraph.domain.clock import ReplayClock
 from ordergraph.domain.customers import AddressFields
 from ordergraph.domain.feedback import feedback_token
 from ordergraph.domain.inventory import AdjustmentReason
@@ -51,7 +51,7 @@ from ordergraph.services import (
 from ordergraph.services.deps import Deps
 
 SEED = 20261206
-DEFAULT_ORDERS = 600  # about 40 s on SQLite; --history-orders N for more
+DEFAULT_ORDERS = 400  # about 30 s on SQLite; --history-orders N for more
 HISTORY = timedelta(days=182)
 START_KEY, DONE_KEY = "seed:history:start", "seed:history:done"
 
@@ -166,7 +166,10 @@ class _Run:
         self.key = f"seed:history:{self.plan.index}"
 
     def at(self, moment: datetime) -> Deps:
-        return replace(self.deps, clock=FixedClock(moment))
+        """The use cases' dependencies, with the shared clock standing at ``moment``."""
+        assert isinstance(self.deps.clock, ReplayClock)
+        self.deps.clock.travel_to(moment)
+        return self.deps
 
     def next(self, at: datetime, step: Step) -> list[Due]:
         return [Due(at, self.plan.index, step)]
@@ -433,7 +436,10 @@ async def seed_demo_history(
     """About six months of orders up to the clock's now (see the module docstring)."""
     if count <= 0 or not customers or not skus:
         return HistorySummary()
-    now = deps.clock.now()
+    clock = deps.clock
+    if not isinstance(clock, ReplayClock):
+        raise TypeError("the demo history needs a ReplayClock shared with the unit of work")
+    now = clock.present()
     async with deps.uow() as uow:
         done = await uow.idempotency.get(SYSTEM.idempotency_scope, DONE_KEY)
         started = await uow.idempotency.get(SYSTEM.idempotency_scope, START_KEY)
@@ -455,12 +461,15 @@ async def seed_demo_history(
         run = _Run(quiet, plan, rng.choice(nearby), warehouses, rng)
         heapq.heappush(queue, Due(plan.placed_at, plan.index, run.place))
     placed = steps = 0
-    while queue and queue[0].at <= now:
-        due = heapq.heappop(queue)
-        for after in await due.step(due.at):
-            heapq.heappush(queue, after)
-        steps += 1
-        placed += due.step.__name__ == "place"
+    try:
+        while queue and queue[0].at <= now:
+            due = heapq.heappop(queue)
+            for after in await due.step(due.at):
+                heapq.heappush(queue, after)
+            steps += 1
+            placed += due.step.__name__ == "place"
+    finally:
+        clock.travel_to(None)
     await _remember(deps, DONE_KEY, {"orders": placed, "steps": steps}, now)
     return HistorySummary(placed, steps)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,9 +25,10 @@ from typing import Any
 from ordergraph.domain.channels import REP_CHANNELS
 from ordergraph.domain.clock import ReplayClock
 from ordergraph.domain.customers import AddressFields
+from ordergraph.domain.demo_plan import HISTORY, SEED, PlannedOrder, plan_orders
 from ordergraph.domain.feedback import feedback_token
 from ordergraph.domain.inventory import AdjustmentReason
-from ordergraph.domain.orders import Channel, OutOfStock, RequestedLine
+from ordergraph.domain.orders import OutOfStock, RequestedLine
 from ordergraph.domain.ports import IdempotencyRecord
 from ordergraph.domain.principals import SYSTEM
 from ordergraph.domain.returns import (
@@ -50,27 +51,12 @@ from ordergraph.services import (
 )
 from ordergraph.services.deps import Deps
 
-SEED = 20261206
 DEFAULT_ORDERS = 400  # about 30 s on SQLite; --history-orders N for more
-HISTORY = timedelta(days=182)
 START_KEY, DONE_KEY = "seed:history:start", "seed:history:done"
 
-CHANNELS = {
-    Channel.WEB: 45,
-    Channel.APP: 25,
-    Channel.STORE: 8,
-    Channel.PHONE: 7,
-    Channel.SALES_REP: 10,
-    Channel.MARKETPLACE: 5,
-}
-REGIONS = {"EU-WEST": 30, "EU-CENTRAL": 24, "UK": 16, "US-EAST": 18, "US-WEST": 12}
-WEEKDAY = (1.0, 0.95, 0.95, 1.0, 1.1, 1.35, 1.25)  # Monday first: weekends sell more
-GROWTH = 1.0  # the last day sells (1 + GROWTH) times the first
-# The regional skew: nearly all demand for this SKU comes from one region, so stock
-# recommendations have a transfer to suggest.
-SKEWED_SKU, SKEWED_REGION = "HOODIE-FOR", "US-WEST"
 REORDER_POINT, REORDER_LOT = 8, 60
 REPS = ("Maria Sales", "Sam Accounts", "Lee Field")
+FALLBACK_CARRIER = (("DHL", "EXPRESS"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,55 +69,10 @@ class HistoryCustomer:
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedOrder:
-    index: int
-    placed_at: datetime
-    channel: Channel
-    region: str
-    lines: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True, slots=True)
 class HistorySummary:
     orders: int = 0
     steps: int = 0
     skipped: bool = False  # a complete history was already there
-
-
-def plan_orders(
-    count: int, start: datetime, skus: Sequence[str], seed: int = SEED
-) -> list[PlannedOrder]:
-    """When, where and what: weekly seasonality, a growth trend and a regional skew."""
-    rng = random.Random(seed)
-    days = HISTORY.days
-    weights = [
-        (1 + GROWTH * d / days) * WEEKDAY[(start + timedelta(days=d)).weekday()]
-        for d in range(days)
-    ]
-    regions, region_weights = list(REGIONS), list(REGIONS.values())
-    channels, channel_weights = list(CHANNELS), list(CHANNELS.values())
-    moments = sorted(
-        start.replace(hour=0, minute=0, second=0, microsecond=0)
-        + timedelta(days=day, hours=rng.uniform(7, 23))
-        for day in rng.choices(range(days), weights=weights, k=count)
-    )
-    planned = []
-    for n, at in enumerate(moments):
-        region = rng.choices(regions, weights=region_weights)[0]
-        sku_weights = [_sku_weight(sku, region) for sku in skus]
-        picked: dict[str, int] = {}
-        for _ in range(rng.choices((1, 2, 3), weights=(6, 3, 1))[0]):
-            sku = rng.choices(list(skus), weights=sku_weights)[0]
-            picked[sku] = picked.get(sku, 0) + rng.choices((1, 2, 3), weights=(7, 2, 1))[0]
-        channel = rng.choices(channels, weights=channel_weights)[0]
-        planned.append(PlannedOrder(n, at, channel, region, tuple(sorted(picked.items()))))
-    return planned
-
-
-def _sku_weight(sku: str, region: str) -> float:
-    if sku == SKEWED_SKU:
-        return 30.0 if region == SKEWED_REGION else 0.3
-    return 1.0
 
 
 Step = Callable[[datetime], Awaitable[list["Due"]]]
@@ -153,6 +94,7 @@ class _Run:
     plan: PlannedOrder
     customer: HistoryCustomer
     warehouses: dict[int, str]  # id → region
+    lanes: Mapping[tuple[str, str], Sequence[tuple[str, str]]]
     rng: random.Random
     key: str = ""
     order_id: int = 0
@@ -270,9 +212,8 @@ class _Run:
                 self.at(moment), SYSTEM, fulfillment_id=f.id, idempotency_key=f"{step_key}:pack"
             )
             moment += self.hours(0.5, 3)
-            carrier, service = self.rng.choice(
-                carriers_for(self.warehouses[f.warehouse_id], self.plan.region)
-            )
+            lane = (self.warehouses[f.warehouse_id], self.plan.region)
+            carrier, service = self.rng.choice(self.lanes.get(lane) or FALLBACK_CARRIER)
             done = await fulfillment.ship_fulfillment(
                 self.at(moment),
                 SYSTEM,
@@ -410,30 +351,20 @@ RETURN_REASONS = {
 }
 
 
-def carriers_for(origin: str, destination: str) -> list[tuple[str, str]]:
-    """The demo carrier services whose lanes join two regions (DHL Express joins them all)."""
-    from ordergraph.services.seed import demo_carrier_services
-
-    found = [
-        (carrier, service)
-        for carrier, service, lanes, _ in demo_carrier_services()
-        if any(
-            lane.origin_region == origin and lane.destination_region == destination
-            for lane in lanes
-        )
-    ]
-    return found or [("DHL", "EXPRESS")]
-
-
 async def seed_demo_history(
     deps: Deps,
     *,
     skus: Sequence[str],
     customers: Sequence[HistoryCustomer],
     warehouses: dict[int, str],
+    lanes: Mapping[tuple[str, str], Sequence[tuple[str, str]]],
     count: int = DEFAULT_ORDERS,
 ) -> HistorySummary:
-    """About six months of orders up to the clock's now (see the module docstring)."""
+    """About six months of orders up to the clock's now (see the module docstring).
+
+    ``warehouses``: id → region; ``lanes``: (origin, destination region) → the (carrier,
+    service) pairs that serve it; the clock must be a ``ReplayClock`` the unit of work shares.
+    """
     if count <= 0 or not customers or not skus:
         return HistorySummary()
     clock = deps.clock
@@ -458,7 +389,7 @@ async def seed_demo_history(
     for plan in plan_orders(count, start, skus):
         rng = random.Random(SEED * 10_000 + plan.index)
         nearby = by_region.get(plan.region) or list(customers)
-        run = _Run(quiet, plan, rng.choice(nearby), warehouses, rng)
+        run = _Run(quiet, plan, rng.choice(nearby), warehouses, lanes, rng)
         heapq.heappush(queue, Due(plan.placed_at, plan.index, run.place))
     placed = steps = 0
     try:

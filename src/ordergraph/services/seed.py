@@ -148,6 +148,18 @@ def demo_carrier_services() -> list[tuple[str, str, list[LaneSpec], list[RateSpe
     ]
 
 
+def demo_lanes() -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(origin region, destination region) → the demo (carrier, service) pairs serving it."""
+    lanes: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for carrier, service, specs, _ in demo_carrier_services():
+        for lane in specs:
+            if lane.destination_region is not None:
+                lanes.setdefault((lane.origin_region, lane.destination_region), []).append(
+                    (carrier, service)
+                )
+    return lanes
+
+
 async def seed_carrier_services(deps: Deps, warehouse_ids: dict[str, int]) -> None:
     """The demo's carrier services: they, not the fixed rate table, price its orders."""
     cutoffs = [CutoffSpec(wid, "15:00", TIMEZONES[code]) for code, wid in warehouse_ids.items()]
@@ -273,6 +285,7 @@ async def seed_demo(deps: Deps, *, history_orders: int = 0) -> SeedSummary:
         skus=skus,
         customers=_history_customers(customer_ids),
         warehouses={wid: REGIONS_BY_CODE[code] for code, wid in warehouse_ids.items()},
+        lanes=demo_lanes(),
         count=history_orders,
     )
     await _seed_rules(deps)  # after the orders: rules act on events committed after them

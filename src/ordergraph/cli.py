@@ -77,7 +77,7 @@ def migrate() -> None:
     "--history-orders",
     type=click.IntRange(min=0, max=20_000),
     default=None,
-    help="Back-dated orders over the last six months (default 400, about 30 s on SQLite).",
+    help="Back-dated orders over the last six months (default 300, about 25 s on SQLite).",
 )
 @click.option("--no-history", is_flag=True, help="No back-dated order history.")
 def seed(demo: bool, history_orders: int | None, no_history: bool) -> None:

@@ -43,7 +43,7 @@ def demo(
 ) -> Iterator[LiveApi]:
     backend: str = request.param
     url = databases.new(backend)
-    run_cli("seed", "--demo", database_url=url, cwd=tmp_path_factory.mktemp("seed"))
+    run_cli("seed", "--demo", database_url=url, cwd=tmp_path_factory.mktemp("seed"), timeout=300)
     with live_api(backend, url, ORDERGRAPH_WEBHOOK_INTERVAL_SECONDS=0) as api:
         yield api
 

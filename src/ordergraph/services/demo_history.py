@@ -51,7 +51,7 @@ from ordergraph.services import (
 )
 from ordergraph.services.deps import Deps
 
-DEFAULT_ORDERS = 400  # about 30 s on SQLite; --history-orders N for more
+DEFAULT_ORDERS = 300  # about 25 s on SQLite; --history-orders N for more
 START_KEY, DONE_KEY = "seed:history:start", "seed:history:done"
 
 REORDER_POINT, REORDER_LOT = 8, 60

@@ -6,6 +6,7 @@ The expected figures are counted here from the raw rows, independently of the an
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -259,3 +260,57 @@ async def test_the_analytics_fields_show_the_history(seeded: tuple[str, str]) ->
     assert analytics["returnRate"]["total"] == shipped_units
     assert analytics["returnRate"]["hits"] == returned_units > 0
     assert 0 < analytics["returnRate"]["rate"] < 0.2
+
+
+def counts_that_matter(url: str) -> dict[str, int]:
+    """Rows the history writes; tokens and mail are not among them."""
+    counts = row_counts(url)
+    return {
+        name: counts[name]
+        for name in (
+            "orders",
+            "order_lines",
+            "shipments",
+            "returns",
+            "refunds",
+            "order_feedback",
+            "inventory_movements",
+            "outbox",
+        )
+    }
+
+
+def test_an_interrupted_seed_resumes_to_the_same_history(databases: Databases) -> None:
+    whole, interrupted = databases.new_sqlite(), databases.new_sqlite()
+    seed(whole, NOW)
+
+    async def stop_early() -> None:
+        engine = create_engine(interrupted, pool_size=2)
+        clock = ReplayClock(FixedClock(NOW))
+        deps = Deps(uow=lambda: SqlUnitOfWork(engine, clock), clock=clock)
+        task = asyncio.current_task()
+        assert task is not None
+        commits = 0
+
+        def count(_conn: object) -> None:
+            nonlocal commits
+            commits += 1
+            if commits == 700:  # well into the history: the base seed commits ~300 times
+                task.cancel()  # as Ctrl-C would, at the next await
+
+        sa.event.listen(engine.sync_engine, "commit", count)
+        try:
+            await seed_demo(deps, history_orders=HISTORY_ORDERS)
+        except asyncio.CancelledError:
+            task.uncancel()
+        finally:
+            await engine.dispose()
+
+    run_sync(stop_early)
+    cut_short = row_counts(interrupted)["orders"]
+    assert DEMO_ORDERS < cut_short < DEMO_ORDERS + HISTORY_ORDERS
+
+    resumed = seed(interrupted, NOW)
+
+    assert resumed.history_orders == HISTORY_ORDERS
+    assert counts_that_matter(interrupted) == counts_that_matter(whole)

@@ -147,6 +147,8 @@ class _Run:
         """Receive a lot where a line would not fit: the buyer reorders at a reorder point."""
         keys = [(sku, wid) for sku, _ in self.plan.lines for wid in sorted(self.warehouses)]
         async with self.deps.uow() as uow:
+            if await uow.idempotency.get(SYSTEM.idempotency_scope, self.key) is not None:
+                return  # placed by an interrupted run: its restock, if any, is done
             levels = await uow.inventory.get_many(keys)
         for sku, quantity in self.plan.lines:
             stocked = sorted(k for k in levels if k[0] == sku)

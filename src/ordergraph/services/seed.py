@@ -246,7 +246,7 @@ async def seed_demo(deps: Deps, *, history_orders: int = 0) -> SeedSummary:
     customer_ids: list[tuple[int, AddressFields | None]] = []
     for n in range(20):
         first, last = FIRST[n % len(FIRST)], LAST[n // len(FIRST) % len(LAST) + n % 2]
-        city, region, country, postal, phone = CITIES[n % len(CITIES)]
+        phone = CITIES[n % len(CITIES)][4]
         email = f"{first}.{last}.{n}@example.com".lower()
         try:
             customer = await customers.create_customer(
@@ -256,16 +256,7 @@ async def seed_demo(deps: Deps, *, history_orders: int = 0) -> SeedSummary:
                 name=f"{first} {last}",
                 phone=phone,
                 password="demo-password" if n == 0 else None,
-                address=AddressFields(
-                    name=f"{first} {last}",
-                    line1=f"{10 + n} Main Street",
-                    line2=None,
-                    city=city,
-                    region=region,
-                    postal_code=postal,
-                    country_code=country,
-                    phone=phone,
-                ),
+                address=_demo_address(n, f"{first} {last}", f"{10 + n} Main Street"),
                 idempotency_key=f"seed:customer:{email}",
             )
         except Duplicate:
@@ -294,6 +285,21 @@ async def seed_demo(deps: Deps, *, history_orders: int = 0) -> SeedSummary:
     )
 
 
+def _demo_address(n: int, name: str, line1: str) -> AddressFields:
+    """The n-th demo address: the demo cities in turn."""
+    city, region, country, postal, phone = CITIES[n % len(CITIES)]
+    return AddressFields(
+        name=name,
+        line1=line1,
+        line2=None,
+        city=city,
+        region=region,
+        postal_code=postal,
+        country_code=country,
+        phone=phone,
+    )
+
+
 def _history_customers(
     customer_ids: list[tuple[int, AddressFields | None]],
 ) -> list[demo_history.HistoryCustomer]:
@@ -305,18 +311,8 @@ def _history_customers(
     ]
     guests = []
     for n in range(50):
-        city, region, country, postal, phone = CITIES[n % len(CITIES)]
         name = f"{FIRST[(n * 3) % len(FIRST)]} {LAST[n % len(LAST)]}"
-        address = AddressFields(
-            name=name,
-            line1=f"{100 + n} Market Street",
-            line2=None,
-            city=city,
-            region=region,
-            postal_code=postal,
-            country_code=country,
-            phone=phone,
-        )
+        address = _demo_address(n, name, f"{100 + n} Market Street")
         guests.append(demo_history.HistoryCustomer(None, address, f"guest.{n}@example.com"))
     return known + guests
 

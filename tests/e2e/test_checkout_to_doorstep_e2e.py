@@ -22,6 +22,7 @@ from tests.api.test_carrier_events_api import EASYPOST_SECRET, post_easypost, tr
 from tests.api.test_fulfillment_api import pack
 from tests.api.test_place_order_api import create_warehouse, receive
 from tests.api.test_returns_api import capture, create_product
+from tests.e2e.test_cli import SHORT_HISTORY
 from tests.e2e.test_customer_mail_e2e import admin_token, kind, start, stopped
 from tests.e2e.test_serve_e2e import cli_env, ordergraph_executable
 from tests.support.databases import Databases
@@ -79,7 +80,7 @@ def demo_database(databases: Databases, tmp_path: Path) -> Iterator[str]:
     url = databases.new_postgres()
     try:
         subprocess.run(
-            [ordergraph_executable(), "seed", "--demo"],
+            [ordergraph_executable(), "seed", "--demo", *SHORT_HISTORY],
             env=cli_env(url),
             cwd=tmp_path,
             capture_output=True,

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from ordergraph.auth.tokens import hash_token
 from ordergraph.db import tables
 from ordergraph.domain.principals import Scope
+from ordergraph.services.demo_history import DEFAULT_ORDERS
 from tests.support.aio import run_sync
 from tests.support.databases import Databases
 
@@ -31,8 +33,12 @@ def ordergraph_executable() -> str:
     return found
 
 
+# most tests need some history, not the default's months of it
+SHORT_HISTORY = ("--history-orders", "40")
+
+
 def run_cli(
-    *args: str, database_url: str, cwd: Path, check: bool = True
+    *args: str, database_url: str, cwd: Path, check: bool = True, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
     env.pop("READ_DATABASE_URL", None)
@@ -42,7 +48,7 @@ def run_cli(
         cwd=cwd,  # a clean directory: no stray .env is picked up
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
     if check:
@@ -193,7 +199,7 @@ def test_token_create_refuses_an_unknown_scope_and_names_the_valid_ones(
 def test_seed_demo_loads_the_demo_data_once_on_postgres(
     migrated_postgres: str, tmp_path: Path
 ) -> None:
-    run_cli("seed", "--demo", database_url=migrated_postgres, cwd=tmp_path)
+    run_cli("seed", "--demo", *SHORT_HISTORY, database_url=migrated_postgres, cwd=tmp_path)
     first = row_counts(migrated_postgres)
     assert first["warehouses"] == 5
     assert first["products"] == 50
@@ -202,7 +208,7 @@ def test_seed_demo_loads_the_demo_data_once_on_postgres(
     assert first["inventory_movements"] > 0
     assert first["outbox"] > 0
 
-    run_cli("seed", "--demo", database_url=migrated_postgres, cwd=tmp_path)
+    run_cli("seed", "--demo", *SHORT_HISTORY, database_url=migrated_postgres, cwd=tmp_path)
     assert row_counts(migrated_postgres) == first
 
 
@@ -213,12 +219,18 @@ def test_migrate_and_seed_work_on_a_sqlite_file(tmp_path: Path) -> None:
     assert path.exists()
     assert set(tables.metadata.tables) <= table_names(url)
 
-    run_cli("seed", "--demo", database_url=url, cwd=tmp_path)
+    # what `make run` does: the default history, well inside the time budget
+    started = time.monotonic()
+    seeded = run_cli("seed", "--demo", database_url=url, cwd=tmp_path, timeout=300)
+    assert time.monotonic() - started < 120
+    assert f"{DEFAULT_ORDERS} history orders" in seeded.stderr
     first = row_counts(url)
     assert first["warehouses"] == 5
     assert first["products"] == 50
     assert first["customers"] == 20
-    run_cli("seed", "--demo", database_url=url, cwd=tmp_path)
+    assert first["orders"] == 12 + DEFAULT_ORDERS
+    again = run_cli("seed", "--demo", database_url=url, cwd=tmp_path)
+    assert "history already there" in again.stderr
     assert row_counts(url) == first
 
 
@@ -319,7 +331,7 @@ def test_seed_runs_again_after_a_demo_customer_was_erased_and_leaves_it_erased(
     from ordergraph.services.deps import Deps
     from ordergraph.services.privacy import erase_customer
 
-    run_cli("seed", "--demo", database_url=migrated_postgres, cwd=tmp_path)
+    run_cli("seed", "--demo", *SHORT_HISTORY, database_url=migrated_postgres, cwd=tmp_path)
 
     async def erase_first_customer() -> None:
         engine = create_engine(migrated_postgres, pool_size=2)
@@ -333,7 +345,7 @@ def test_seed_runs_again_after_a_demo_customer_was_erased_and_leaves_it_erased(
     run_sync(erase_first_customer)
     before = row_counts(migrated_postgres)
 
-    run_cli("seed", "--demo", database_url=migrated_postgres, cwd=tmp_path)
+    run_cli("seed", "--demo", *SHORT_HISTORY, database_url=migrated_postgres, cwd=tmp_path)
 
     assert row_counts(migrated_postgres) == before
 

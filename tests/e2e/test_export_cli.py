@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ordergraph.db import tables
 from ordergraph.domain.order_export import COLUMNS
-from tests.e2e.test_cli import run_cli
+from tests.e2e.test_cli import SHORT_HISTORY, run_cli
 from tests.support.aio import run_sync
 
 
@@ -24,7 +24,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     cwd = tmp_path_factory.mktemp("export")
     url = f"sqlite+aiosqlite:///{cwd / 'demo.db'}"
     run_cli("migrate", database_url=url, cwd=cwd)
-    run_cli("seed", "--demo", database_url=url, cwd=cwd)
+    run_cli("seed", "--demo", *SHORT_HISTORY, database_url=url, cwd=cwd)
     return url, cwd
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ordergraph.db.tables import inventory_levels
-from tests.e2e.test_cli import run_cli
+from tests.e2e.test_cli import SHORT_HISTORY, run_cli
 from tests.support.aio import run_sync
 from tests.support.databases import Databases
 
@@ -21,7 +21,7 @@ from tests.support.databases import Databases
 def seeded_postgres(databases: Databases, tmp_path: Path) -> Iterator[str]:
     url = databases.new_postgres()
     try:
-        run_cli("seed", "--demo", database_url=url, cwd=tmp_path)
+        run_cli("seed", "--demo", *SHORT_HISTORY, database_url=url, cwd=tmp_path)
         yield url
     finally:
         databases.drop_postgres(url)

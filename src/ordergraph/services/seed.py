@@ -25,6 +25,7 @@ from ordergraph.services import (
     carrier_services,
     catalog,
     customers,
+    demo_history,
     fulfillment,
     holds,
     inventory,
@@ -83,6 +84,7 @@ LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"]
 
 
 REGIONS = {region: country for _, _, region, country, _ in WAREHOUSES}
+REGIONS_BY_CODE = {code: region for code, _, region, _, _ in WAREHOUSES}
 TIMEZONES = {
     "AMS-1": "Europe/Amsterdam",
     "FRA-1": "Europe/Berlin",
@@ -146,6 +148,18 @@ def demo_carrier_services() -> list[tuple[str, str, list[LaneSpec], list[RateSpe
     ]
 
 
+def demo_lanes() -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(origin region, destination region) → the demo (carrier, service) pairs serving it."""
+    lanes: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for carrier, service, specs, _ in demo_carrier_services():
+        for lane in specs:
+            if lane.destination_region is not None:
+                lanes.setdefault((lane.origin_region, lane.destination_region), []).append(
+                    (carrier, service)
+                )
+    return lanes
+
+
 async def seed_carrier_services(deps: Deps, warehouse_ids: dict[str, int]) -> None:
     """The demo's carrier services: they, not the fixed rate table, price its orders."""
     cutoffs = [CutoffSpec(wid, "15:00", TIMEZONES[code]) for code, wid in warehouse_ids.items()]
@@ -172,9 +186,13 @@ class SeedSummary:
     stock_levels: int
     customers: int
     orders: int = 0
+    history_orders: int = 0
+    history_skipped: bool = False  # the history was already there
 
 
-async def seed_demo(deps: Deps) -> SeedSummary:
+async def seed_demo(deps: Deps, *, history_orders: int = 0) -> SeedSummary:
+    """The demo data; with ``history_orders``, months of back-dated orders too
+    (``services/demo_history``)."""
     rng = random.Random(20261129)
     warehouse_ids: dict[str, int] = {}
     for code, name, region, country, priority in WAREHOUSES:
@@ -228,7 +246,7 @@ async def seed_demo(deps: Deps) -> SeedSummary:
     customer_ids: list[tuple[int, AddressFields | None]] = []
     for n in range(20):
         first, last = FIRST[n % len(FIRST)], LAST[n // len(FIRST) % len(LAST) + n % 2]
-        city, region, country, postal, phone = CITIES[n % len(CITIES)]
+        phone = CITIES[n % len(CITIES)][4]
         email = f"{first}.{last}.{n}@example.com".lower()
         try:
             customer = await customers.create_customer(
@@ -238,16 +256,7 @@ async def seed_demo(deps: Deps) -> SeedSummary:
                 name=f"{first} {last}",
                 phone=phone,
                 password="demo-password" if n == 0 else None,
-                address=AddressFields(
-                    name=f"{first} {last}",
-                    line1=f"{10 + n} Main Street",
-                    line2=None,
-                    city=city,
-                    region=region,
-                    postal_code=postal,
-                    country_code=country,
-                    phone=phone,
-                ),
+                address=_demo_address(n, f"{first} {last}", f"{10 + n} Main Street"),
                 idempotency_key=f"seed:customer:{email}",
             )
         except Duplicate:
@@ -262,8 +271,50 @@ async def seed_demo(deps: Deps) -> SeedSummary:
         assert customer.default_address is not None
         customer_ids.append((customer.id, address_fields(customer.default_address)))
     placed = await _seed_orders(deps, rng, skus, customer_ids)
+    history = await demo_history.seed_demo_history(
+        deps,
+        skus=skus,
+        customers=_history_customers(customer_ids),
+        warehouses={wid: REGIONS_BY_CODE[code] for code, wid in warehouse_ids.items()},
+        lanes=demo_lanes(),
+        count=history_orders,
+    )
     await _seed_rules(deps)  # after the orders: rules act on events committed after them
-    return SeedSummary(len(warehouse_ids), len(skus), levels, created, placed)
+    return SeedSummary(
+        len(warehouse_ids), len(skus), levels, created, placed, history.orders, history.skipped
+    )
+
+
+def _demo_address(n: int, name: str, line1: str) -> AddressFields:
+    """The n-th demo address: the demo cities in turn."""
+    city, region, country, postal, phone = CITIES[n % len(CITIES)]
+    return AddressFields(
+        name=name,
+        line1=line1,
+        line2=None,
+        city=city,
+        region=region,
+        postal_code=postal,
+        country_code=country,
+        phone=phone,
+    )
+
+
+def _history_customers(
+    customer_ids: list[tuple[int, AddressFields | None]],
+) -> list[demo_history.HistoryCustomer]:
+    """The demo customers who are not erased, and 50 guests spread over the demo cities."""
+    known = [
+        demo_history.HistoryCustomer(customer_id, address)
+        for customer_id, address in customer_ids
+        if address is not None
+    ]
+    guests = []
+    for n in range(50):
+        name = f"{FIRST[(n * 3) % len(FIRST)]} {LAST[n % len(LAST)]}"
+        address = _demo_address(n, name, f"{100 + n} Market Street")
+        guests.append(demo_history.HistoryCustomer(None, address, f"guest.{n}@example.com"))
+    return known + guests
 
 
 async def _seed_orders(

@@ -4,8 +4,9 @@ Pure planning over hand-made numbers: demand per (SKU, region) for the horizon, 
 stock per (SKU, warehouse), and the carrier lanes between regions. A region is served best by
 an active warehouse in the same region, else by the one with the shortest lane to it. A
 warehouse's *need* is the demand of the regions it serves best; what it holds beyond its need
-is *surplus*. Every region whose best warehouse holds less than its need gets the shortfall
-moved from the warehouses with surplus, largest surplus first.
+is *surplus*. Units in transit to a warehouse count as held there (they are on the way), but
+only unreserved units on hand can be sent. Every warehouse holding less than its need gets the
+shortfall moved from the warehouses with surplus, largest surplus first.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ class Proposal:
     days_saved: float | None  # per parcel to the region; None when a lane is unknown
     shipping_saving: Money | None  # per unit, as one-unit parcels, times ``units``
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stock:
+    """Per (SKU, warehouse id): unreserved units on hand, and units in transit to it."""
+
+    free: Mapping[tuple[str, int], int]
+    in_transit: Mapping[tuple[str, int], int]
 
 
 Lanes = Mapping[tuple[str, str], Lane]  # (origin region, destination region or country)
@@ -100,13 +109,13 @@ def best_site(region: str, sites: Sequence[Site], lanes: Lanes) -> Site | None:
 
 def plan_transfers(
     demand: Mapping[tuple[str, str], int],
-    available: Mapping[tuple[str, int], int],
+    stock: Stock,
     sites: Sequence[Site],
     lanes: Lanes,
     weeks: int,
 ) -> list[Proposal]:
-    """Transfers for ``demand`` (units per (SKU, region) over ``weeks``) from ``available``
-    (units per (SKU, warehouse id)); ordered by SKU, then the largest shortfall first."""
+    """Transfers for ``demand`` (units per (SKU, region) over ``weeks``) from ``stock``;
+    ordered by SKU, then the largest shortfall first."""
     by_id = {s.warehouse_id: s for s in sites}
     regions_of: dict[str, dict[str, int]] = defaultdict(dict)
     for (sku, region), units in demand.items():
@@ -114,14 +123,14 @@ def plan_transfers(
             regions_of[sku][region] = units
     proposals: list[Proposal] = []
     for sku in sorted(regions_of):
-        proposals += _plan_sku(sku, regions_of[sku], available, sites, by_id, lanes, weeks)
+        proposals += _plan_sku(sku, regions_of[sku], stock, sites, by_id, lanes, weeks)
     return proposals
 
 
 def _plan_sku(
     sku: str,
     regions: Mapping[str, int],
-    available: Mapping[tuple[str, int], int],
+    stock: Stock,
     sites: Sequence[Site],
     by_id: Mapping[int, Site],
     lanes: Lanes,
@@ -134,8 +143,9 @@ def _plan_sku(
         if site is not None:
             served[region] = site
             need[site.warehouse_id] += units
-    held = {s.warehouse_id: max(0, available.get((sku, s.warehouse_id), 0)) for s in sites}
-    surplus = {w: held[w] - need[w] for w in held if held[w] > need[w]}
+    free = {s.warehouse_id: max(0, stock.free.get((sku, s.warehouse_id), 0)) for s in sites}
+    held = {w: units + stock.in_transit.get((sku, w), 0) for w, units in free.items()}
+    surplus = {w: min(held[w] - need[w], free[w]) for w in held if held[w] > need[w]}
     short = {w: need[w] - held[w] for w in need if need[w] > held[w]}
     proposals: list[Proposal] = []
     # the region with the largest demand speaks for a short warehouse serving several

@@ -27,7 +27,8 @@ from ordergraph.domain.stock_planning import Site
 @dataclass(frozen=True, slots=True)
 class PlanningInput:
     units: dict[tuple[str, str], int]  # sold per (SKU, region) in the window
-    available: dict[tuple[str, int], int]  # on hand minus reserved per (SKU, warehouse id)
+    free: dict[tuple[str, int], int]  # on hand minus reserved, per (SKU, warehouse id)
+    in_transit: dict[tuple[str, int], int]  # sent here by transfers, not yet received
     sites: list[Site]  # active warehouses, by priority then id
     warehouses: dict[int, Warehouse]
     services: list[CarrierService]  # active ones
@@ -66,7 +67,12 @@ async def planning_input(
         stock_rows = (
             (
                 await conn.execute(
-                    sa.select(lv.sku, lv.warehouse_id, (lv.on_hand - lv.reserved).label("free"))
+                    sa.select(
+                        lv.sku,
+                        lv.warehouse_id,
+                        (lv.on_hand - lv.reserved).label("free"),
+                        lv.in_transit,
+                    )
                     .join(warehouses, w.id == lv.warehouse_id)
                     .where(w.active, lv.sku.in_(skus))
                 )
@@ -77,7 +83,8 @@ async def planning_input(
         services = await load_services(conn, carrier_services.c.active)
     return PlanningInput(
         units=units,
-        available={(r.sku, int(r.warehouse_id)): int(r.free) for r in stock_rows},
+        free={(r.sku, int(r.warehouse_id)): int(r.free) for r in stock_rows},
+        in_transit={(r.sku, int(r.warehouse_id)): int(r.in_transit) for r in stock_rows},
         sites=[Site(int(x.id or 0), x.code, x.region) for x in found],
         warehouses={int(x.id or 0): x for x in found},
         services=services,

@@ -10,7 +10,13 @@ from graphql import GraphQLError
 from ordergraph.db.queries.stock_planning import planning_input
 from ordergraph.domain.errors import InvalidInput
 from ordergraph.domain.forecasting import week_start
-from ordergraph.domain.stock_planning import Proposal, horizon_units, lanes_from, plan_transfers
+from ordergraph.domain.stock_planning import (
+    Proposal,
+    Stock,
+    horizon_units,
+    lanes_from,
+    plan_transfers,
+)
 from ordergraph.domain.validation import clean_sku
 from ordergraph.schema.context import Info
 from ordergraph.schema.types.money import MoneyType
@@ -69,7 +75,9 @@ async def resolve_stock_recommendations(
     start = end - timedelta(weeks=HISTORY_WEEKS)
     data = await planning_input(info.context.read_engine, start, end, cleaned, MAX_SKUS)
     demand = {key: horizon_units(units / HISTORY_WEEKS, weeks) for key, units in data.units.items()}
-    proposals = plan_transfers(demand, data.available, data.sites, lanes_from(data.services), weeks)
+    proposals = plan_transfers(
+        demand, Stock(data.free, data.in_transit), data.sites, lanes_from(data.services), weeks
+    )
     views = {pk: WarehouseType.from_domain(w) for pk, w in data.warehouses.items()}
     return [_view(p, views) for p in proposals]
 

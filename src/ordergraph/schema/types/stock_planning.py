@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import strawberry
-from graphql import GraphQLError
 
 from ordergraph.db.queries.stock_planning import planning_input
 from ordergraph.domain.errors import InvalidInput
@@ -19,10 +18,10 @@ from ordergraph.domain.stock_planning import (
 )
 from ordergraph.domain.validation import clean_sku
 from ordergraph.schema.context import Info
+from ordergraph.schema.types.forecast import MAX_WEEKS, bad_input
 from ordergraph.schema.types.money import MoneyType
 from ordergraph.schema.types.warehouse import WarehouseType
 
-MAX_WEEKS = 52
 HISTORY_WEEKS = 8  # demand: the average week of the last eight whole weeks
 MAX_SKUS = 500  # without `sku`: the SKUs with the most units in those weeks
 
@@ -55,21 +54,15 @@ class StockRecommendationType:
     reason: str
 
 
-def _bad_input(message: str, field: str, reason: str = "INVALID") -> GraphQLError:
-    return GraphQLError(
-        message, extensions={"code": "BAD_USER_INPUT", "field": field, "reason": reason}
-    )
-
-
 async def resolve_stock_recommendations(
     info: Info, weeks: int, sku: str | None
 ) -> list[StockRecommendationType]:
     if not 1 <= weeks <= MAX_WEEKS:
-        raise _bad_input(f"weeks must be between 1 and {MAX_WEEKS}", "weeks")
+        raise bad_input(f"weeks must be between 1 and {MAX_WEEKS}", "weeks")
     try:
         cleaned = clean_sku(sku, ["sku"]) if sku is not None else None
     except InvalidInput as error:
-        raise _bad_input(f"sku {error.message}", "sku", error.code) from error
+        raise bad_input(f"sku {error.message}", "sku", error.code) from error
     this_week = week_start(info.context.deps.clock.now().astimezone(UTC))
     end = datetime.combine(this_week, time(), UTC)
     start = end - timedelta(weeks=HISTORY_WEEKS)

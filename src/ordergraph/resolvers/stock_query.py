@@ -17,6 +17,10 @@ from ordergraph.schema.enums import MovementKind
 from ordergraph.schema.pagination import Connection, paginate
 from ordergraph.schema.types.inventory_audit import InventoryAuditType
 from ordergraph.schema.types.inventory_movement import InventoryMovementType
+from ordergraph.schema.types.stock_planning import (
+    StockRecommendationType,
+    resolve_stock_recommendations,
+)
 
 MAX_SKU = 64
 
@@ -71,3 +75,14 @@ class StockQuery:
         # the primary: a replica's snapshot agrees with itself too, but staff expect "now"
         engine = info.context.write_engine or info.context.read_engine
         return InventoryAuditType.from_report(await audit_levels(engine))
+
+    @strawberry.field(
+        description="Transfers that put stock where the next `weeks` (1-52) of demand are, by "
+        "destination region (needs inventory:read). Demand is the recent weekly average (last 8 "
+        "whole weeks), for the 500 SKUs with the most units unless `sku` is given."
+    )
+    async def stock_recommendations(
+        self, info: Info, weeks: int = 4, sku: str | None = None
+    ) -> list[StockRecommendationType]:
+        require(info, Scope.INVENTORY_READ)
+        return await resolve_stock_recommendations(info, weeks, sku)

@@ -209,6 +209,7 @@ RULES: dict[str, dict[str, Rule]] = {
             since=Arg.FILTER,
         ),
         "inventoryAudit": INVENTORY_READ,
+        "stockRecommendations": INVENTORY_READ.with_args(weeks=Arg.PAGE, sku=Arg.FILTER),
         "automationRules": ORDERS_READ.with_args(**PAGED_FORWARD, enabled=Arg.FILTER),
         "carrierServices": ORDERS_READ.with_args(**PAGED, active=Arg.FILTER),
         # as placeOrder: orders:place or orders:write, checked by the use case
@@ -466,6 +467,10 @@ RULES: dict[str, dict[str, Rule]] = {
     "Rate": _all("total hits rate"),
     "ReturnFigure": _all("key unitsReturned unitsDelivered returnRate refunded"),
     "StageLeadTime": _all("group stage count p50Hours p90Hours"),
+    "StockRecommendation": _all(
+        "sku fromWarehouse toWarehouse units demandUnits region expectedDaysSaved "
+        "expectedShippingSaving reason"
+    ),
     "StockCover": _all(
         "sku warehouseCode available unitsDemanded averageDailyDemand coverDays lowStock"
     ),

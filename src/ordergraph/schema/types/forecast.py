@@ -71,7 +71,7 @@ class ForecastType:
     )
 
 
-def _bad_input(message: str, field: str, reason: str = "INVALID") -> GraphQLError:
+def bad_input(message: str, field: str, reason: str = "INVALID") -> GraphQLError:
     return GraphQLError(
         message, extensions={"code": "BAD_USER_INPUT", "field": field, "reason": reason}
     )
@@ -80,13 +80,13 @@ def _bad_input(message: str, field: str, reason: str = "INVALID") -> GraphQLErro
 def _arguments(sku: str, region: str | None, weeks: int) -> tuple[str, str | None]:
     """The SKU and region as stored (``clean_sku``, ``clean_code``), or BAD_USER_INPUT."""
     if not 1 <= weeks <= MAX_WEEKS:
-        raise _bad_input(f"weeks must be between 1 and {MAX_WEEKS}", "weeks")
+        raise bad_input(f"weeks must be between 1 and {MAX_WEEKS}", "weeks")
     try:
         cleaned_sku = clean_sku(sku, ["sku"])
         cleaned_region = clean_code(region, ["region"]) if region and region.strip() else None
     except InvalidInput as error:
         name = error.field[0] if error.field else "sku"
-        raise _bad_input(f"{name} {error.message}", name, error.code) from error
+        raise bad_input(f"{name} {error.message}", name, error.code) from error
     return cleaned_sku, cleaned_region
 
 

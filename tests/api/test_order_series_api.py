@@ -51,7 +51,9 @@ async def order_at(
     extra_lines: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """An order of ``quantity`` x ``sku`` at ``price`` placed at ``placed_at``, no shipping."""
-    lines = [{"sku": sku, "quantity": quantity, "unitPrice": money(price, currency)}]
+    lines: list[dict[str, Any]] = [
+        {"sku": sku, "quantity": quantity, "unitPrice": money(price, currency)}
+    ]
     lines += extra_lines or []
     total = sum(int(li["quantity"]) * float(li["unitPrice"]["amount"]) for li in lines)
     values: dict[str, Any] = {

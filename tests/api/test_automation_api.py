@@ -75,8 +75,12 @@ async def create(admin: GraphQLClient, values: dict[str, Any]) -> dict[str, Any]
     return rule
 
 
-async def read(admin: GraphQLClient, order_id: str) -> dict[str, Any]:
+async def read(admin: GraphQLClient, order_id: str, rule_id: str | None = None) -> dict[str, Any]:
+    """The order; with ``rule_id``, its ``automationRuns`` narrowed to that rule's (other
+    tests' enabled rules run on every order in the background)."""
     order: dict[str, Any] = (await admin.data(ORDER, {"id": order_id}))["order"]
+    if rule_id is not None:
+        order["automationRuns"] = [r for r in order["automationRuns"] if r["ruleId"] == rule_id]
     return order
 
 
@@ -84,8 +88,7 @@ async def wait_for_runs(admin: GraphQLClient, order_id: str, rule_id: str) -> di
     """The order once the rule has run on it; its ``automationRuns`` narrowed to that rule's."""
     deadline = time.monotonic() + 10
     while True:
-        order = await read(admin, order_id)
-        order["automationRuns"] = [r for r in order["automationRuns"] if r["ruleId"] == rule_id]
+        order = await read(admin, order_id, rule_id)
         done = [r for r in order["automationRuns"] if r["status"] == "DONE"]
         if done or time.monotonic() > deadline:
             return order
@@ -192,7 +195,7 @@ async def test_a_backtest_lists_what_the_rule_would_do_and_changes_nothing(
     small = await place_ok(storefront, order_input([(item.sku, 1)]))
     big = await place_ok(storefront, order_input([(item.sku, 2)]))
     rule = await create(admin, rule_input(item.sku, enabled=False))
-    before = [await read(admin, o["id"]) for o in (small, big)]
+    before = [await read(admin, o["id"], rule["id"]) for o in (small, big)]
     payload = await admin.mutate(
         TEST, {"input": {"ruleId": rule["id"], "since": "2000-01-01T00:00:00Z"}}
     )
@@ -202,7 +205,7 @@ async def test_a_backtest_lists_what_the_rule_would_do_and_changes_nothing(
     assert mine[small["id"]]["actions"] == []
     assert mine[big["id"]]["matched"] is True
     assert mine[big["id"]]["actions"] == [{"kind": "hold", "holdType": "FRAUD_REVIEW"}]
-    after = [await read(admin, o["id"]) for o in (small, big)]
+    after = [await read(admin, o["id"], rule["id"]) for o in (small, big)]
     assert after == before
 
 

@@ -180,9 +180,15 @@ def serve_until_healthy(command: str, env: dict[str, str]) -> None:
             time.sleep(0.2)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        if server.stderr is not None:
-            server.stderr.close()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not leak the workers or the pipe
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
+            raise
+        finally:
+            if server.stderr is not None:
+                server.stderr.close()
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])

@@ -27,7 +27,7 @@ from ordergraph.services import stock_ledger
 from ordergraph.services.checkout import route_demand
 from ordergraph.services.command import in_transaction
 from ordergraph.services.deps import Deps
-from ordergraph.services.orders import ReservationLost
+from ordergraph.services.orders import reserve_plan
 
 
 def _reference(draft: DraftOrder) -> str:
@@ -57,19 +57,8 @@ async def hold_stock(
     if change.extra:
         address = Address.create(**cast(AddressFields, draft.request["shipping_address"]))
         _, plan = await route_demand(uow, change.extra, address)
-        # fixed (sku, warehouse) order, as orders reserve: concurrent writers never deadlock
-        for a in sorted(plan.allocations, key=lambda a: (a.sku, a.warehouse_id)):
-            if not await stock_ledger.reserve(
-                uow,
-                sku=a.sku,
-                warehouse_id=a.warehouse_id,
-                quantity=a.quantity,
-                actor=actor.actor,
-                reference=_reference(draft),
-                now=now,
-            ):
-                raise ReservationLost(f"{a.sku} at warehouse {a.warehouse_id}")
-            added.append(HeldStock(a.sku, a.warehouse_id, a.quantity))
+        reserved = await reserve_plan(uow, plan, actor, _reference(draft), now)
+        added = [HeldStock(a.sku, a.warehouse_id, a.quantity) for a in reserved]
     draft.hold([*change.keep, *added], until)
 
 

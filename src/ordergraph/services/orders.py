@@ -14,7 +14,7 @@ from ordergraph.domain.order_pricing import price_details
 from ordergraph.domain.orders import Channel, Order, OrderStatus, PaymentStatus, RequestedLine
 from ordergraph.domain.ports import RetryableConflict, StoredAllocation, UnitOfWork
 from ordergraph.domain.principals import Principal
-from ordergraph.domain.routing import RoutingPlan
+from ordergraph.domain.routing import Allocation, RoutingPlan
 from ordergraph.services import stock_ledger
 from ordergraph.services.checkout import Capture, order_email, validate_capture
 from ordergraph.services.command import run_command
@@ -28,30 +28,37 @@ class ReservationLost(RetryableConflict):
     """Stock seen in the snapshot was taken before our UPDATE: plan again from fresh numbers."""
 
 
-async def reserve_stock(
-    uow: UnitOfWork, order: Order, plan: RoutingPlan, actor: Principal, now: datetime
-) -> None:
-    """Reserve the plan's allocations for the stored order, and remember them on it."""
-    assert order.id is not None
-    line_ids = {line.sku: line.id for line in order.lines}
-    stored = [
-        StoredAllocation(line_ids[a.sku] or 0, a)
-        for a in sorted(plan.allocations, key=lambda a: (a.sku, a.warehouse_id))
-    ]
-    # fixed (sku, warehouse) order, so concurrent orders never deadlock on each other
-    for item in stored:
-        a = item.allocation
+async def reserve_plan(
+    uow: UnitOfWork, plan: RoutingPlan, actor: Principal, reference: str, now: datetime
+) -> list[Allocation]:
+    """Reserve the plan's allocations through the stock ledger in a fixed (sku, warehouse)
+    order, so concurrent writers never deadlock on each other; ``ReservationLost`` when a
+    level no longer has the units. Returns the allocations in that order."""
+    allocations = sorted(plan.allocations, key=lambda a: (a.sku, a.warehouse_id))
+    for a in allocations:
         if not await stock_ledger.reserve(
             uow,
             sku=a.sku,
             warehouse_id=a.warehouse_id,
             quantity=a.quantity,
             actor=actor.actor,
-            reference=f"order:{order.number}",
+            reference=reference,
             now=now,
         ):
             raise ReservationLost(f"{a.sku} at warehouse {a.warehouse_id}")
-    await uow.orders.add_allocations(order.id, stored)
+    return allocations
+
+
+async def reserve_stock(
+    uow: UnitOfWork, order: Order, plan: RoutingPlan, actor: Principal, now: datetime
+) -> None:
+    """Reserve the plan's allocations for the stored order, and remember them on it."""
+    assert order.id is not None
+    line_ids = {line.sku: line.id for line in order.lines}
+    reserved = await reserve_plan(uow, plan, actor, f"order:{order.number}", now)
+    await uow.orders.add_allocations(
+        order.id, [StoredAllocation(line_ids[a.sku] or 0, a) for a in reserved]
+    )
 
 
 def routing_explanation(plan: RoutingPlan) -> dict[str, Any]:

@@ -9,7 +9,7 @@ exactly its charged total, and shipping gives back what shipping was charged.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -76,6 +76,19 @@ class Refund:
         return self.status is not RefundStatus.FAILED
 
 
+def paid_back_units(
+    previous: Sequence[Refund], exchanged: Mapping[int, int] | None = None
+) -> dict[int, int]:
+    """Units per order line already paid back: in refunds that count, or sent back in
+    exchanges (``exchanged``)."""
+    units: dict[int, int] = dict(exchanged or {})
+    for refund in previous:
+        if refund.counts:
+            for done in refund.breakdown.lines:
+                units[done.order_line_id] = units.get(done.order_line_id, 0) + done.quantity
+    return units
+
+
 def calculate_refund(
     order: Order,
     request: RefundRequest,
@@ -91,12 +104,7 @@ def calculate_refund(
     currency = order.currency
     zero = Money(0, currency)
     counting = [r for r in previous if r.counts]
-    refunded_units: dict[int, int] = dict(exchanged or {})
-    for refund in counting:
-        for done in refund.breakdown.lines:
-            refunded_units[done.order_line_id] = (
-                refunded_units.get(done.order_line_id, 0) + done.quantity
-            )
+    refunded_units = paid_back_units(counting, exchanged)
     refunded = sum((r.breakdown.total for r in counting), zero)
     left = Money(max(0, captured.minor_units - refunded.minor_units), currency)
     shipping_refunded = sum((r.breakdown.shipping for r in counting), zero)

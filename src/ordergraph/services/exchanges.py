@@ -42,6 +42,7 @@ from ordergraph.domain.orders import Hold, HoldType, Order, PaymentStatus, Reque
 from ordergraph.domain.payments import PaymentTransaction, TransactionKind
 from ordergraph.domain.ports import OrderChangeRecord, UnitOfWork
 from ordergraph.domain.principals import Principal, Scope
+from ordergraph.domain.refunds import paid_back_units
 from ordergraph.domain.returns import RequestedReturnLine, Return
 from ordergraph.domain.validation import optional_text
 from ordergraph.services.change_payment import Taken, give_back, pay
@@ -116,12 +117,9 @@ def _capture(actor: Principal, original: Order, lines: Sequence[NewLine]) -> Cap
 
 async def _refunded_units(uow: UnitOfWork, order_id: int) -> dict[int, int]:
     """Units per line already paid back: refunded, or sent back in an earlier exchange."""
-    units = await exchanged_units(uow, order_id)
-    for refund in await uow.refunds.for_order(order_id):
-        if refund.counts:
-            for line in refund.breakdown.lines:
-                units[line.order_line_id] = units.get(line.order_line_id, 0) + line.quantity
-    return units
+    return paid_back_units(
+        await uow.refunds.for_order(order_id), await exchanged_units(uow, order_id)
+    )
 
 
 async def _create_in(
